@@ -1,0 +1,1 @@
+"""Parlor SFU node: a standalone asyncio media router (no Flask anywhere in its imports)."""
