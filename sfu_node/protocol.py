@@ -94,9 +94,18 @@ def _b64decode(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def make_join_token(key: str, *, room: str, participant: str, name: str, node: str,
-                    role: str = "guest", capacity: int = 12, lifetime: int = TOKEN_LIFETIME,
-                    now=None) -> str:
+def make_join_token(
+    key: str,
+    *,
+    room: str,
+    participant: str,
+    name: str,
+    node: str,
+    role: str = "guest",
+    capacity: int = 12,
+    lifetime: int = TOKEN_LIFETIME,
+    now=None,
+) -> str:
     """A token letting one participant into one room on one node for ``lifetime`` seconds."""
     issued = int(now if now is not None else time.time())
     payload = {

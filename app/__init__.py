@@ -1,0 +1,79 @@
+"""Parlor: a self-hostable video meeting service."""
+
+from pathlib import Path
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from config import INSTANCE_DIR, config_from_env, env_int
+
+from .extensions import csrf, db, limiter, login_manager, migrate, socketio
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config_class=None):
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        instance_path=str(INSTANCE_DIR),
+    )
+    config = (config_class or config_from_env())()
+    config.check()
+    app.config.from_object(config)
+    if trusted := env_int("TRUSTED_PROXIES", 0):
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=trusted, x_proto=trusted, x_host=trusted)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please log in to see that page."
+    login_manager.login_message_category = "info"
+    limiter.init_app(app)
+    socketio.init_app(
+        app,
+        async_mode=app.config["SOCKETIO_ASYNC_MODE"],
+        message_queue=app.config["REDIS_URL"],
+        cors_allowed_origins=app.config["PUBLIC_URL"] or None,
+        max_http_buffer_size=64 * 1024,
+    )
+
+    from . import models  # noqa: F401  (every table registered before Alembic looks)
+    from .account.routes import bp as account_bp
+    from .auth import google
+    from .auth.routes import bp as auth_bp
+    from .monitoring import bp as monitoring_bp
+    from .nodes.routes import bp as nodes_bp
+    from .rooms.routes import bp as rooms_bp
+    from .site.routes import bp as site_bp
+    from .support.routes import bp as support_bp
+
+    app.register_blueprint(site_bp)
+    app.register_blueprint(support_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(account_bp)
+    app.register_blueprint(nodes_bp)
+    app.register_blueprint(monitoring_bp)
+    app.register_blueprint(rooms_bp)  # last: its /<room-name> must not shadow other pages
+    google.init_app(app)
+
+    from .rooms import events
+
+    events.init_app(app)
+
+    from . import errors, mail, security, sms, templating
+    from .usage import techlog
+
+    security.init_app(app)
+    templating.init_app(app)
+    mail.init_app(app)
+    sms.init_app(app)
+    techlog.init_app(app)
+    errors.init_app(app)
+
+    from .cli import register_cli
+
+    register_cli(app)
+    return app

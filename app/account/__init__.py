@@ -1,0 +1,1 @@
+"""The signed-in person's own pages: profile and privacy centre."""

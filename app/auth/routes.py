@@ -1,0 +1,151 @@
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user
+
+from ..extensions import db, limiter
+from . import limits
+from .codes import SIGN_IN, CodeError, check_code
+from .forms import CodeForm, EmptyForm, LoginForm, SignupForm
+from .identifiers import Identifier
+from .services import DeliveryFailed, complete_sign_in, send_sign_in_code, send_welcome
+from .sessions import sign_in, sign_out
+
+bp = Blueprint("auth", __name__, url_prefix="/user")
+
+request_ip_limit = limiter.shared_limit(limits.REQUEST_PER_IP, scope="code-request-ip", methods=["POST"])
+check_ip_limit = limiter.shared_limit(limits.CHECK_PER_IP, scope="code-check-ip", methods=["POST"])
+
+
+def request_identifier_limit(key_func):
+    return limiter.shared_limit(
+        limits.REQUEST_PER_IDENTIFIER, scope="code-request-identifier", key_func=key_func, methods=["POST"]
+    )
+
+
+def safe_next(target, default="rooms.index"):
+    """Only our own paths: no scheme, no host, no protocol-relative or backslash tricks."""
+    if target and target.startswith("/") and not target.startswith(("//", "/\\")) and "\\" not in target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc:
+            return target
+    return url_for(default)
+
+
+def start_code_flow(form, signup):
+    identifier = form.identifier.identifier
+    try:
+        record = send_sign_in_code(identifier, SIGN_IN)
+    except DeliveryFailed:
+        flash("We could not send a code just now. Please try again in a minute.", "error")
+        return None
+    session["pending_code"] = {
+        "id": record.id,
+        "kind": identifier.kind,
+        "identifier": identifier.value,
+        "remember": bool(form.remember.data),
+        "next": form.next.data or "",
+        "display_name": form.display_name.data if signup else None,
+        "newsletter": bool(form.newsletter.data) if signup else False,
+    }
+    return redirect(url_for("auth.verify"))
+
+
+@bp.route("/signup", methods=["GET", "POST"])
+@request_ip_limit
+@request_identifier_limit(limits.submitted_identifier)
+def signup():
+    if current_user.is_authenticated:
+        return redirect(url_for("rooms.index"))
+    form = SignupForm(next=request.args.get("next", ""))
+    if form.validate_on_submit():
+        response = start_code_flow(form, signup=True)
+        if response:
+            return response
+    return render_template("auth/signup.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@request_ip_limit
+@request_identifier_limit(limits.submitted_identifier)
+def login():
+    if current_user.is_authenticated:
+        return redirect(safe_next(request.args.get("next")))
+    form = LoginForm(next=request.args.get("next", ""))
+    if form.validate_on_submit():
+        response = start_code_flow(form, signup=False)
+        if response:
+            return response
+    return render_template(
+        "auth/login.html", form=form, google_enabled=bool(current_app.config["OIDC_CLIENT_ID"])
+    ), 400 if form.errors else 200
+
+
+@bp.route("/verify", methods=["GET", "POST"])
+@check_ip_limit
+@limiter.shared_limit(
+    limits.CHECK_PER_IDENTIFIER, scope="code-check-identifier", key_func=limits.pending_identifier, methods=["POST"]
+)
+def verify():
+    pending = session.get("pending_code")
+    if not pending:
+        flash("Start by entering your email address or phone number.", "info")
+        return redirect(url_for("auth.login"))
+    identifier = Identifier(pending["kind"], pending["identifier"])
+    form = CodeForm()
+    if form.validate_on_submit():
+        try:
+            check_code(pending["id"], form.code.data, SIGN_IN)
+        except CodeError as error:
+            form.code.errors.append(str(error))
+        else:
+            user, created = complete_sign_in(identifier, pending.get("display_name"))
+            if created and pending.get("newsletter"):
+                from ..account.consents import record_consent
+
+                record_consent(user, "newsletter", True, source="signup_form")
+            sign_in(user, remember=pending.get("remember", False))
+            db.session.commit()
+            if created:
+                send_welcome(user)
+                flash("Welcome to Parlor! Your account is ready.", "success")
+            return redirect(safe_next(pending.get("next")))
+    return render_template(
+        "auth/verify.html", form=form, identifier=identifier, resend_form=EmptyForm()
+    ), 400 if form.errors else 200
+
+
+@bp.route("/verify/resend", methods=["POST"])
+@request_ip_limit
+@request_identifier_limit(limits.pending_identifier)
+def resend():
+    pending = session.get("pending_code")
+    form = EmptyForm()
+    if not pending or not form.validate_on_submit():
+        return redirect(url_for("auth.login"))
+    identifier = Identifier(pending["kind"], pending["identifier"])
+    try:
+        record = send_sign_in_code(identifier, SIGN_IN)
+    except DeliveryFailed:
+        flash("We could not send a code just now. Please try again in a minute.", "error")
+    else:
+        pending["id"] = record.id
+        session["pending_code"] = pending
+        flash("We sent you a new code. Earlier codes no longer work.", "success")
+    return redirect(url_for("auth.verify"))
+
+
+@bp.route("/logout", methods=["GET", "POST"])
+def logout():
+    form = EmptyForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        if current_user.is_authenticated:
+            sign_out(current_user._get_current_object())
+            db.session.commit()
+        flash("You are signed out.", "success")
+        return redirect(url_for("site.home"))
+    if not current_user.is_authenticated:
+        return redirect(url_for("site.home"))
+    return render_template("auth/logout.html", form=form)

@@ -1,0 +1,43 @@
+"""Operator commands: ``flask mail retry`` and the feature groups registered below."""
+
+import click
+import sqlalchemy as sa
+from flask.cli import AppGroup
+
+from .extensions import db
+
+mail_cli = AppGroup("mail", help="Outgoing email.")
+
+
+@mail_cli.command("retry")
+def retry_mail():
+    """Send the notifications that failed earlier (contact requests, support tickets)."""
+    from .site.models import ContactRequest
+    from .site.services import notify_sales
+    from .support.models import SupportTicket
+    from .support.services import notify_support
+
+    pending = [
+        (notify_sales, db.session.scalars(sa.select(ContactRequest).where(ContactRequest.mailed_at.is_(None)))),
+        (notify_support, db.session.scalars(sa.select(SupportTicket).where(SupportTicket.mailed_at.is_(None)))),
+    ]
+    sent = failed = 0
+    for notify, records in pending:
+        for record in records.all():
+            if notify(record):
+                sent += 1
+            else:
+                failed += 1
+            db.session.commit()
+    click.echo(f"{sent} sent, {failed} still failing")
+
+
+def register_cli(app):
+    from .auth.cli import create_admin
+    from .nodes.cli import nodes_cli
+    from .rooms.cli import rooms_cli
+
+    app.cli.add_command(mail_cli)
+    app.cli.add_command(create_admin)
+    app.cli.add_command(nodes_cli)
+    app.cli.add_command(rooms_cli)

@@ -1,0 +1,70 @@
+"""Error pages in the site's design, and JSON errors for API clients."""
+
+import logging
+import time
+
+from flask import jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from .extensions import limiter
+
+log = logging.getLogger("parlor.errors")
+
+MESSAGES = {
+    400: ("That request did not make sense", "Something in what was sent was missing or malformed."),
+    401: ("Please sign in", "You need to be signed in to do that."),
+    403: ("Not allowed", "Your account does not have access to this."),
+    404: ("Page not found", "There is no page at this address. Check the link, or start from the home page."),
+    405: ("Not allowed", "This address does not accept that kind of request."),
+    413: ("That was too large", "The file or form you sent is bigger than we accept."),
+    429: ("Slow down a little", "You have tried this too many times."),
+    500: ("Something went wrong on our side", "We have logged the problem. Please try again in a moment."),
+}
+
+
+def wants_json():
+    return (
+        request.path.startswith("/api/")
+        or request.path.startswith("/stripe/")
+        or (request.accept_mimetypes.best == "application/json")
+    )
+
+
+def retry_after_seconds():
+    current = limiter.current_limit
+    if current is None:
+        return None
+    return max(1, int(current.reset_at - time.time()))
+
+
+def render_error(code, message=None):
+    title, default_message = MESSAGES.get(code, MESSAGES[500])
+    message = message or default_message
+    retry_after = retry_after_seconds() if code == 429 else None
+    if wants_json():
+        body = {"error": message}
+        if retry_after:
+            body["retry_after"] = retry_after
+        response = jsonify(body)
+    else:
+        template = f"errors/{code}.html" if code in (404, 429, 500) else "errors/generic.html"
+        response = render_template(template, code=code, title=title, message=message, retry_after=retry_after)
+    return response, code
+
+
+def init_app(app):
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return render_error(400, "This form has expired or was not sent from our site. Reload the page and try again.")
+
+    @app.errorhandler(HTTPException)
+    def http_error(error):
+        # A description passed to abort() is ours and meant for people; Werkzeug's defaults are not.
+        custom = error.description != type(error).description
+        return render_error(error.code or 500, error.description if custom else None)
+
+    @app.errorhandler(Exception)
+    def unexpected_error(error):
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return render_error(500)

@@ -1,0 +1,103 @@
+"""Outgoing email, as text and HTML rendered from ``templates/email/``.
+
+``MAIL_URL`` picks the transport: ``console`` prints messages (development), and
+``smtp://host:port``, ``smtp+starttls://user:pass@host:587`` or ``smtps://...`` deliver them.
+"""
+
+import logging
+import smtplib
+import sys
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from urllib.parse import unquote, urlsplit
+
+from flask import current_app, render_template
+
+log = logging.getLogger("parlor.mail")
+
+
+class MailError(Exception):
+    """The message could not be handed to the mail server."""
+
+
+class ConsoleTransport:
+    """Prints each message; keeps them in ``outbox`` so tests and operators can read them."""
+
+    def __init__(self):
+        self.outbox = []
+
+    def send(self, message):
+        self.outbox.append(message)
+        body = message.get_body(("plain",)).get_content()
+        print(
+            f"\n--- email to {message['To']} ---\nSubject: {message['Subject']}\n\n{body}--- end of email ---",
+            file=sys.stderr,
+            flush=True,
+        )
+
+
+class SmtpTransport:
+    def __init__(self, url):
+        parts = urlsplit(url)
+        self.ssl = parts.scheme == "smtps"
+        self.starttls = parts.scheme == "smtp+starttls"
+        self.host = parts.hostname or "localhost"
+        self.port = parts.port or (465 if self.ssl else 25)
+        self.username = unquote(parts.username) if parts.username else None
+        self.password = unquote(parts.password) if parts.password else None
+
+    def send(self, message):
+        client_class = smtplib.SMTP_SSL if self.ssl else smtplib.SMTP
+        try:
+            with client_class(self.host, self.port, timeout=10) as client:
+                if self.starttls:
+                    client.starttls()
+                if self.username:
+                    client.login(self.username, self.password)
+                client.send_message(message)
+        except (OSError, smtplib.SMTPException) as error:
+            raise MailError(str(error)) from error
+
+
+def transport_for(url):
+    if url == "console":
+        return ConsoleTransport()
+    if urlsplit(url).scheme in ("smtp", "smtps", "smtp+starttls"):
+        return SmtpTransport(url)
+    raise ValueError(f"MAIL_URL must be 'console' or an smtp:// URL, not {url!r}")
+
+
+def build_message(to, subject, template, headers=None, **context):
+    message = EmailMessage()
+    message["From"] = current_app.config["MAIL_FROM"]
+    message["To"] = to
+    message["Subject"] = subject
+    message["Date"] = formatdate(localtime=False)
+    message["Message-ID"] = make_msgid(domain="parlor.localhost")
+    for name, value in (headers or {}).items():
+        message[name] = value
+    context.setdefault("subject", subject)
+    message.set_content(render_template(f"email/{template}.txt", **context))
+    message.add_alternative(render_template(f"email/{template}.html", **context), subtype="html")
+    return message
+
+
+def send_email(to, subject, template, headers=None, **context):
+    """Render and send one message; raises MailError when the server refuses it."""
+    message = build_message(to, subject, template, headers=headers, **context)
+    current_app.extensions["parlor_mail"].send(message)
+    log.info("mail sent", extra={"template": template})
+
+
+def try_send_email(to, subject, template, **context):
+    """Send, but report failure as False instead of raising: the caller has stored its data."""
+    try:
+        send_email(to, subject, template, **context)
+    except MailError:
+        log.exception("mail not sent, will be retried", extra={"template": template})
+        return False
+    return True
+
+
+def init_app(app):
+    app.extensions["parlor_mail"] = transport_for(app.config["MAIL_URL"])

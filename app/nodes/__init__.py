@@ -1,0 +1,1 @@
+"""The SFU node registry: signed registration and heartbeats, health, and room placement."""

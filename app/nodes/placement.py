@@ -1,0 +1,132 @@
+"""Which node a large meeting runs on, and the join tokens that let clients in.
+
+A room goes to the least-loaded serving node in the region nearest the participant, then
+the next region; it stays there while that node lives. Rooms assigned since a node's last
+heartbeat count towards its load, so a burst of joins spreads out.
+"""
+
+import json
+import logging
+from urllib.parse import urlsplit
+
+import requests
+import sqlalchemy as sa
+from flask import current_app
+
+from sfu_node.protocol import make_join_token, sign_request
+
+from .. import geo
+from ..extensions import db
+from ..timeutil import utcnow
+from .models import RoomAssignment, SfuNode
+from .services import is_alive, node_key, room_key
+
+log = logging.getLogger("parlor.nodes")
+
+PENDING_ROOM_WEIGHT = 2  # participants we expect a freshly assigned room to bring
+
+
+class NoNodeAvailable(Exception):
+    """Every node is dead, draining or full."""
+
+
+def client_point(ip):
+    """(lat, lon) for a client address; private and unknown ones use the default region."""
+    location = geo.locate(ip)
+    if location is not None:
+        return location.lat, location.lon
+    regions = current_app.config["REGIONS"]
+    default = regions[current_app.config["DEFAULT_REGION"]]
+    return default["lat"], default["lon"]
+
+
+def regions_by_distance(point):
+    regions = current_app.config["REGIONS"]
+    return sorted(regions, key=lambda name: geo.distance_km(*point, regions[name]["lat"], regions[name]["lon"]))
+
+
+def effective_load(node):
+    pending = sum(1 for a in node.assignments if a.assigned_at >= node.last_heartbeat_at)
+    return node.participants + PENDING_ROOM_WEIGHT * pending
+
+
+def choose_node(ip, now=None):
+    nodes = [n for n in db.session.scalars(sa.select(SfuNode)) if is_alive(n, now) and n.accepts_new_rooms()]
+    by_region = {}
+    for node in nodes:
+        if node.capacity > 0 and effective_load(node) < node.capacity:
+            by_region.setdefault(node.region, []).append(node)
+    ordered = regions_by_distance(client_point(ip))
+    ordered += sorted(set(by_region) - set(ordered))  # regions nobody configured go last
+    for region in ordered:
+        candidates = by_region.get(region)
+        if candidates:
+            return min(candidates, key=lambda n: (effective_load(n) / n.capacity, n.id))
+    raise NoNodeAvailable()
+
+
+def node_for_room(room, ip, now=None):
+    """The room's node: its current one while alive, else a newly chosen one."""
+    assignment = db.session.get(RoomAssignment, room.id)
+    if assignment is not None and is_alive(assignment.node, now):
+        return assignment.node
+    node = choose_node(ip, now)
+    if assignment is None:
+        assignment = RoomAssignment(room_id=room.id)
+        db.session.add(assignment)
+    elif assignment.node_id != node.id:
+        log.info("room %s moves from dead node %s to %s", room.id, assignment.node_id, node.id)
+    assignment.node = node
+    assignment.node_id = node.id
+    assignment.assigned_at = utcnow()
+    return node
+
+
+def websocket_url(public_url):
+    parts = urlsplit(public_url)
+    scheme = "wss" if parts.scheme == "https" else "ws"
+    return f"{scheme}://{parts.netloc}{parts.path.rstrip('/')}/ws"
+
+
+def join_token_for(room, conn, ip, failed=False):
+    """Place the room (if needed) and sign a join token for this participant on its node."""
+    from ..rooms.services import capacity
+
+    node = node_for_room(room, ip)
+    db.session.commit()
+    token = make_join_token(
+        node_key(node.id),
+        room=room_key(room.id),
+        participant=conn.pid,
+        name=conn.name,
+        node=node.id,
+        role="host" if conn.host else "guest",
+        capacity=capacity(room),
+    )
+    return {"url": websocket_url(node.public_url), "token": token, "node": node.id, "region": node.region}
+
+
+def node_origins():
+    """ws(s) origins of every known node, for the meeting page's Content-Security-Policy."""
+    origins = []
+    for node in db.session.scalars(sa.select(SfuNode)):
+        parts = urlsplit(websocket_url(node.public_url))
+        origins.append(f"{parts.scheme}://{parts.netloc}")
+    return sorted(set(origins))
+
+
+def call_node(node, path, payload):
+    body = json.dumps(payload).encode()
+    headers = sign_request(node_key(node.id), node.id, "POST", path, body)
+    headers["Content-Type"] = "application/json"
+    try:
+        requests.post(node.public_url + path, data=body, headers=headers, timeout=3)
+    except requests.RequestException:
+        log.warning("node %s did not answer %s", node.id, path)
+
+
+def kick_from_node(room_id, participant_id):
+    """Tell the room's node to drop a participant the host removed (the client may not comply)."""
+    assignment = db.session.get(RoomAssignment, room_id)
+    if assignment is not None:
+        call_node(assignment.node, "/control/kick", {"room": room_key(room_id), "participant": participant_id})

@@ -1,0 +1,105 @@
+"""The plans Parlor sells, in the one place the pricing page, room limits and billing read."""
+
+from dataclasses import dataclass
+
+SMALL = "small"  # peer-to-peer mesh
+LARGE = "large"  # through an SFU node
+
+
+@dataclass(frozen=True)
+class Plan:
+    key: str
+    name: str
+    tagline: str
+    monthly_price_cents: int
+    currency: str
+    max_rooms: int
+    max_participants: int
+    meeting_modes: tuple
+    recording: bool
+    teams: bool
+    per_host: bool = False
+
+    @property
+    def price_label(self):
+        if not self.monthly_price_cents:
+            return "Free"
+        amount = self.monthly_price_cents / 100
+        return f"€{amount:.2f}"
+
+    @property
+    def paid(self):
+        return self.monthly_price_cents > 0
+
+    @property
+    def large_meetings(self):
+        return LARGE in self.meeting_modes
+
+    def participants_for(self, mode):
+        return self.max_participants if mode == LARGE else min(self.max_participants, SMALL_MEETING_LIMIT)
+
+
+SMALL_MEETING_LIMIT = 4
+LARGE_MEETING_LIMIT = 12
+
+PLANS = {
+    "free": Plan(
+        key="free",
+        name="Free",
+        tagline="For catching up with friends and quick calls.",
+        monthly_price_cents=0,
+        currency="eur",
+        max_rooms=1,
+        max_participants=SMALL_MEETING_LIMIT,
+        meeting_modes=(SMALL,),
+        recording=False,
+        teams=False,
+    ),
+    "pro": Plan(
+        key="pro",
+        name="Pro",
+        tagline="For freelancers and small teams who meet every day.",
+        monthly_price_cents=999,
+        currency="eur",
+        max_rooms=3,
+        max_participants=LARGE_MEETING_LIMIT,
+        meeting_modes=(SMALL, LARGE),
+        recording=True,
+        teams=False,
+    ),
+    "business": Plan(
+        key="business",
+        name="Business",
+        tagline="For organisations that want rooms for every team.",
+        monthly_price_cents=1199,
+        currency="eur",
+        max_rooms=10,
+        max_participants=LARGE_MEETING_LIMIT,
+        meeting_modes=(SMALL, LARGE),
+        recording=True,
+        teams=True,
+        per_host=True,
+    ),
+}
+
+MODE_LABELS = {
+    SMALL: "Small meetings (peer-to-peer, up to 4)",
+    LARGE: "Large meetings (through our video routers, up to 12)",
+}
+
+
+def get_plan(key):
+    return PLANS.get(key, PLANS["free"])
+
+
+def comparison_rows():
+    """Rows of the pricing table: (label, value per plan), in plan order."""
+    plans = list(PLANS.values())
+    return [
+        ("Price per month", [p.price_label + (" per host" if p.per_host else "") for p in plans]),
+        ("Rooms", [str(p.max_rooms) for p in plans]),
+        ("Participants per meeting", [f"Up to {p.max_participants}" for p in plans]),
+        ("Meeting modes", [", ".join(MODE_LABELS[m].split(" (")[0] for m in p.meeting_modes) for p in plans]),
+        ("Recording in your browser", ["Yes" if p.recording else "No" for p in plans]),
+        ("Team management", ["Yes" if p.teams else "No" for p in plans]),
+    ]

@@ -1,0 +1,151 @@
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from ..auth.forms import EmptyForm
+from ..extensions import csrf, db, limiter
+from ..plans import get_plan
+from . import services
+from .forms import ClaimRoomForm, RenameRoomForm
+from .names import InvalidRoomName, check_room_name, normalise
+from .services import RoomError
+from .tickets import InvalidTicket, issue_ticket, read_ticket
+from .turn import turn_credentials
+
+bp = Blueprint("rooms", __name__)
+
+
+def owned_room_or_403(name):
+    room = services.get_room(name)
+    if room is None:
+        abort(404)
+    if not room.is_owned_by(current_user):
+        abort(403, "Only the room's owner can change it.")
+    return room
+
+
+def render_rooms(form=None, rename_forms=None, status=200):
+    rooms = services.rooms_of(current_user)
+    plan = get_plan(current_user.plan)
+    return render_template(
+        "rooms/index.html",
+        rooms=rooms,
+        plan=plan,
+        form=form or ClaimRoomForm(name=request.args.get("name", "")),
+        rename_forms=rename_forms or {},
+        action_form=EmptyForm(),
+        read_only={room.id: services.is_read_only(room) for room in rooms},
+        modes={room.id: services.meeting_mode(room) for room in rooms},
+    ), status
+
+
+@bp.route("/user/rooms", methods=["GET", "POST"])
+@login_required
+@limiter.limit("20 per minute", methods=["POST"])
+def index():
+    if request.method == "GET":
+        return render_rooms()
+    form = ClaimRoomForm()
+    if not form.validate_on_submit():
+        return render_rooms(form=form, status=400)
+    try:
+        room = services.claim_room(current_user, form.name.data)
+    except RoomError as error:
+        form.name.errors.append(str(error))
+        return render_rooms(form=form, status=400)
+    db.session.commit()
+    flash(f"{room.name} is yours. Share {url_for('rooms.lobby', room_name=room.name, _external=True)}", "success")
+    return redirect(url_for("rooms.index"))
+
+
+@bp.route("/user/rooms/<room_name>/rename", methods=["POST"])
+@login_required
+def rename(room_name):
+    room = owned_room_or_403(room_name)
+    form = RenameRoomForm(current_name=room.name)
+    if not form.validate_on_submit():
+        return render_rooms(rename_forms={room.id: form}, status=400)
+    try:
+        services.rename_room(room, form.name.data)
+    except RoomError as error:
+        db.session.rollback()
+        form.name.errors.append(str(error))
+        return render_rooms(rename_forms={room.id: form}, status=400)
+    db.session.commit()
+    flash(f"Renamed to {room.name}. The old link no longer works.", "success")
+    return redirect(url_for("rooms.index"))
+
+
+@bp.route("/user/rooms/<room_name>/lock", methods=["POST"])
+@login_required
+def lock(room_name):
+    room = owned_room_or_403(room_name)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    services.set_locked(room, request.form.get("locked") == "1")
+    db.session.commit()
+    flash(
+        f"{room.name} is now {'locked: visitors knock to enter' if room.locked else 'open to anyone with the link'}.",
+        "success",
+    )
+    return redirect(url_for("rooms.index"))
+
+
+@bp.route("/user/rooms/<room_name>/delete", methods=["POST"])
+@login_required
+def delete(room_name):
+    room = owned_room_or_403(room_name)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    name = room.name
+    services.delete_room(room)
+    db.session.commit()
+    flash(f"{name} is deleted. Anyone can claim the name now.", "success")
+    return redirect(url_for("rooms.index"))
+
+
+@bp.route("/<room_name>")
+def lobby(room_name):
+    name = normalise(room_name)
+    if name != room_name:
+        return redirect(url_for("rooms.lobby", room_name=name))
+    room = services.get_room(name)
+    if room is None:
+        try:
+            check_room_name(name)
+            claimable = services.name_is_free(name)
+        except InvalidRoomName:
+            claimable = False
+        return render_template("rooms/unknown.html", name=name, claimable=claimable), 404
+    ticket, payload = issue_ticket(room, current_user)
+    from ..usage import track
+
+    track("room_visited", user=current_user, room=room)
+    db.session.commit()
+    return render_template(
+        "rooms/room.html",
+        room=room,
+        ticket=ticket,
+        host=payload["host"],
+        mode=services.meeting_mode(room),
+        capacity=services.capacity(room),
+        read_only=services.is_read_only(room),
+        default_name=current_user.display_name if current_user.is_authenticated else "",
+    )
+
+
+@bp.route("/api/turn-credentials", methods=["POST"])
+@csrf.exempt  # authenticated by the room ticket header, not by cookies
+@limiter.limit("30 per minute")
+def turn_credentials_api():
+    from .events import presence
+
+    try:
+        ticket = read_ticket(request.headers.get("X-Room-Ticket", ""))
+    except InvalidTicket:
+        return jsonify(error="A valid room ticket is required."), 401
+    if presence().get(ticket["room"], ticket["pid"]) is None:
+        return jsonify(error="Only people in the meeting can get relay credentials."), 403
+    config = current_app.config
+    return jsonify(
+        turn_credentials(config["TURN_SECRET"], config["TURN_URLS"], ticket["pid"], config["TURN_CREDENTIAL_TTL"])
+    )

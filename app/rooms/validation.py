@@ -1,0 +1,98 @@
+"""Checks for Socket.IO payloads: wrong types, missing fields and huge values are refused."""
+
+import re
+
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+ID = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
+MAX_SDP = 32_000
+MAX_CHAT = 2_000
+
+
+class Invalid(ValueError):
+    """A payload that does not match what the event expects."""
+
+
+def check_name(value):
+    if not isinstance(value, str):
+        raise Invalid("Your name must be text.")
+    value = value.strip()
+    if not 1 <= len(value) <= 50:
+        raise Invalid("Use between 1 and 50 characters for your name.")
+    if CONTROL.search(value):
+        raise Invalid("Your name contains characters we cannot show.")
+    return value
+
+
+def check_id(value):
+    if not isinstance(value, str) or not ID.match(value):
+        raise Invalid("Unknown participant.")
+    return value
+
+
+def check_sdp(value):
+    if not isinstance(value, dict) or value.get("type") not in ("offer", "answer", "rollback", "pranswer"):
+        raise Invalid("A session description needs a type.")
+    sdp = value.get("sdp", "")
+    if not isinstance(sdp, str) or len(sdp) > MAX_SDP:
+        raise Invalid("That session description is too large.")
+    return {"type": value["type"], "sdp": sdp}
+
+
+def check_candidate(value):
+    if value is None:
+        return None  # end of candidates
+    if not isinstance(value, dict):
+        raise Invalid("An ICE candidate must be an object.")
+    candidate = value.get("candidate", "")
+    mid = value.get("sdpMid")
+    index = value.get("sdpMLineIndex")
+    if not isinstance(candidate, str) or len(candidate) > 1024:
+        raise Invalid("That ICE candidate is malformed.")
+    if mid is not None and (not isinstance(mid, str) or len(mid) > 32):
+        raise Invalid("That ICE candidate is malformed.")
+    if index is not None and (not isinstance(index, int) or isinstance(index, bool) or not 0 <= index < 64):
+        raise Invalid("That ICE candidate is malformed.")
+    return {"candidate": candidate, "sdpMid": mid, "sdpMLineIndex": index}
+
+
+def check_chat(value):
+    if not isinstance(value, str):
+        raise Invalid("A chat message must be text.")
+    value = value.strip()
+    if not value:
+        raise Invalid("Write something first.")
+    if len(value) > MAX_CHAT:
+        raise Invalid(f"Chat messages are at most {MAX_CHAT} characters.")
+    return value
+
+
+def check_bool(value):
+    if not isinstance(value, bool):
+        raise Invalid("Expected true or false.")
+    return value
+
+
+CHECKS = {
+    "name": check_name,
+    "id": check_id,
+    "sdp": check_sdp,
+    "candidate": check_candidate,
+    "chat": check_chat,
+    bool: check_bool,
+}
+
+
+def validate(schema, data):
+    """``schema`` maps field names (``name?`` when optional) to a check; extra fields are dropped."""
+    if not isinstance(data, dict):
+        raise Invalid("Expected an object.")
+    result = {}
+    for key, kind in schema.items():
+        optional = key.endswith("?")
+        name = key.rstrip("?")
+        if name not in data:
+            if optional:
+                continue
+            raise Invalid(f"Missing field: {name}.")
+        result[name] = CHECKS[kind](data[name])
+    return result

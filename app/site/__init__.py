@@ -1,0 +1,1 @@
+"""Marketing pages, legal documents and site maps."""

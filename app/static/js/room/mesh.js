@@ -1,0 +1,149 @@
+// Small meetings: one RTCPeerConnection per other participant, negotiated with the
+// "perfect negotiation" pattern so either side may offer at any time without glare.
+// When ICE fails we build a brand-new connection (a new "generation"); the other side sees
+// the new generation in our offer and rebuilds its end too.
+
+const FAILED_GRACE_MS = 4000;
+
+function newGeneration() {
+  return Math.random().toString(36).slice(2, 10);
+}
+
+export class Mesh extends EventTarget {
+  constructor({ selfId, signaling, iceServers, localStream }) {
+    super();
+    this.selfId = selfId;
+    this.signaling = signaling;
+    this.iceServers = iceServers || [];
+    this.iceTransportPolicy = new URLSearchParams(location.search).get("relay") === "1" ? "relay" : "all";
+    this.localStream = localStream;
+    this.peers = new Map();
+    signaling.on("signal", (message) => this.onSignal(message).catch((error) => console.warn("signal", error)));
+  }
+
+  // The participant with the greater id is "polite": it yields when both offer at once.
+  isPolite(peerId) {
+    return this.selfId > peerId;
+  }
+
+  connect(peerId) {
+    this.buildPeer(peerId);
+  }
+
+  buildPeer(peerId) {
+    this.closePeer(peerId, false);
+    const pc = new RTCPeerConnection({ iceServers: this.iceServers, iceTransportPolicy: this.iceTransportPolicy });
+    const peer = { id: peerId, pc, gen: newGeneration(), remoteGen: null, makingOffer: false, ignoreOffer: false, failTimer: null };
+    this.peers.set(peerId, peer);
+    for (const track of this.localStream ? this.localStream.getTracks() : []) pc.addTrack(track, this.localStream);
+    if (!this.localStream || !this.localStream.getVideoTracks().length) pc.addTransceiver("video", { direction: "recvonly" });
+    if (!this.localStream || !this.localStream.getAudioTracks().length) pc.addTransceiver("audio", { direction: "recvonly" });
+
+    pc.onnegotiationneeded = async () => {
+      try {
+        peer.makingOffer = true;
+        await pc.setLocalDescription();
+        this.send(peer, { description: pc.localDescription });
+      } catch (error) {
+        console.warn("negotiation", error);
+      } finally {
+        peer.makingOffer = false;
+      }
+    };
+    pc.onicecandidate = ({ candidate }) => {
+      if (candidate) this.send(peer, { candidate: candidate.toJSON() });
+    };
+    pc.ontrack = ({ streams, track }) => {
+      const stream = streams[0] || new MediaStream([track]);
+      this.dispatchEvent(new CustomEvent("track", { detail: { peerId, stream } }));
+    };
+    pc.oniceconnectionstatechange = () => this.watchIce(peer);
+    this.dispatchEvent(new CustomEvent("state", { detail: this.overallState() }));
+    return peer;
+  }
+
+  watchIce(peer) {
+    const state = peer.pc.iceConnectionState;
+    clearTimeout(peer.failTimer);
+    if (state === "failed") {
+      this.restart(peer.id);
+    } else if (state === "disconnected") {
+      // A blip often heals by itself; rebuild only if it does not.
+      peer.failTimer = setTimeout(() => {
+        if (this.peers.get(peer.id) === peer && peer.pc.iceConnectionState !== "connected") this.restart(peer.id);
+      }, FAILED_GRACE_MS);
+    }
+    this.dispatchEvent(new CustomEvent("state", { detail: this.overallState() }));
+  }
+
+  restart(peerId) {
+    if (!this.peers.has(peerId)) return;
+    this.dispatchEvent(new CustomEvent("restart", { detail: { peerId } }));
+    this.buildPeer(peerId);
+  }
+
+  send(peer, payload) {
+    this.signaling.send("signal", Object.assign({ to: peer.id, gen: peer.gen }, payload));
+  }
+
+  async onSignal({ from, description, candidate, gen }) {
+    let peer = this.peers.get(from);
+    if (!peer || (description && description.type === "offer" && peer.remoteGen && gen && gen !== peer.remoteGen)) {
+      // A peer we have no connection with, or one that rebuilt its side: start fresh.
+      peer = this.buildPeer(from);
+    }
+    const pc = peer.pc;
+    if (description) {
+      peer.remoteGen = gen || peer.remoteGen;
+      const collision = description.type === "offer" && (peer.makingOffer || pc.signalingState !== "stable");
+      peer.ignoreOffer = !this.isPolite(from) && collision;
+      if (peer.ignoreOffer) return;
+      await pc.setRemoteDescription(description);
+      if (description.type === "offer") {
+        await pc.setLocalDescription();
+        this.send(peer, { description: pc.localDescription });
+      }
+    } else if (candidate !== undefined) {
+      if (gen && peer.remoteGen && gen !== peer.remoteGen) return; // for a connection that is gone
+      try {
+        await pc.addIceCandidate(candidate);
+      } catch (error) {
+        if (!peer.ignoreOffer) console.warn("candidate", error);
+      }
+    }
+  }
+
+  // Swap the outgoing video (camera <-> screen) on every connection without renegotiating.
+  async replaceVideoTrack(track) {
+    for (const { pc } of this.peers.values()) {
+      const sender = pc.getSenders().find((s) => s.track && s.track.kind === "video")
+        || pc.getTransceivers().find((t) => t.receiver.track.kind === "video")?.sender;
+      if (sender) await sender.replaceTrack(track);
+    }
+  }
+
+  closePeer(peerId, notify = true) {
+    const peer = this.peers.get(peerId);
+    if (!peer) return;
+    clearTimeout(peer.failTimer);
+    peer.pc.close();
+    this.peers.delete(peerId);
+    if (notify) this.dispatchEvent(new CustomEvent("state", { detail: this.overallState() }));
+  }
+
+  overallState() {
+    const states = [...this.peers.values()].map((p) => p.pc.iceConnectionState);
+    if (!states.length) return "connected";
+    if (states.some((s) => s === "failed" || s === "disconnected")) return "reconnecting";
+    if (states.every((s) => s === "connected" || s === "completed")) return "connected";
+    return "connecting";
+  }
+
+  connections() {
+    return [...this.peers.values()].map((p) => p.pc);
+  }
+
+  close() {
+    for (const id of [...this.peers.keys()]) this.closePeer(id, false);
+  }
+}

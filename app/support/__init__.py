@@ -1,0 +1,1 @@
+"""Help articles and support tickets."""

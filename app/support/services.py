@@ -1,0 +1,27 @@
+from flask import current_app
+
+from ..extensions import db
+from ..mail import try_send_email
+from ..timeutil import utcnow
+from .models import SupportTicket
+
+
+def open_ticket(*, email, subject, message, user=None):
+    """Store the ticket first, then mail support; a mail failure leaves it for `flask mail retry`."""
+    ticket = SupportTicket(email=email, subject=subject, message=message, user_id=user.id if user else None)
+    db.session.add(ticket)
+    db.session.commit()
+    notify_support(ticket)
+    return ticket
+
+
+def notify_support(ticket):
+    sent = try_send_email(
+        current_app.config["SUPPORT_EMAIL"],
+        f"[ticket #{ticket.id}] {ticket.subject}",
+        "support_ticket",
+        ticket=ticket,
+    )
+    if sent:
+        ticket.mailed_at = utcnow()
+    return sent

@@ -1,0 +1,81 @@
+"""What every template can use: navigation, footer links and small filters."""
+
+from datetime import date, datetime
+
+from flask import current_app
+
+from .plans import PLANS
+
+PRODUCT_MENU = [
+    ("site.features", "Features", "What a Parlor room can do"),
+    ("site.business", "Business", "Rooms for every team"),
+    ("site.pro", "Pro", "Bigger meetings, more rooms"),
+    ("site.embedded", "Embedded", "Parlor inside your product"),
+]
+
+FOOTER = [
+    (
+        "About",
+        [
+            ("site.about_us", "About us"),
+            ("site.our_vision", "Our vision"),
+            ("site.press", "Press"),
+            ("site.video_conferencing_apps", "Video conferencing apps"),
+        ],
+    ),
+    (
+        "Sales",
+        [
+            ("site.pricing", "Pricing"),
+            ("site.pro", "Pro"),
+            ("site.business", "Business"),
+            ("site.embedded", "Embedded"),
+            ("site.product_api", "Product API"),
+            ("site.contact_sales", "Contact sales"),
+        ],
+    ),
+    (
+        "Support",
+        [
+            ("support.index", "Help and support"),
+            ("site.sitemap", "Site map"),
+        ],
+    ),
+    (
+        "Legal",
+        [
+            ("site.terms", "Terms of service"),
+            ("site.privacy_policy", "Privacy policy"),
+            ("site.cookie_policy", "Cookie policy"),
+            ("site.legal_history", "Policy history"),
+        ],
+    ),
+]
+
+
+def format_date(value):
+    if isinstance(value, (date, datetime)):
+        return f"{value:%-d %B %Y}"
+    return value
+
+
+def format_datetime(value):
+    if isinstance(value, datetime):
+        return f"{value:%-d %B %Y, %H:%M} UTC"
+    return value
+
+
+def site_context():
+    return {
+        "product_menu": PRODUCT_MENU,
+        "footer_sections": FOOTER,
+        "social_links": current_app.config.get("SOCIAL_LINKS", []),
+        "current_year": date.today().year,
+        "plans_by_key": PLANS,
+    }
+
+
+def init_app(app):
+    app.context_processor(site_context)
+    app.add_template_filter(format_date, "date")
+    app.add_template_filter(format_datetime, "datetime")
