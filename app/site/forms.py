@@ -1,16 +1,17 @@
 from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from ..forms_common import email_validators, no_control_characters, strip
 
 TEAM_SIZES = [
-    ("", "Choose a size"),
-    ("1-10", "1–10 people"),
-    ("11-50", "11–50 people"),
-    ("51-200", "51–200 people"),
-    ("201-1000", "201–1,000 people"),
-    ("1000+", "More than 1,000 people"),
+    SelectChoice("", "Choose a size"),
+    SelectChoice("1-10", "1–10 people"),
+    SelectChoice("11-50", "11–50 people"),
+    SelectChoice("51-200", "51–200 people"),
+    SelectChoice("201-1000", "201–1,000 people"),
+    SelectChoice("1000+", "More than 1,000 people"),
 ]
 
 

@@ -1,0 +1,135 @@
+"""`make run`: the whole product on one machine, with local stand-ins for outside services.
+
+Starts the app, one SFU node registered to it and (without real Stripe keys) localstripe,
+prefixes their output with their names, prints the URL, and stops every child on Ctrl-C
+or as soon as one of them dies.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+from config import DevelopmentConfig, env, env_int
+from sfu_node.protocol import derive_node_key
+
+ROOT = Path(__file__).resolve().parent
+PYTHON = sys.executable
+COLOURS = {"web": "35", "sfu": "36", "stripe": "33"}
+
+
+class Supervisor:
+    def __init__(self):
+        self.children = {}
+        self.stopping = False
+
+    def start(self, name, command, extra_env=None):
+        child_env = dict(os.environ, PYTHONUNBUFFERED="1", **(extra_env or {}))
+        process = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env=child_env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,  # our Ctrl-C handling decides when children stop
+        )
+        self.children[name] = process
+        threading.Thread(target=self._relay, args=(name, process), daemon=True).start()
+        return process
+
+    def _relay(self, name, process):
+        prefix = f"\033[{COLOURS.get(name, '37')}m{name:>6} |\033[0m " if sys.stdout.isatty() else f"{name:>6} | "
+        for line in process.stdout:
+            sys.stdout.write(prefix + line)
+            sys.stdout.flush()
+
+    def stop(self):
+        self.stopping = True
+        for process in self.children.values():
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        deadline = time.time() + 10
+        for process in self.children.values():
+            try:
+                process.wait(timeout=max(0.1, deadline - time.time()))
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+
+    def watch(self):
+        while not self.stopping:
+            for name, process in self.children.items():
+                if process.poll() is not None:
+                    print(f"\n{name} exited with status {process.returncode}; stopping everything.")
+                    return process.returncode or 1
+            time.sleep(0.5)
+        return 0
+
+
+def wait_for(url, seconds=30):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2):  # noqa: S310 (our own localhost URL)
+                return True
+        except OSError:
+            time.sleep(0.3)
+    return False
+
+
+def main():
+    port = env_int("PORT", 5000)
+    node_port = env_int("SFU_PORT", port + 1)
+    stripe_port = env_int("LOCALSTRIPE_PORT", port + 2)
+    app_url = f"http://127.0.0.1:{port}"
+    config = DevelopmentConfig()  # generates and keeps the development secrets
+    web_env = {"PORT": str(port), "HOST": "127.0.0.1"}
+    supervisor = Supervisor()
+
+    def shutdown(signum, frame):
+        supervisor.stop()
+
+    signal.signal(signal.SIGINT, shutdown)
+    signal.signal(signal.SIGTERM, shutdown)
+
+    if not env("STRIPE_SECRET_KEY"):
+        from app.billing.local import localstripe_env
+
+        web_env.update(localstripe_env(stripe_port, app_url))
+        supervisor.start("stripe", [PYTHON, "-m", "localstripe", "--port", str(stripe_port), "--from-scratch"])
+        if not wait_for(f"http://127.0.0.1:{stripe_port}/js.stripe.com/v3/"):
+            print("localstripe did not start; see its output above.")
+            supervisor.stop()
+            return 1
+
+    supervisor.start("web", [PYTHON, "wsgi.py"], web_env)
+    if not wait_for(f"{app_url}/healthz"):
+        print("The app did not start; see its output above.")
+        supervisor.stop()
+        return 1
+
+    node_id = env("SFU_NODE_ID", "local-1")
+    supervisor.start(
+        "sfu",
+        [PYTHON, "-m", "sfu_node", "--app-url", app_url, "--region", config.DEFAULT_REGION,
+         "--public-url", f"http://127.0.0.1:{node_port}", "--listen", f"127.0.0.1:{node_port}",
+         "--capacity", "48", "--node-id", node_id],
+        {"PARLOR_NODE_KEY": derive_node_key(config.NODE_MASTER_SECRET, node_id)},
+    )
+    if "stripe" in supervisor.children:
+        from app.billing.local import register_local_webhook
+
+        register_local_webhook(stripe_port, app_url)
+
+    print(f"\n  Parlor is running at {app_url}\n  Press Ctrl-C to stop.\n", flush=True)
+    code = supervisor.watch()
+    supervisor.stop()
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

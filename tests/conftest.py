@@ -1,0 +1,201 @@
+import os
+
+if os.environ.get("SOCKETIO_ASYNC_MODE") == "eventlet":
+    # The eventlet pass must patch before anything else imports socket or threading.
+    import eventlet
+
+    eventlet.monkey_patch()
+
+import re
+from datetime import datetime
+
+import pytest
+import sqlalchemy as sa
+
+from app import create_app
+from app.extensions import db
+from app.timeutil import set_clock
+from config import TestingConfig
+
+from .support import services
+
+
+# ---------------------------------------------------------------- databases
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    """SQLite per test by default; PostgreSQL when PARLOR_TEST_DATABASE=postgresql."""
+    if os.environ.get("PARLOR_TEST_DATABASE") != "postgresql":
+        yield None
+        return
+    if os.environ.get("TEST_DATABASE_URL"):
+        yield os.environ["TEST_DATABASE_URL"]
+        return
+    server = services.TemporaryPostgres(tmp_path_factory.mktemp("postgres"))
+    url = server.start()
+    yield url
+    server.stop()
+
+
+def make_config(tmp_path, database_url, **overrides):
+    class Config(TestingConfig):
+        def __init__(self):
+            super().__init__()
+            from config import database_url as normalise
+
+            self.SQLALCHEMY_DATABASE_URI = normalise(database_url) if database_url else f"sqlite:///{tmp_path}/test.db"
+            self.RATELIMIT_ENABLED = False
+            self.TECHNICAL_LOG_DIR = str(tmp_path / "logs")
+            self.WTF_CSRF_ENABLED = True
+            for key, value in overrides.items():
+                setattr(self, key, value)
+
+    return Config
+
+
+@pytest.fixture
+def config_overrides():
+    """Tests override settings by redefining this fixture or using ``@pytest.mark.config(...)``."""
+    return {}
+
+
+@pytest.fixture
+def app(request, tmp_path, database_url, config_overrides):
+    overrides = dict(config_overrides)
+    marker = request.node.get_closest_marker("config")
+    if marker:
+        overrides.update(marker.kwargs)
+    if "mailbox" in request.fixturenames:
+        overrides.setdefault("MAIL_URL", request.getfixturevalue("mailbox").url)
+    app = create_app(make_config(tmp_path, database_url, **overrides))
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.drop_all()
+        db.engine.dispose()
+    app.extensions["parlor_presence"].clear()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture(scope="session")
+def _smtp_server():
+    server = services.Mailbox().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def mailbox(_smtp_server):
+    """A real SMTP server the app sends to during this test."""
+    _smtp_server.clear()
+    return _smtp_server
+
+
+@pytest.fixture
+def clock():
+    """Move the app's clock without sleeping."""
+
+    class Clock:
+        def __init__(self):
+            self.now = datetime(2026, 11, 30, 12, 0, 0)
+            set_clock(self.now)
+
+        def advance(self, delta):
+            self.now = self.now + delta
+            set_clock(self.now)
+
+        def set(self, moment):
+            self.now = moment
+            set_clock(moment)
+
+    yield Clock()
+    set_clock(None)
+
+
+# ---------------------------------------------------------------- forms and accounts
+CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
+
+
+def csrf_token(client, path="/user/login"):
+    html = client.get(path).get_data(as_text=True)
+    match = CSRF_RE.search(html)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1) or match.group(2)
+
+
+def console_code(app, address):
+    """The newest code sent to ``address`` by the console email or SMS transport."""
+    if "@" in address:
+        for message in reversed(app.extensions["parlor_mail"].outbox):
+            if address in message["To"]:
+                return re.search(r"\b(\d{6})\b", message["Subject"]).group(1)
+    else:
+        for to, body in reversed(app.extensions["parlor_sms"].outbox):
+            if to == address:
+                return re.search(r"\b(\d{6})\b", body).group(1)
+    raise AssertionError(f"no code was sent to {address}")
+
+
+class AuthActions:
+    def __init__(self, app, client):
+        self.app = app
+        self.client = client
+
+    def request_code(self, identifier, path="/user/login", **fields):
+        data = {"csrf_token": csrf_token(self.client, path), "identifier": identifier}
+        data.update(fields)
+        return self.client.post(path, data=data)
+
+    def enter_code(self, code):
+        return self.client.post("/user/verify", data={"csrf_token": csrf_token(self.client, "/user/verify"), "code": code})
+
+    def login(self, identifier="alice@example.com", **fields):
+        self.request_code(identifier, **fields)
+        return self.enter_code(console_code(self.app, identifier))
+
+    def signup(self, identifier="alice@example.com", **fields):
+        fields.setdefault("accept_terms", "y")
+        self.request_code(identifier, path="/user/signup", **fields)
+        return self.enter_code(console_code(self.app, identifier))
+
+    def logout(self):
+        return self.client.post("/user/logout", data={"csrf_token": csrf_token(self.client, "/user/logout")})
+
+
+@pytest.fixture
+def auth(app, client):
+    return AuthActions(app, client)
+
+
+@pytest.fixture
+def make_user(app):
+    from app.auth.models import User
+
+    def make(email="alice@example.com", plan="free", **fields):
+        with app.app_context():
+            user = User(email=email, plan=plan, verified_at=datetime(2026, 1, 1), **fields)
+            db.session.add(user)
+            db.session.commit()
+            return user.id
+
+    return make
+
+
+@pytest.fixture
+def count(app):
+    def count_rows(model):
+        with app.app_context():
+            return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+
+    return count_rows
