@@ -158,7 +158,9 @@ class AuthActions:
         return self.client.post(path, data=data)
 
     def enter_code(self, code):
-        return self.client.post("/user/verify", data={"csrf_token": csrf_token(self.client, "/user/verify"), "code": code})
+        return self.client.post(
+            "/user/verify", data={"csrf_token": csrf_token(self.client, "/user/verify"), "code": code}
+        )
 
     def login(self, identifier="alice@example.com", **fields):
         self.request_code(identifier, **fields)

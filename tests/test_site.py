@@ -113,12 +113,28 @@ def test_privacy_policy_covers_every_category(client):
     """Does the privacy policy name every data category, its legal ground, retention, rights, DPO and authority?"""
     html = client.get("/information/tos/privacy-policy/").get_data(as_text=True)
     for phrase in (
-        "Account information", "Room information", "Transaction information", "Usage information",
-        "Product analytics", "Technical logs", "Device information", "Approximate location",
-        "Customer support information", "Correspondence", "Consent records",
-        "art. 6(1)(b)", "art. 6(1)(c)", "art. 6(1)(f)", "art. 6(1)(a)",
-        "At least 5 years and at most 10 years", "Data protection officer", "Datatilsynet",
-        "right to", "rectification", "erasure", "data portability",
+        "Account information",
+        "Room information",
+        "Transaction information",
+        "Usage information",
+        "Product analytics",
+        "Technical logs",
+        "Device information",
+        "Approximate location",
+        "Customer support information",
+        "Correspondence",
+        "Consent records",
+        "art. 6(1)(b)",
+        "art. 6(1)(c)",
+        "art. 6(1)(f)",
+        "art. 6(1)(a)",
+        "At least 5 years and at most 10 years",
+        "Data protection officer",
+        "Datatilsynet",
+        "right to",
+        "rectification",
+        "erasure",
+        "data portability",
     ):
         assert phrase in html, phrase
 

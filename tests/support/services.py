@@ -58,18 +58,42 @@ class TemporaryPostgres:
         self.directory.mkdir(parents=True, exist_ok=True)
         if os.geteuid() == 0:
             shutil.chown(self.directory, "postgres", "postgres")
-        subprocess.run(as_unprivileged([str(self.bin / "initdb"), "-D", str(data), "-U", "parlor",
-                                        "--auth=trust", "-E", "UTF8"]), check=True, capture_output=True)
-        subprocess.run(as_unprivileged([str(self.bin / "pg_ctl"), "-D", str(data), "-l", str(self.directory / "log"),
-                                        "-o", f"-p {self.port} -k {self.directory} -c listen_addresses=127.0.0.1",
-                                        "-w", "start"]), check=True, capture_output=True)
-        subprocess.run(as_unprivileged([str(self.bin / "createdb"), "-h", "127.0.0.1", "-p", str(self.port),
-                                        "-U", "parlor", "parlor_test"]), check=True, capture_output=True)
+        subprocess.run(
+            as_unprivileged([str(self.bin / "initdb"), "-D", str(data), "-U", "parlor", "--auth=trust", "-E", "UTF8"]),
+            check=True,
+            capture_output=True,
+        )
+        subprocess.run(
+            as_unprivileged(
+                [
+                    str(self.bin / "pg_ctl"),
+                    "-D",
+                    str(data),
+                    "-l",
+                    str(self.directory / "log"),
+                    "-o",
+                    f"-p {self.port} -k {self.directory} -c listen_addresses=127.0.0.1",
+                    "-w",
+                    "start",
+                ]
+            ),
+            check=True,
+            capture_output=True,
+        )
+        subprocess.run(
+            as_unprivileged(
+                [str(self.bin / "createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "parlor", "parlor_test"]
+            ),
+            check=True,
+            capture_output=True,
+        )
         return f"postgresql://parlor@127.0.0.1:{self.port}/parlor_test"
 
     def stop(self):
-        subprocess.run(as_unprivileged([str(self.bin / "pg_ctl"), "-D", str(self.directory / "data"), "-m", "fast",
-                                        "stop"]), capture_output=True)
+        subprocess.run(
+            as_unprivileged([str(self.bin / "pg_ctl"), "-D", str(self.directory / "data"), "-m", "fast", "stop"]),
+            capture_output=True,
+        )
 
 
 class Daemon:
@@ -106,8 +130,19 @@ def redis_server(directory):
     binary = shutil.which("redis-server")
     if binary is None:
         raise RuntimeError("redis-server is not installed")
-    command = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-               "--dir", str(directory)]
+    command = [
+        binary,
+        "--port",
+        str(port),
+        "--bind",
+        "127.0.0.1",
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+        "--dir",
+        str(directory),
+    ]
     return Daemon(command, port, Path(directory) / "redis.log").start()
 
 
@@ -119,23 +154,32 @@ def coturn_server(directory, secret, realm="parlor.test"):
     port = free_port()
     config = Path(directory) / "turnserver.conf"
     config.write_text(
-        "\n".join([
-            f"listening-port={port}",
-            "listening-ip=127.0.0.1",
-            "relay-ip=127.0.0.1",
-            "min-port=49160", "max-port=49400",
-            "use-auth-secret",
-            f"static-auth-secret={secret}",
-            f"realm={realm}",
-            "fingerprint",
-            "no-cli", "no-tls", "no-dtls", "no-multicast-peers",
-            "allow-loopback-peers",  # tests only: the browsers are on this machine
-            "user-quota=12", "total-quota=200",
-            f"log-file={Path(directory) / 'turn.log'}", "simple-log", "verbose",
-        ]) + "\n"
+        "\n".join(
+            [
+                f"listening-port={port}",
+                "listening-ip=127.0.0.1",
+                "relay-ip=127.0.0.1",
+                "min-port=49160",
+                "max-port=49400",
+                "use-auth-secret",
+                f"static-auth-secret={secret}",
+                f"realm={realm}",
+                "fingerprint",
+                "no-cli",
+                "no-tls",
+                "no-dtls",
+                "no-multicast-peers",
+                "allow-loopback-peers",  # tests only: the browsers are on this machine
+                "user-quota=12",
+                "total-quota=200",
+                f"log-file={Path(directory) / 'turn.log'}",
+                "simple-log",
+                "verbose",
+            ]
+        )
+        + "\n"
     )
-    return Daemon([binary, "-c", str(config), "--no-stdout-log"], port,
-                  Path(directory) / "turn.out").start()
+    return Daemon([binary, "-c", str(config), "--no-stdout-log"], port, Path(directory) / "turn.out").start()
 
 
 class Mailbox:
