@@ -106,7 +106,7 @@ class Daemon:
         self.process = None
 
     def start(self, timeout=20):
-        self.log = open(self.log_path, "wb")
+        self.log = open(self.log_path, "wb")  # noqa: SIM115 (closed in stop())
         self.process = subprocess.Popen(self.command, stdout=self.log, stderr=subprocess.STDOUT)
         try:
             wait_for_port(self.port, timeout)
