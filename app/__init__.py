@@ -8,6 +8,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from config import INSTANCE_DIR, config_from_env, env_int
 
 from .extensions import csrf, db, limiter, login_manager, migrate, socketio
+from .rooms import events as room_events  # registers Socket.IO handlers before any server exists
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -59,9 +60,7 @@ def create_app(config_class=None):
     app.register_blueprint(rooms_bp)  # last: its /<room-name> must not shadow other pages
     google.init_app(app)
 
-    from .rooms import events
-
-    events.init_app(app)
+    room_events.init_app(app)
 
     from . import errors, mail, security, sms, templating
     from .usage import techlog
