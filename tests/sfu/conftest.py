@@ -1,0 +1,28 @@
+import pytest
+
+from tests.sfu.fakeapp import MASTER_SECRET, FakeApp
+from tests.sfu.nodeproc import NodeProcess
+
+
+@pytest.fixture
+def fake_app():
+    app = FakeApp().start()
+    yield app
+    app.stop()
+
+
+@pytest.fixture
+def start_node(fake_app, tmp_path):
+    """Factory starting node subprocesses registered with the fake app; all killed afterwards."""
+    nodes = []
+
+    def start(node_id: str = "node-a", **kwargs) -> NodeProcess:
+        node = NodeProcess(fake_app.url, MASTER_SECRET, node_id=node_id,
+                           log_path=str(tmp_path / f"{node_id}-{len(nodes)}.log"), **kwargs)
+        nodes.append(node)
+        node.wait_ready()
+        return node
+
+    yield start
+    for node in nodes:
+        node.stop()
