@@ -64,7 +64,7 @@ class Participant:
         self._negotiator: asyncio.Task | None = None
         self._answer: asyncio.Future | None = None
         self._pending_candidates: list = []
-        self._closing_reason: str | None = None
+        self._ws_closer: asyncio.Future | None = None
         config = RTCConfiguration(
             iceServers=[RTCIceServer(urls=url) for url in ice_servers],
             bundlePolicy=RTCBundlePolicy.MAX_BUNDLE,
@@ -200,7 +200,8 @@ class Participant:
                 raise NegotiationError("candidate must be a string")
             try:
                 parsed = candidate_from_sdp(text.split(":", 1)[1] if text.startswith("candidate:") else text)
-            except (ValueError, IndexError):
+            except (ValueError, IndexError, AssertionError):
+                # aiortc's parser asserts on too few fields.
                 raise NegotiationError("malformed candidate") from None
             # Everything is bundled onto the first m-line's transport; aiortc drops
             # candidates addressed to any other mid.
@@ -246,7 +247,9 @@ class Participant:
         except Exception:
             logger.exception("closing the peer connection of %s failed", self.id)
         if not self.ws.closed:
-            await self.ws.close()
+            # The close handshake waits for the client; a kick or a replacement
+            # must not wait on that, so it finishes in the background.
+            self._ws_closer = asyncio.ensure_future(self.ws.close())
 
     @property
     def forwarded_streams(self) -> int:

@@ -102,6 +102,10 @@ async def _serve(participant: Participant, ws) -> None:
                 break
         except (ClientError, NegotiationError) as exc:
             await participant.send({"type": "error", "error": str(exc)})
+        except Exception:
+            # A bug in handling one message should cost that message, not the call.
+            logger.exception("message from %s in %s failed", participant.id, participant.room)
+            await participant.send({"type": "error", "error": "internal error"})
 
 
 async def handle_message(participant: Participant, message: dict) -> str | None:
