@@ -19,7 +19,7 @@ MASTER_SECRET = "test-master-secret-for-parlor-sfu-tests"
 
 
 class FakeApp:
-    def __init__(self, heartbeat_interval: float = 0.5) -> None:
+    def __init__(self, heartbeat_interval: float = 0.5, port: int = 0) -> None:
         self.heartbeat_interval = heartbeat_interval
         self.registrations: list[dict] = []
         self.heartbeats: list[dict] = []
@@ -31,7 +31,7 @@ class FakeApp:
         self._loop = asyncio.new_event_loop()
         self._ready = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
-        self.port = None
+        self.port = port
 
     @property
     def url(self) -> str:
@@ -60,7 +60,7 @@ class FakeApp:
         app.router.add_static("/harness", ROOT / "tests" / "sfu" / "harness")
         runner = web.AppRunner(app)
         await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
+        site = web.TCPSite(runner, "127.0.0.1", self.port)
         await site.start()
         self.port = site._server.sockets[0].getsockname()[1]
         self._ready.set()
