@@ -99,7 +99,8 @@ class Registry:
         for other in list(room.participants.values()):
             await other.send({"type": "peer-left", "participant": participant.id})
             other.request_negotiation()
-        if not room.participants:
+        # Leaves interleave at the awaits above: only the last one out removes the room.
+        if not room.participants and self.rooms.get(room.name) is room:
             del self.rooms[room.name]
         if not self.rooms:
             self.emptied.set()
