@@ -10,7 +10,9 @@ from sfu_node.forwarding import is_vp8_keyframe
 FPS = 30
 
 
-def encode_clip(width: int, height: int, bitrate: int, seconds: float = 4.0) -> list[bytes]:
+def encode_clip(
+    width: int, height: int, bitrate: int, seconds: float = 4.0
+) -> list[bytes]:
     """Encoded frames of FFmpeg's moving test pattern; frame 0 is the only keyframe."""
     source = av.open(f"testsrc2=size={width}x{height}:rate={FPS}", format="lavfi")
     encoder = av.CodecContext.create("libvpx", "w")
@@ -20,9 +22,17 @@ def encode_clip(width: int, height: int, bitrate: int, seconds: float = 4.0) -> 
     encoder.framerate = fractions.Fraction(FPS, 1)
     encoder.gop_size = 100_000
     # The settings aiortc and browsers use for real-time CBR video.
-    encoder.options = {"deadline": "realtime", "cpu-used": "8", "lag-in-frames": "0",
-                       "minrate": str(bitrate), "maxrate": str(bitrate), "bufsize": str(bitrate),
-                       "static-thresh": "1", "undershoot-pct": "100", "overshoot-pct": "15"}
+    encoder.options = {
+        "deadline": "realtime",
+        "cpu-used": "8",
+        "lag-in-frames": "0",
+        "minrate": str(bitrate),
+        "maxrate": str(bitrate),
+        "bufsize": str(bitrate),
+        "static-thresh": "1",
+        "undershoot-pct": "100",
+        "overshoot-pct": "15",
+    }
     frames: list[bytes] = []
     wanted = int(seconds * FPS)
     for index, frame in enumerate(source.decode(video=0)):

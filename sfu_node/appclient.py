@@ -30,16 +30,19 @@ class AppClient:
         self.config = node.config
         self.registered = False
         self.heartbeat_interval = self.config.heartbeat_interval
-        self.assigned_rooms: list[str] = []
         self._process = psutil.Process(os.getpid())
         self._process.cpu_percent(None)  # the first reading is meaningless; prime it
         self._session: aiohttp.ClientSession | None = None
 
     async def _post(self, path: str, payload: dict) -> dict:
         body = json.dumps(payload).encode()
-        headers = protocol.sign_request(self.config.node_key, self.config.node_id, "POST", path, body)
+        headers = protocol.sign_request(
+            self.config.node_key, self.config.node_id, "POST", path, body
+        )
         headers["Content-Type"] = "application/json"
-        async with self._session.post(self.config.app_url + path, data=body, headers=headers) as response:
+        async with self._session.post(
+            self.config.app_url + path, data=body, headers=headers
+        ) as response:
             if response.status != 200:
                 raise AppRejected(response.status)
             data = await response.json(content_type=None)
@@ -73,7 +76,7 @@ class AppClient:
     def _take_rooms(self, data: dict) -> None:
         rooms = data.get("rooms")
         if isinstance(rooms, list):
-            self.assigned_rooms = [r for r in rooms if isinstance(r, str)]
+            self.node.registry.assigned_rooms = {r for r in rooms if isinstance(r, str)}
 
     async def register(self) -> None:
         data = await self._post("/api/nodes/register", self._identity())
@@ -82,7 +85,9 @@ class AppClient:
             self.heartbeat_interval = float(interval)
         self._take_rooms(data)
         self.registered = True
-        logger.info("registered with %s as %s", self.config.app_url, self.config.node_id)
+        logger.info(
+            "registered with %s as %s", self.config.app_url, self.config.node_id
+        )
 
     async def heartbeat(self) -> None:
         data = await self._post("/api/nodes/heartbeat", self.heartbeat_payload())
@@ -93,7 +98,9 @@ class AppClient:
     async def run(self) -> None:
         """Register, then heartbeat forever; survives any failure of the app."""
         backoff = 0.5
-        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session:
+        async with aiohttp.ClientSession(
+            timeout=aiohttp.ClientTimeout(total=10)
+        ) as session:
             self._session = session
             while True:
                 try:
@@ -106,7 +113,9 @@ class AppClient:
                     raise
                 except AppRejected as exc:
                     if exc.status in (401, 404) and self.registered:
-                        logger.warning("app forgot this node (%s); registering again", exc.status)
+                        logger.warning(
+                            "app forgot this node (%s); registering again", exc.status
+                        )
                         self.registered = False
                         continue
                     backoff = await self._back_off(backoff, exc)
@@ -114,6 +123,10 @@ class AppClient:
                     backoff = await self._back_off(backoff, exc)
 
     async def _back_off(self, backoff: float, exc: Exception) -> float:
-        logger.warning("app unreachable or refused (%s); retrying in %.1fs", exc or type(exc).__name__, backoff)
+        logger.warning(
+            "app unreachable or refused (%s); retrying in %.1fs",
+            exc or type(exc).__name__,
+            backoff,
+        )
         await asyncio.sleep(backoff * (0.8 + 0.4 * random.random()))
         return min(backoff * 2, MAX_BACKOFF)

@@ -3,7 +3,6 @@
 import argparse
 import os
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
 
 NODE_VERSION = "0.1.0"
 MAX_ROOM_CAPACITY = 12
@@ -31,12 +30,6 @@ class NodeConfig:
     ice_servers: tuple = ()
     version: str = NODE_VERSION
 
-    @property
-    def ws_url(self) -> str:
-        parts = urlsplit(self.public_url)
-        scheme = "wss" if parts.scheme == "https" else "ws"
-        return f"{scheme}://{parts.netloc}{parts.path.rstrip('/')}/ws"
-
 
 def _parse_listen(value: str) -> tuple[str, int]:
     host, sep, port = value.rpartition(":")
@@ -54,37 +47,67 @@ def build_parser(environ) -> argparse.ArgumentParser:
         "decoding or re-encoding. The node key is read from PARLOR_NODE_KEY or --key-file, "
         "never from a command-line value, so it does not show up in process listings.",
     )
-    parser.add_argument("--app-url", default=env("PARLOR_APP_URL"),
-                        help="base URL of the Parlor app the node registers with "
-                        "(env PARLOR_APP_URL), e.g. http://127.0.0.1:5000")
-    parser.add_argument("--region", default=env("PARLOR_NODE_REGION", "local"),
-                        help="region name the app uses to place rooms near participants "
-                        "(env PARLOR_NODE_REGION, default 'local')")
-    parser.add_argument("--public-url", default=env("PARLOR_NODE_PUBLIC_URL"),
-                        help="URL browsers and the app use to reach this node; clients "
-                        "connect to its /ws (env PARLOR_NODE_PUBLIC_URL, default "
-                        "http://LISTEN)")
-    parser.add_argument("--listen", default=env("PARLOR_NODE_LISTEN", "127.0.0.1:8443"),
-                        help="HOST:PORT for the node's HTTP and WebSocket server "
-                        "(env PARLOR_NODE_LISTEN, default 127.0.0.1:8443)")
-    parser.add_argument("--capacity", default=env("PARLOR_NODE_CAPACITY", "120"),
-                        help="most participants this node accepts at once, reported to "
-                        "the app for load balancing (env PARLOR_NODE_CAPACITY, default 120)")
-    parser.add_argument("--node-id", default=env("PARLOR_NODE_ID"),
-                        help="stable identifier of this node; the app derives the node key "
-                        "from it (env PARLOR_NODE_ID)")
-    parser.add_argument("--key-file", default=env("PARLOR_NODE_KEY_FILE"),
-                        help="file holding the node key (hex); used when PARLOR_NODE_KEY "
-                        "is not set (env PARLOR_NODE_KEY_FILE)")
-    parser.add_argument("--drain-grace", default=env("PARLOR_NODE_DRAIN_GRACE", "600"),
-                        help="seconds to keep serving current rooms after SIGTERM before "
-                        "exiting anyway (env PARLOR_NODE_DRAIN_GRACE, default 600)")
-    parser.add_argument("--ice-server", action="append",
-                        default=[s for s in env("PARLOR_NODE_ICE_SERVERS", "").split(",") if s],
-                        help="STUN URL the node uses to learn its public address; may be "
-                        "repeated (env PARLOR_NODE_ICE_SERVERS, comma separated)")
-    parser.add_argument("--log-level", default=env("PARLOR_NODE_LOG_LEVEL", "INFO"),
-                        help="logging level (env PARLOR_NODE_LOG_LEVEL, default INFO)")
+    parser.add_argument(
+        "--app-url",
+        default=env("PARLOR_APP_URL"),
+        help="base URL of the Parlor app the node registers with "
+        "(env PARLOR_APP_URL), e.g. http://127.0.0.1:5000",
+    )
+    parser.add_argument(
+        "--region",
+        default=env("PARLOR_NODE_REGION", "local"),
+        help="region name the app uses to place rooms near participants "
+        "(env PARLOR_NODE_REGION, default 'local')",
+    )
+    parser.add_argument(
+        "--public-url",
+        default=env("PARLOR_NODE_PUBLIC_URL"),
+        help="URL browsers and the app use to reach this node; clients "
+        "connect to its /ws (env PARLOR_NODE_PUBLIC_URL, default "
+        "http://LISTEN)",
+    )
+    parser.add_argument(
+        "--listen",
+        default=env("PARLOR_NODE_LISTEN", "127.0.0.1:8443"),
+        help="HOST:PORT for the node's HTTP and WebSocket server "
+        "(env PARLOR_NODE_LISTEN, default 127.0.0.1:8443)",
+    )
+    parser.add_argument(
+        "--capacity",
+        default=env("PARLOR_NODE_CAPACITY", "120"),
+        help="most participants this node accepts at once, reported to "
+        "the app for load balancing (env PARLOR_NODE_CAPACITY, default 120)",
+    )
+    parser.add_argument(
+        "--node-id",
+        default=env("PARLOR_NODE_ID"),
+        help="stable identifier of this node; the app derives the node key "
+        "from it (env PARLOR_NODE_ID)",
+    )
+    parser.add_argument(
+        "--key-file",
+        default=env("PARLOR_NODE_KEY_FILE"),
+        help="file holding the node key (hex); used when PARLOR_NODE_KEY "
+        "is not set (env PARLOR_NODE_KEY_FILE)",
+    )
+    parser.add_argument(
+        "--drain-grace",
+        default=env("PARLOR_NODE_DRAIN_GRACE", "600"),
+        help="seconds to keep serving current rooms after SIGTERM before "
+        "exiting anyway (env PARLOR_NODE_DRAIN_GRACE, default 600)",
+    )
+    parser.add_argument(
+        "--ice-server",
+        action="append",
+        default=[s for s in env("PARLOR_NODE_ICE_SERVERS", "").split(",") if s],
+        help="STUN URL the node uses to learn its public address; may be "
+        "repeated (env PARLOR_NODE_ICE_SERVERS, comma separated)",
+    )
+    parser.add_argument(
+        "--log-level",
+        default=env("PARLOR_NODE_LOG_LEVEL", "INFO"),
+        help="logging level (env PARLOR_NODE_LOG_LEVEL, default INFO)",
+    )
     return parser
 
 
@@ -97,7 +120,9 @@ def _read_key(args, environ) -> str:
         except OSError as exc:
             raise ConfigError(f"cannot read key file: {exc}") from None
     if len(key) < 32:
-        raise ConfigError("set PARLOR_NODE_KEY or --key-file to the node key (at least 32 characters)")
+        raise ConfigError(
+            "set PARLOR_NODE_KEY or --key-file to the node key (at least 32 characters)"
+        )
     return key
 
 
@@ -114,7 +139,9 @@ def load_config(argv=None, environ=None) -> tuple[NodeConfig, str]:
         capacity = int(args.capacity)
         drain_grace = float(args.drain_grace)
     except ValueError:
-        raise ConfigError("--capacity must be an integer and --drain-grace a number") from None
+        raise ConfigError(
+            "--capacity must be an integer and --drain-grace a number"
+        ) from None
     if capacity < 1:
         raise ConfigError("--capacity must be at least 1")
     public_url = args.public_url or f"http://{args.listen}"

@@ -18,7 +18,9 @@ NODE = web.AppKey("parlor_node", object)
 class NonceCache:
     """Nonces seen within MAX_REQUEST_AGE, so a captured request cannot be replayed."""
 
-    def __init__(self, max_age: float = protocol.MAX_REQUEST_AGE, clock=time.time) -> None:
+    def __init__(
+        self, max_age: float = protocol.MAX_REQUEST_AGE, clock=time.time
+    ) -> None:
         self._max_age = max_age
         self._clock = clock
         self._seen: dict[str, float] = {}
@@ -29,7 +31,9 @@ class NonceCache:
         if len(self._seen) > 1000:
             # verify_request refuses anything older than max_age (in either
             # direction), so nonces older than twice that can never be replayed.
-            self._seen = {n: t for n, t in self._seen.items() if now - t <= 2 * self._max_age}
+            self._seen = {
+                n: t for n, t in self._seen.items() if now - t <= 2 * self._max_age
+            }
         if nonce in self._seen:
             return False
         self._seen[nonce] = now
@@ -41,35 +45,49 @@ async def verified_json(request: web.Request) -> dict:
     node = request.app[NODE]
     body = await request.content.read(MAX_CONTROL_BODY + 1)
     if len(body) > MAX_CONTROL_BODY:
-        raise web.HTTPRequestEntityTooLarge(max_size=MAX_CONTROL_BODY, actual_size=len(body))
+        raise web.HTTPRequestEntityTooLarge(
+            max_size=MAX_CONTROL_BODY, actual_size=len(body)
+        )
     try:
         node_id, nonce = protocol.verify_request(
-            node.config.node_key, request.method, request.path, request.headers, body)
+            node.config.node_key, request.method, request.path, request.headers, body
+        )
     except protocol.InvalidSignature as exc:
-        raise web.HTTPUnauthorized(text=json.dumps({"error": str(exc)}),
-                                   content_type="application/json") from None
+        raise web.HTTPUnauthorized(
+            text=json.dumps({"error": str(exc)}), content_type="application/json"
+        ) from None
     if node_id != node.config.node_id:
-        raise web.HTTPUnauthorized(text=json.dumps({"error": "request is for another node"}),
-                                   content_type="application/json")
+        raise web.HTTPUnauthorized(
+            text=json.dumps({"error": "request is for another node"}),
+            content_type="application/json",
+        )
     if not node.nonces.remember(nonce):
-        raise web.HTTPUnauthorized(text=json.dumps({"error": "replayed request"}),
-                                   content_type="application/json")
+        raise web.HTTPUnauthorized(
+            text=json.dumps({"error": "replayed request"}),
+            content_type="application/json",
+        )
     try:
         data = json.loads(body or b"{}")
     except ValueError:
-        raise web.HTTPBadRequest(text=json.dumps({"error": "malformed JSON"}),
-                                 content_type="application/json") from None
+        raise web.HTTPBadRequest(
+            text=json.dumps({"error": "malformed JSON"}),
+            content_type="application/json",
+        ) from None
     if not isinstance(data, dict):
-        raise web.HTTPBadRequest(text=json.dumps({"error": "expected a JSON object"}),
-                                 content_type="application/json")
+        raise web.HTTPBadRequest(
+            text=json.dumps({"error": "expected a JSON object"}),
+            content_type="application/json",
+        )
     return data
 
 
 def _string_field(data: dict, name: str) -> str:
     value = data.get(name)
     if not isinstance(value, str) or not value:
-        raise web.HTTPBadRequest(text=json.dumps({"error": f"{name} is required"}),
-                                 content_type="application/json")
+        raise web.HTTPBadRequest(
+            text=json.dumps({"error": f"{name} is required"}),
+            content_type="application/json",
+        )
     return value
 
 
@@ -91,16 +109,19 @@ async def close_room(request: web.Request) -> web.Response:
 
 async def healthz(request: web.Request) -> web.Response:
     node = request.app[NODE]
-    return web.json_response({
-        "status": "ok",
-        "node_id": node.config.node_id,
-        "region": node.config.region,
-        "state": node.state,
-        "registered": node.app_client.registered,
-        "rooms": node.registry.room_summary(),
-        "participants": node.registry.participant_count,
-        "forwarded_streams": node.registry.forwarded_streams,
-    })
+    return web.json_response(
+        {
+            "status": "ok",
+            "node_id": node.config.node_id,
+            "region": node.config.region,
+            "state": node.state,
+            "registered": node.app_client.registered,
+            "rooms": node.registry.room_summary(),
+            "assigned_rooms": sorted(node.registry.assigned_rooms),
+            "participants": node.registry.participant_count,
+            "forwarded_streams": node.registry.forwarded_streams,
+        }
+    )
 
 
 async def metrics(request: web.Request) -> web.Response:

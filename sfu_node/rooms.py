@@ -30,6 +30,8 @@ class Registry:
         self.stats = stats
         self.rooms: dict[str, Room] = {}
         self.draining = False
+        # Rooms the app says are placed here; while draining they may still start.
+        self.assigned_rooms: set[str] = set()
         self.emptied = asyncio.Event()
         self.emptied.set()
 
@@ -39,7 +41,11 @@ class Registry:
         """Raise JoinRefused unless the token's holder may join now."""
         room = self.rooms.get(payload["room"])
         replacing = room is not None and payload["participant"] in room.participants
-        if self.draining and room is None:
+        if (
+            self.draining
+            and room is None
+            and payload["room"] not in self.assigned_rooms
+        ):
             raise JoinRefused("node is draining")
         capacity = payload.get("capacity", MAX_ROOM_CAPACITY)
         if not isinstance(capacity, int) or capacity < 1:
@@ -66,7 +72,9 @@ class Registry:
         """Seat ``participant``, replacing an older connection of the same id."""
         room = self.rooms.get(participant.room)
         if room is None:
-            room = self.rooms[participant.room] = Room(participant.room, min(capacity, MAX_ROOM_CAPACITY))
+            room = self.rooms[participant.room] = Room(
+                participant.room, min(capacity, MAX_ROOM_CAPACITY)
+            )
         old = room.participants.get(participant.id)
         room.participants[participant.id] = participant
         participant.members = room.participants
@@ -74,23 +82,44 @@ class Registry:
         self.emptied.clear()
         self.stats.joins += 1
         if old is not None:
-            await old.close({"type": "error", "error": "replaced by a newer connection"})
-        peers = [{"id": p.id, "name": p.name} for p in room.participants.values() if p is not participant]
-        await participant.send({"type": "joined", "participant": participant.id, "room": room.name,
-                                "peers": peers})
+            await old.close(
+                {"type": "error", "error": "replaced by a newer connection"}
+            )
+        peers = [
+            {"id": p.id, "name": p.name}
+            for p in room.participants.values()
+            if p is not participant
+        ]
+        await participant.send(
+            {
+                "type": "joined",
+                "participant": participant.id,
+                "room": room.name,
+                "peers": peers,
+            }
+        )
         for other in list(room.participants.values()):
             if other is participant:
                 continue
             if old is None:
-                await other.send({"type": "peer-joined", "participant": participant.id,
-                                  "name": participant.name})
+                await other.send(
+                    {
+                        "type": "peer-joined",
+                        "participant": participant.id,
+                        "name": participant.name,
+                    }
+                )
             other.request_negotiation()
         participant.request_negotiation()
 
-    async def leave(self, participant: Participant, message: dict | None = None) -> None:
+    async def leave(
+        self, participant: Participant, message: dict | None = None
+    ) -> None:
         """Remove ``participant`` (if still seated) and renegotiate the rest of its room."""
         room = self.rooms.get(participant.room)
-        seated = room is not None and room.participants.get(participant.id) is participant
+        seated = (
+            room is not None and room.participants.get(participant.id) is participant
+        )
         if seated:
             del room.participants[participant.id]
         await participant.close(message)
@@ -126,7 +155,9 @@ class Registry:
     async def close_all(self) -> None:
         for room in list(self.rooms.values()):
             for participant in list(room.participants.values()):
-                await self.leave(participant, {"type": "error", "error": "node shutting down"})
+                await self.leave(
+                    participant, {"type": "error", "error": "node shutting down"}
+                )
 
     # --- load ------------------------------------------------------------------
 
@@ -143,10 +174,16 @@ class Registry:
         return sum(p.forwarded_streams for p in self.participants())
 
     def room_summary(self) -> list[dict]:
-        return [{"name": r.name, "participants": len(r.participants)} for r in self.rooms.values()]
+        return [
+            {"name": r.name, "participants": len(r.participants)}
+            for r in self.rooms.values()
+        ]
 
     def packet_totals(self) -> tuple[int, int]:
-        packets_in, packets_out = self.stats.closed_packets_in, self.stats.closed_packets_out
+        packets_in, packets_out = (
+            self.stats.closed_packets_in,
+            self.stats.closed_packets_out,
+        )
         for participant in self.participants():
             received, sent = transport_packets(participant.pc)
             packets_in += received

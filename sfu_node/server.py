@@ -46,18 +46,24 @@ class Node:
             logger.info("second SIGTERM: stopping now")
             self._stop.set()
             return
-        logger.info("SIGTERM: draining (no new rooms), exiting when empty or after %.0fs",
-                    self.config.drain_grace)
+        logger.info(
+            "SIGTERM: draining (no new rooms), exiting when empty or after %.0fs",
+            self.config.drain_grace,
+        )
         self.terminating = True
         self.registry.draining = True
         asyncio.ensure_future(self._exit_when_drained())
 
     async def _exit_when_drained(self) -> None:
         try:
-            await asyncio.wait_for(self.registry.emptied.wait(), self.config.drain_grace)
+            await asyncio.wait_for(
+                self.registry.emptied.wait(), self.config.drain_grace
+            )
         except TimeoutError:
-            logger.info("drain grace period over with %d participants left",
-                        self.registry.participant_count)
+            logger.info(
+                "drain grace period over with %d participants left",
+                self.registry.participant_count,
+            )
         # One last heartbeat tells the app we are going before we vanish.
         try:
             await asyncio.wait_for(self.app_client.heartbeat(), 2)
@@ -80,8 +86,13 @@ class Node:
         await runner.setup()
         site = web.TCPSite(runner, self.config.listen_host, self.config.listen_port)
         await site.start()
-        logger.info("node %s listening on %s:%d (public %s)", self.config.node_id,
-                    self.config.listen_host, self.config.listen_port, self.config.public_url)
+        logger.info(
+            "node %s listening on %s:%d (public %s)",
+            self.config.node_id,
+            self.config.listen_host,
+            self.config.listen_port,
+            self.config.public_url,
+        )
         loop = asyncio.get_running_loop()
         loop.add_signal_handler(signal.SIGTERM, self.begin_drain)
         loop.add_signal_handler(signal.SIGINT, self._stop.set)

@@ -17,8 +17,13 @@ def start_node(fake_app, tmp_path):
     nodes = []
 
     def start(node_id: str = "node-a", **kwargs) -> NodeProcess:
-        node = NodeProcess(fake_app.url, MASTER_SECRET, node_id=node_id,
-                           log_path=str(tmp_path / f"{node_id}-{len(nodes)}.log"), **kwargs)
+        node = NodeProcess(
+            fake_app.url,
+            MASTER_SECRET,
+            node_id=node_id,
+            log_path=str(tmp_path / f"{node_id}-{len(nodes)}.log"),
+            **kwargs,
+        )
         nodes.append(node)
         node.wait_ready()
         return node
@@ -32,5 +37,12 @@ def pytest_collection_modifyitems(items):
     # Every node test gets a timeout (pytest-timeout): a wedged event loop or
     # browser must fail the test, not hang the suite.
     for item in items:
-        if "tests/sfu/" in str(item.path) and item.get_closest_marker("timeout") is None:
-            item.add_marker(pytest.mark.timeout(240 if "e2e" in item.name or "e2e" in str(item.path) else 60))
+        if (
+            "tests/sfu/" in str(item.path)
+            and item.get_closest_marker("timeout") is None
+        ):
+            item.add_marker(
+                pytest.mark.timeout(
+                    240 if "e2e" in item.name or "e2e" in str(item.path) else 60
+                )
+            )

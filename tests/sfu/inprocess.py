@@ -15,15 +15,29 @@ NODE_KEY = protocol.derive_node_key(MASTER_SECRET, NODE_ID)
 
 
 def make_config(**overrides) -> NodeConfig:
-    values = {"app_url": "http://127.0.0.1:9", "region": "test", "public_url": "http://127.0.0.1:1",
-                  "listen_host": "127.0.0.1", "listen_port": 0, "capacity": 50, "node_id": NODE_ID,
-                  "node_key": NODE_KEY, "join_timeout": 1.0, "negotiation_timeout": 10.0}
+    values = {
+        "app_url": "http://127.0.0.1:9",
+        "region": "test",
+        "public_url": "http://127.0.0.1:1",
+        "listen_host": "127.0.0.1",
+        "listen_port": 0,
+        "capacity": 50,
+        "node_id": NODE_ID,
+        "node_key": NODE_KEY,
+        "join_timeout": 1.0,
+        "negotiation_timeout": 10.0,
+    }
     values.update(overrides)
     return NodeConfig(**values)
 
 
 def token(room="room-1", participant="p1", **overrides) -> str:
-    values = {"room": room, "participant": participant, "name": participant.upper(), "node": NODE_ID}
+    values = {
+        "room": room,
+        "participant": participant,
+        "name": participant.upper(),
+        "node": NODE_ID,
+    }
     values.update(overrides)
     key = values.pop("key", NODE_KEY)
     return protocol.make_join_token(key, **values)
@@ -41,7 +55,9 @@ async def running_node(**overrides):
         await client.close()
 
 
-async def next_json(ws, timeout: float = 5.0, skip=("streams", "offer", "peer-joined")) -> dict:
+async def next_json(
+    ws, timeout: float = 5.0, skip=("streams", "offer", "peer-joined")
+) -> dict:
     """The next message from the node, skipping negotiation chatter unless asked for."""
     while True:
         msg = await ws.receive(timeout)

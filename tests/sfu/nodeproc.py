@@ -20,8 +20,14 @@ def free_port() -> int:
 
 
 class NodeProcess:
-    def __init__(self, app_url: str, master_secret: str, node_id: str = "node-a",
-                 drain_grace: float = 30.0, log_path: str | None = None) -> None:
+    def __init__(
+        self,
+        app_url: str,
+        master_secret: str,
+        node_id: str = "node-a",
+        drain_grace: float = 30.0,
+        log_path: str | None = None,
+    ) -> None:
         self.node_id = node_id
         self.port = free_port()
         self.key = protocol.derive_node_key(master_secret, node_id)
@@ -30,10 +36,30 @@ class NodeProcess:
         env = dict(os.environ, PARLOR_NODE_KEY=self.key, PYTHONUNBUFFERED="1")
         self._log = open(log_path or os.devnull, "w")  # noqa: SIM115 - lives as long as the process
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "sfu_node", "--app-url", app_url, "--region", "test",
-             "--public-url", self.url, "--listen", f"127.0.0.1:{self.port}",
-             "--capacity", "50", "--node-id", node_id, "--drain-grace", str(drain_grace)],
-            cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                "-m",
+                "sfu_node",
+                "--app-url",
+                app_url,
+                "--region",
+                "test",
+                "--public-url",
+                self.url,
+                "--listen",
+                f"127.0.0.1:{self.port}",
+                "--capacity",
+                "50",
+                "--node-id",
+                node_id,
+                "--drain-grace",
+                str(drain_grace),
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+        )
 
     def health(self) -> dict:
         with urllib.request.urlopen(self.url + "/healthz", timeout=2) as response:

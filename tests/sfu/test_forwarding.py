@@ -68,13 +68,16 @@ async def started(track):
 
 def test_keyframe_detection_on_real_vp8(vp8_frames):
     """Is only the first and the forced frame of a real VP8 stream seen as a keyframe?"""
-    assert [is_vp8_keyframe(data) for _, data in vp8_frames] == [True] + [False] * 8 + [True]
+    assert [is_vp8_keyframe(data) for _, data in vp8_frames] == [True] + [False] * 8 + [
+        True
+    ]
     assert not is_vp8_keyframe(b"")
     assert not is_vp8_keyframe(vp8_frames[0][1][5:])
 
 
 def test_new_subscriber_starts_on_keyframe(vp8_frames):
     """Does a subscriber added mid-stream skip deltas, ask for a keyframe, and start on it?"""
+
     async def scenario():
         published, receiver = published_video()
         for i in range(1, 4):
@@ -97,6 +100,7 @@ def test_new_subscriber_starts_on_keyframe(vp8_frames):
 
 def test_subscriber_plis_coalesce_into_one_upstream(vp8_frames):
     """Do PLIs from many subscribers within 300 ms become one PLI to the publisher?"""
+
     async def scenario():
         clock = Clock()
         published, receiver = published_video(clock)
@@ -114,7 +118,9 @@ def test_subscriber_plis_coalesce_into_one_upstream(vp8_frames):
         await asyncio.sleep(0)
         burst = list(receiver.plis)
         clock.now += 0.1
-        await senders[0]._handle_rtcp_packet(RtcpPsfbPacket(fmt=RTCP_PSFB_PLI, ssrc=1, media_ssrc=0))
+        await senders[0]._handle_rtcp_packet(
+            RtcpPsfbPacket(fmt=RTCP_PSFB_PLI, ssrc=1, media_ssrc=0)
+        )
         await asyncio.sleep(0)
         held_back = list(receiver.plis)
         clock.now += forwarding.KEYFRAME_REQUEST_INTERVAL
@@ -131,6 +137,7 @@ def test_subscriber_plis_coalesce_into_one_upstream(vp8_frames):
 
 def test_lagging_subscriber_skips_to_next_keyframe(vp8_frames):
     """When a subscriber's queue overflows, does it drop to the next keyframe and request one?"""
+
     async def scenario():
         clock = Clock()
         published, receiver = published_video(clock)
@@ -151,17 +158,27 @@ def test_lagging_subscriber_skips_to_next_keyframe(vp8_frames):
         resumed = await asyncio.wait_for(slow.recv(), 1)
         # Requests inside one interval wait for its end (real time) and go as one.
         await asyncio.sleep(forwarding.KEYFRAME_REQUEST_INTERVAL + 0.05)
-        return overflowed, still_empty, resumed, receiver.plis, published.stats.queue_drops
+        return (
+            overflowed,
+            still_empty,
+            resumed,
+            receiver.plis,
+            published.stats.queue_drops,
+        )
 
     overflowed, still_empty, resumed, plis, drops = asyncio.run(scenario())
     assert overflowed and still_empty
     assert is_vp8_keyframe(bytes(resumed)) and resumed.pts == 102_000
-    assert plis == [1234, 1234]  # start-up, then one for the second start and the overflow
+    assert plis == [
+        1234,
+        1234,
+    ]  # start-up, then one for the second start and the overflow
     assert drops == forwarding.VIDEO_QUEUE_FRAMES
 
 
 def test_audio_overflow_drops_oldest_without_keyframe_request():
     """Does a lagging audio subscriber just lose old frames, with no PLI?"""
+
     async def scenario():
         published = PublishedTrack("audio", NodeStats())
         receiver = FakeReceiver()
@@ -177,6 +194,7 @@ def test_audio_overflow_drops_oldest_without_keyframe_request():
 
 def test_receiver_tap_forwards_rtp_without_decoding(vp8_frames):
     """Does a tapped aiortc receiver turn RTP packets into forwarded frames, with its decoder idle?"""
+
     async def scenario():
         pc = RTCPeerConnection()
         transceiver = pc.addTransceiver("video", direction="recvonly")
@@ -184,8 +202,12 @@ def test_receiver_tap_forwards_rtp_without_decoding(vp8_frames):
         published.attach(transceiver.receiver)
         track = published.subscribe("viewer-video")
         first = await started(track)
-        vp8 = next(c for c in get_capabilities("video").codecs if c.mimeType == "video/VP8")
-        codec = RTCRtpCodecParameters(mimeType=vp8.mimeType, clockRate=90000, payloadType=96)
+        vp8 = next(
+            c for c in get_capabilities("video").codecs if c.mimeType == "video/VP8"
+        )
+        codec = RTCRtpCodecParameters(
+            mimeType=vp8.mimeType, clockRate=90000, payloadType=96
+        )
         # setRemoteDescription would create the remote track; no SDP here.
         transceiver.receiver._track = RemoteStreamTrack(kind="video")
         await transceiver.receiver.receive(RTCRtpReceiveParameters(codecs=[codec]))
@@ -195,8 +217,13 @@ def test_receiver_tap_forwards_rtp_without_decoding(vp8_frames):
         for index in (0, 1, 2):
             payloads = vp8_frames[index][0]
             for n, payload in enumerate(payloads):
-                packet = RtpPacket(payload_type=96, sequence_number=sequence, timestamp=5000 + index * 3000,
-                                   ssrc=42, marker=int(n == len(payloads) - 1))
+                packet = RtpPacket(
+                    payload_type=96,
+                    sequence_number=sequence,
+                    timestamp=5000 + index * 3000,
+                    ssrc=42,
+                    marker=int(n == len(payloads) - 1),
+                )
                 packet.payload = payload
                 sequence += 1
                 await transceiver.receiver._handle_rtp_packet(packet, arrival_time_ms=0)
@@ -209,11 +236,14 @@ def test_receiver_tap_forwards_rtp_without_decoding(vp8_frames):
     assert not decoder_alive
     assert bytes(forwarded) == vp8_frames[0][1] and forwarded.pts == 0
     assert bytes(second) == vp8_frames[1][1] and second.pts == 3000
-    assert frames_in == 2  # the third frame waits in the jitter buffer for its successor
+    assert (
+        frames_in == 2
+    )  # the third frame waits in the jitter buffer for its successor
 
 
 def test_closed_publisher_ends_subscriber_tracks():
     """When a publisher leaves, do its subscribers' tracks end so their senders stop?"""
+
     async def scenario():
         published, _ = published_video()
         track = published.subscribe("v")

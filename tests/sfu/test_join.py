@@ -10,7 +10,9 @@ def refusal(token_text=None, **token_args) -> dict:
     async def scenario():
         async with running_node() as (_node, client):
             ws = await client.ws_connect("/ws")
-            await ws.send_json({"type": "join", "token": token_text or token(**token_args)})
+            await ws.send_json(
+                {"type": "join", "token": token_text or token(**token_args)}
+            )
             reply = await next_json(ws)
             closed = await next_json(ws)
             return reply, closed
@@ -22,6 +24,7 @@ def refusal(token_text=None, **token_args) -> dict:
 
 def test_valid_token_joins():
     """Does a valid token get a joined message naming the participant?"""
+
     async def scenario():
         async with running_node() as (node, client):
             ws = await join(client, participant="ann")
@@ -29,7 +32,12 @@ def test_valid_token_joins():
             return reply, node.registry.participant_count
 
     reply, count = asyncio.run(scenario())
-    assert reply == {"type": "joined", "participant": "ann", "room": "room-1", "peers": []}
+    assert reply == {
+        "type": "joined",
+        "participant": "ann",
+        "room": "room-1",
+        "peers": [],
+    }
     assert count == 1
 
 
@@ -40,7 +48,10 @@ def test_expired_token_refused():
 
 def test_token_for_other_node_refused():
     """Is a token naming another node refused?"""
-    assert refusal(node="node-elsewhere") == {"type": "error", "error": "token is for another node"}
+    assert refusal(node="node-elsewhere") == {
+        "type": "error",
+        "error": "token is for another node",
+    }
 
 
 def test_token_signed_with_other_key_refused():
@@ -50,11 +61,15 @@ def test_token_signed_with_other_key_refused():
 
 def test_malformed_token_refused():
     """Is garbage in place of a token refused as malformed?"""
-    assert refusal(token_text="not-a-token") == {"type": "error", "error": "malformed token"}
+    assert refusal(token_text="not-a-token") == {
+        "type": "error",
+        "error": "malformed token",
+    }
 
 
 def test_first_message_must_be_join():
     """Is a client that does not start with a join refused?"""
+
     async def scenario():
         async with running_node() as (_node, client):
             ws = await client.ws_connect("/ws")
@@ -66,16 +81,21 @@ def test_first_message_must_be_join():
 
 def test_silent_client_times_out():
     """Is a client that never sends join disconnected after the join timeout?"""
+
     async def scenario():
         async with running_node(join_timeout=0.3) as (_node, client):
             ws = await client.ws_connect("/ws")
             return await next_json(ws), await next_json(ws)
 
-    assert asyncio.run(scenario()) == ({"type": "error", "error": "join timeout"}, {"closed": True})
+    assert asyncio.run(scenario()) == (
+        {"type": "error", "error": "join timeout"},
+        {"closed": True},
+    )
 
 
 def test_thirteenth_participant_refused():
     """Does a room of 12 refuse the 13th participant as full?"""
+
     async def scenario():
         async with running_node() as (node, client):
             sockets = [await join(client, participant=f"p{i}") for i in range(12)]
@@ -91,10 +111,13 @@ def test_thirteenth_participant_refused():
 
 def test_token_capacity_is_enforced_below_twelve():
     """Does a token's smaller capacity (here 2) cap the room?"""
+
     async def scenario():
         async with running_node() as (_node, client):
             for name in ("a", "b"):
-                assert (await next_json(await join(client, participant=name, capacity=2)))["type"] == "joined"
+                assert (
+                    await next_json(await join(client, participant=name, capacity=2))
+                )["type"] == "joined"
             return await next_json(await join(client, participant="c", capacity=2))
 
     assert asyncio.run(scenario()) == {"type": "error", "error": "room full"}
@@ -102,6 +125,7 @@ def test_token_capacity_is_enforced_below_twelve():
 
 def test_reconnect_replaces_old_connection():
     """Does a second connection with the same participant id replace the first?"""
+
     async def scenario():
         async with running_node() as (node, client):
             first = await join(client, participant="ann")
@@ -119,6 +143,7 @@ def test_reconnect_replaces_old_connection():
 
 def test_peers_are_announced():
     """Do participants learn of each other through joined, peer-joined and peer-left?"""
+
     async def scenario():
         async with running_node() as (_node, client):
             ann = await join(client, participant="ann")
@@ -138,14 +163,31 @@ def test_peers_are_announced():
 
 def test_draining_node_refuses_new_rooms_but_not_current_ones():
     """While draining, is a new room refused and an existing room still joinable?"""
+
     async def scenario():
         async with running_node() as (node, client):
             await next_json(await join(client, room="old", participant="ann"))
             node.registry.draining = True
-            new_room = await next_json(await join(client, room="new", participant="bob"))
-            old_room = await next_json(await join(client, room="old", participant="cat"))
+            new_room = await next_json(
+                await join(client, room="new", participant="bob")
+            )
+            old_room = await next_json(
+                await join(client, room="old", participant="cat")
+            )
             return new_room, old_room
 
     new_room, old_room = asyncio.run(scenario())
     assert new_room == {"type": "error", "error": "node is draining"}
     assert old_room["type"] == "joined"
+
+
+def test_draining_node_still_starts_rooms_the_app_assigned():
+    """While draining, may a room the app placed here before the drain still start?"""
+
+    async def scenario():
+        async with running_node() as (node, client):
+            node.registry.draining = True
+            node.registry.assigned_rooms = {"booked"}
+            return await next_json(await join(client, room="booked", participant="ann"))
+
+    assert asyncio.run(scenario())["type"] == "joined"

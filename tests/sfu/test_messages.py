@@ -12,8 +12,14 @@ BAD_MESSAGES = [
     ('{"type": 7}', "a message must be a JSON object with a string type"),
     ('{"type": "dance"}', "unknown message type"),
     ('{"type": "answer"}', "answer needs an sdp string"),
-    ('{"type": "candidate", "candidate": "nope"}', "candidate must be an object or null"),
-    ('{"type": "candidate", "candidate": {"candidate": "candidate:garbage"}}', "malformed candidate"),
+    (
+        '{"type": "candidate", "candidate": "nope"}',
+        "candidate must be an object or null",
+    ),
+    (
+        '{"type": "candidate", "candidate": {"candidate": "candidate:garbage"}}',
+        "malformed candidate",
+    ),
     ('{"type": "join", "token": "x"}', "already joined"),
     ('{"type": "x", "pad": "' + "a" * 70000 + '"}', "message too large"),
 ]
@@ -28,6 +34,7 @@ async def joined_socket(client):
 @pytest.mark.parametrize(("text", "error"), BAD_MESSAGES)
 def test_bad_message_gets_error_reply(text, error):
     """Does each kind of malformed message get its own error while the socket stays open?"""
+
     async def scenario():
         async with running_node() as (_node, client):
             ws = await joined_socket(client)
@@ -43,17 +50,22 @@ def test_bad_message_gets_error_reply(text, error):
 
 def test_binary_message_refused():
     """Is a binary frame answered with an error?"""
+
     async def scenario():
         async with running_node() as (_node, client):
             ws = await joined_socket(client)
             await ws.send_bytes(b"\x00\x01")
             return await next_json(ws)
 
-    assert asyncio.run(scenario()) == {"type": "error", "error": "only text messages are accepted"}
+    assert asyncio.run(scenario()) == {
+        "type": "error",
+        "error": "only text messages are accepted",
+    }
 
 
 def test_bad_sdp_answer_refused_and_node_keeps_serving():
     """Is a garbage SDP answer refused, with the node still admitting other rooms afterwards?"""
+
     async def scenario():
         async with running_node() as (node, client):
             ws = await joined_socket(client)
@@ -71,6 +83,7 @@ def test_bad_sdp_answer_refused_and_node_keeps_serving():
 
 def test_unsolicited_answer_refused():
     """Is an answer sent when no offer is waiting refused?"""
+
     async def scenario():
         async with running_node() as (_node, client):
             ws = await joined_socket(client)
@@ -86,6 +99,7 @@ def test_unsolicited_answer_refused():
 
 def test_offer_carries_publish_slots_and_only_vp8_and_opus():
     """Does the first offer hold recvonly audio and video slots offering only Opus and VP8?"""
+
     async def scenario():
         async with running_node() as (_node, client):
             ws = await joined_socket(client)
@@ -98,5 +112,9 @@ def test_offer_carries_publish_slots_and_only_vp8_and_opus():
     assert offer["publish"] == {"audio": "0", "video": "1"}
     sdp = offer["sdp"]
     assert sdp.count("a=recvonly") == 2
-    rtpmaps = [line.split(" ", 1)[1] for line in sdp.splitlines() if line.startswith("a=rtpmap:")]
+    rtpmaps = [
+        line.split(" ", 1)[1]
+        for line in sdp.splitlines()
+        if line.startswith("a=rtpmap:")
+    ]
     assert sorted(set(rtpmaps)) == ["VP8/90000", "opus/48000/2", "rtx/90000"]

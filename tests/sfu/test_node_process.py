@@ -33,8 +33,11 @@ class WsClient:
         self.messages: list[dict] = []
         self._loop = asyncio.new_event_loop()
         self._leave = None
-        threading.Thread(target=self._loop.run_until_complete, args=(self._run(ws_url, token),),
-                         daemon=True).start()
+        threading.Thread(
+            target=self._loop.run_until_complete,
+            args=(self._run(ws_url, token),),
+            daemon=True,
+        ).start()
 
     async def _run(self, ws_url, token):
         self._leave = asyncio.Event()
@@ -56,16 +59,36 @@ class WsClient:
 
 
 def join_token(node, room, participant):
-    return protocol.make_join_token(node.key, room=room, participant=participant, name=participant,
-                                    node=node.node_id)
+    return protocol.make_join_token(
+        node.key,
+        room=room,
+        participant=participant,
+        name=participant,
+        node=node.node_id,
+    )
 
 
 def test_help_explains_every_option():
     """Does --help describe every option, and is there no flag taking the key itself?"""
-    out = subprocess.run([sys.executable, "-m", "sfu_node", "--help"], cwd=ROOT, capture_output=True,
-                         text=True, check=True, env={**os.environ, "PARLOR_NODE_KEY": ""}).stdout
-    for option in ("--app-url", "--region", "--public-url", "--listen", "--capacity", "--node-id",
-                   "--key-file", "--drain-grace", "PARLOR_NODE_KEY"):
+    out = subprocess.run(
+        [sys.executable, "-m", "sfu_node", "--help"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PARLOR_NODE_KEY": ""},
+    ).stdout
+    for option in (
+        "--app-url",
+        "--region",
+        "--public-url",
+        "--listen",
+        "--capacity",
+        "--node-id",
+        "--key-file",
+        "--drain-grace",
+        "PARLOR_NODE_KEY",
+    ):
         assert option in out
     assert "--node-key" not in out and "--key " not in out
 
@@ -73,8 +96,22 @@ def test_help_explains_every_option():
 def test_missing_key_refuses_to_start():
     """Does the node exit with an explanation when no key is configured?"""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PARLOR_")}
-    result = subprocess.run([sys.executable, "-m", "sfu_node", "--app-url", "http://127.0.0.1:9",
-                             "--node-id", "n"], cwd=ROOT, capture_output=True, text=True, env=env, check=False)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sfu_node",
+            "--app-url",
+            "http://127.0.0.1:9",
+            "--node-id",
+            "n",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
     assert result.returncode == 2
     assert "PARLOR_NODE_KEY" in result.stderr
 
@@ -84,10 +121,18 @@ def test_registers_and_heartbeats_signed(fake_app, start_node):
     node = start_node("node-a")
     wait_for(lambda: len(fake_app.heartbeats) >= 2, message="two heartbeats")
     registration = fake_app.registrations[0]
-    assert registration == {"node_id": "node-a", "region": "test", "public_url": node.url,
-                            "version": registration["version"], "capacity": 50, "state": "serving"}
+    assert registration == {
+        "node_id": "node-a",
+        "region": "test",
+        "public_url": node.url,
+        "version": registration["version"],
+        "capacity": 50,
+        "state": "serving",
+    }
     beat = fake_app.heartbeats[-1]
-    assert beat["state"] == "serving" and beat["rooms"] == [] and beat["participants"] == 0
+    assert (
+        beat["state"] == "serving" and beat["rooms"] == [] and beat["participants"] == 0
+    )
     assert isinstance(beat["cpu"], float)
     for field in ("forwarded_streams", "packets_in", "packets_out"):
         assert isinstance(beat[field], int)
@@ -104,14 +149,20 @@ def test_reregisters_when_app_forgets_node(fake_app, start_node):
 def test_keeps_retrying_while_app_is_down(tmp_path):
     """Does a node whose app is unreachable keep running and register once the app appears?"""
     port = free_port()
-    node = NodeProcess(f"http://127.0.0.1:{port}", MASTER_SECRET, log_path=str(tmp_path / "node.log"))
+    node = NodeProcess(
+        f"http://127.0.0.1:{port}", MASTER_SECRET, log_path=str(tmp_path / "node.log")
+    )
     try:
         wait_for(lambda: _healthy(node), message="node up")
         time.sleep(1.5)
         assert node.proc.poll() is None and node.health()["registered"] is False
         app = FakeApp(port=port).start()
         try:
-            wait_for(lambda: node.health()["registered"], timeout=20, message="late registration")
+            wait_for(
+                lambda: node.health()["registered"],
+                timeout=20,
+                message="late registration",
+            )
         finally:
             app.stop()
     finally:
@@ -143,7 +194,10 @@ def test_sigterm_drains_then_exits_when_empty(fake_app, start_node):
     wait_for(lambda: "joined" in ann.types(), message="ann joined")
     node.proc.send_signal(signal.SIGTERM)
     wait_for(lambda: node.health()["state"] == "draining", message="draining")
-    wait_for(lambda: fake_app.heartbeats[-1]["state"] == "draining", message="draining heartbeat")
+    wait_for(
+        lambda: fake_app.heartbeats[-1]["state"] == "draining",
+        message="draining heartbeat",
+    )
     newcomer = WsClient(node.ws_url, join_token(node, "other-room", "bob"))
     wait_for(lambda: newcomer.messages, message="refusal")
     assert newcomer.messages[0] == {"type": "error", "error": "node is draining"}
@@ -162,4 +216,7 @@ def test_sigterm_grace_period_ends_drain(fake_app, start_node):
     wait_for(lambda: "joined" in ann.types(), message="ann joined")
     node.proc.send_signal(signal.SIGTERM)
     assert node.proc.wait(15) == 0
-    wait_for(lambda: {"type": "error", "error": "node shutting down"} in ann.messages, message="goodbye")
+    wait_for(
+        lambda: {"type": "error", "error": "node shutting down"} in ann.messages,
+        message="goodbye",
+    )

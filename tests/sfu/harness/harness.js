@@ -55,14 +55,15 @@ async function start() {
   await window.sfu.connect();
 }
 
-// framesDecoded per inbound video stream, for the test to watch rising.
-window.videoStats = async () => {
+// Per inbound stream: frames decoded (video) or packets received (audio), for
+// the test to watch rising.
+window.inboundStats = async (kind) => {
   if (!window.sfu || !window.sfu.pc) return [];
   const report = await window.sfu.pc.getStats();
   const rows = [];
   report.forEach((stat) => {
-    if (stat.type === "inbound-rtp" && stat.kind === "video") {
-      rows.push({ ssrc: stat.ssrc, mid: stat.mid, framesDecoded: stat.framesDecoded || 0 });
+    if (stat.type === "inbound-rtp" && stat.kind === kind) {
+      rows.push({ mid: stat.mid, count: kind === "video" ? stat.framesDecoded || 0 : stat.packetsReceived || 0 });
     }
   });
   return rows;
