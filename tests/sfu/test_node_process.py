@@ -220,3 +220,19 @@ def test_sigterm_grace_period_ends_drain(fake_app, start_node):
         lambda: {"type": "error", "error": "node shutting down"} in ann.messages,
         message="goodbye",
     )
+
+
+def test_node_imports_neither_flask_nor_eventlet():
+    """Does importing the whole node leave Flask and eventlet out of the process?"""
+    code = (
+        "import sys, sfu_node.__main__, sfu_node.server; "
+        "print([m for m in sys.modules if m.split('.')[0] in ('flask', 'eventlet')])"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert out.strip() == "[]"
