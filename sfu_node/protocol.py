@@ -46,7 +46,7 @@ def derive_node_key(master_secret: str, node_id: str) -> str:
 
 def _string_to_sign(method: str, path: str, timestamp: str, nonce: str, body: bytes) -> bytes:
     body_hash = hashlib.sha256(body or b"").hexdigest()
-    return "\n".join([method.upper(), path, timestamp, nonce, body_hash]).encode()
+    return f"{method.upper()}\n{path}\n{timestamp}\n{nonce}\n{body_hash}".encode()
 
 
 def sign_request(key: str, node_id: str, method: str, path: str, body: bytes = b"", now=None) -> dict:

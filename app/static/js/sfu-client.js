@@ -1,0 +1,227 @@
+// Browser side of a large meeting: one WebSocket and one RTCPeerConnection to the
+// SFU node assigned to the room. The node drives every negotiation (it always
+// offers), so this side only answers, which rules out glare.
+
+const RECONNECT_DELAYS_MS = [500, 1000, 2000, 4000, 8000];
+// Errors after which trying again cannot help.
+const FINAL_ERRORS = new Set(["room full", "replaced by a newer connection"]);
+
+export class SfuConnection {
+  constructor({ url, token, localStream = null, refresh = null, onTrack = () => {},
+                onPeerLeft = () => {}, onState = () => {}, onMessage = () => {} }) {
+    this.url = url;
+    this.token = token;
+    this.localStream = localStream;
+    // Optional async () => ({url, token}): how to get a fresh token (and maybe a
+    // new node) when the connection is lost, e.g. because the node died.
+    this.refresh = refresh;
+    this.onTrack = onTrack;
+    this.onPeerLeft = onPeerLeft;
+    this.onState = onState;
+    this.onMessage = onMessage;
+    this.pc = null;
+    this.ws = null;
+    this.state = "new";
+    this.participantId = null;
+    this.streamOwners = new Map();
+    this.announcedStreams = new Set();
+    this.peers = new Set();
+    this.videoTrack = localStream ? localStream.getVideoTracks()[0] || null : null;
+    this.videoSender = null;
+    this.attempt = 0;
+    this.closedByUser = false;
+    this.finalError = null;
+  }
+
+  setState(state) {
+    if (state === this.state) return;
+    this.state = state;
+    this.onState(state);
+  }
+
+  async connect() {
+    this.closedByUser = false;
+    this.setState(this.attempt === 0 ? "connecting" : "reconnecting");
+    await this.openSocket();
+  }
+
+  openSocket() {
+    return new Promise((resolve, reject) => {
+      const ws = new WebSocket(this.url);
+      this.ws = ws;
+      let settled = false;
+      ws.onopen = () => ws.send(JSON.stringify({ type: "join", token: this.token }));
+      ws.onmessage = (event) => {
+        let msg;
+        try {
+          msg = JSON.parse(event.data);
+        } catch {
+          return;
+        }
+        if (msg.type === "joined" && !settled) {
+          settled = true;
+          resolve();
+        }
+        this.handleMessage(msg).catch((err) => console.warn("sfu-client:", err));
+      };
+      ws.onclose = () => {
+        if (ws !== this.ws) return;
+        if (!settled) {
+          settled = true;
+          if (this.attempt === 0 && this.finalError) {
+            this.setState("failed");
+            reject(new Error(this.finalError));
+            return;
+          }
+          resolve();
+        }
+        this.lost();
+      };
+    });
+  }
+
+  async handleMessage(msg) {
+    switch (msg.type) {
+      case "joined": {
+        this.participantId = msg.participant;
+        this.attempt = 0;
+        // After a reconnect, whoever left while we were away is gone for good.
+        const present = new Set(msg.peers.map((peer) => peer.id));
+        for (const peer of this.peers) if (!present.has(peer)) this.onPeerLeft(peer);
+        this.peers = present;
+        break;
+      }
+      case "peer-joined":
+        this.peers.add(msg.participant);
+        break;
+      case "streams":
+        for (const [streamId, owner] of Object.entries(msg.streams)) this.streamOwners.set(streamId, owner);
+        break;
+      case "offer":
+        await this.answer(msg);
+        break;
+      case "peer-left":
+        this.peers.delete(msg.participant);
+        this.forgetPeer(msg.participant);
+        this.onPeerLeft(msg.participant);
+        break;
+      case "kicked":
+      case "room-closed":
+        this.finalError = msg.type;
+        this.closedByUser = true;
+        this.teardown();
+        this.setState("closed");
+        break;
+      case "error":
+        if (FINAL_ERRORS.has(msg.error)) this.finalError = msg.error;
+        break;
+    }
+    this.onMessage(msg);
+  }
+
+  createPeerConnection() {
+    const pc = new RTCPeerConnection({ bundlePolicy: "max-bundle" });
+    pc.ontrack = (event) => {
+      const stream = event.streams[0];
+      if (!stream) return;
+      const owner = this.streamOwners.get(stream.id) || this.streamOwners.get(event.track.id);
+      if (!owner || this.announcedStreams.has(stream.id)) return;
+      this.announcedStreams.add(stream.id);
+      this.onTrack(owner, stream);
+    };
+    pc.onicecandidate = (event) => {
+      const candidate = event.candidate ? event.candidate.toJSON() : null;
+      this.send({ type: "candidate", candidate });
+    };
+    pc.onconnectionstatechange = () => {
+      if (pc !== this.pc) return;
+      if (pc.connectionState === "connected") this.setState("connected");
+      // The node cannot restart ICE: a failed connection is rebuilt from scratch.
+      if (pc.connectionState === "failed" && this.ws) this.ws.close();
+    };
+    return pc;
+  }
+
+  async answer(msg) {
+    if (!this.pc) this.pc = this.createPeerConnection();
+    const pc = this.pc;
+    await pc.setRemoteDescription({ type: "offer", sdp: msg.sdp });
+    const publish = msg.publish || {};
+    for (const transceiver of pc.getTransceivers()) {
+      const kind = transceiver.receiver.track.kind;
+      if (transceiver.mid !== publish[kind] || !this.localStream) continue;
+      const track = kind === "video" ? this.videoTrack : this.localStream.getAudioTracks()[0];
+      if (!track) continue;
+      transceiver.direction = "sendonly";
+      await transceiver.sender.replaceTrack(track);
+      transceiver.sender.setStreams(this.localStream);
+      if (kind === "video") this.videoSender = transceiver.sender;
+    }
+    const answer = await pc.createAnswer();
+    await pc.setLocalDescription(answer);
+    this.send({ type: "answer", sdp: pc.localDescription.sdp });
+  }
+
+  // Swap the published camera for another track (screen share) on the same
+  // sender: no renegotiation, the node keeps forwarding the same stream.
+  async replaceVideoTrack(track) {
+    this.videoTrack = track;
+    if (this.videoSender) await this.videoSender.replaceTrack(track);
+  }
+
+  send(msg) {
+    if (this.ws && this.ws.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify(msg));
+  }
+
+  forgetPeer(participantId) {
+    for (const [streamId, owner] of this.streamOwners) {
+      if (owner === participantId) {
+        this.streamOwners.delete(streamId);
+        this.announcedStreams.delete(streamId);
+      }
+    }
+  }
+
+  teardown() {
+    const ws = this.ws;
+    this.ws = null;
+    if (ws) ws.close();
+    if (this.pc) this.pc.close();
+    this.pc = null;
+    this.videoSender = null;
+    this.streamOwners.clear();
+    this.announcedStreams.clear();
+  }
+
+  async lost() {
+    this.teardown();
+    if (this.closedByUser) return;
+    if (this.finalError || this.attempt >= RECONNECT_DELAYS_MS.length) {
+      this.setState("failed");
+      return;
+    }
+    this.setState("reconnecting");
+    const delay = RECONNECT_DELAYS_MS[this.attempt];
+    this.attempt += 1;
+    await new Promise((resolve) => setTimeout(resolve, delay));
+    if (this.closedByUser) return;
+    try {
+      if (this.refresh) {
+        const fresh = await this.refresh();
+        this.url = fresh.url || this.url;
+        this.token = fresh.token || this.token;
+      }
+      await this.openSocket();
+    } catch (err) {
+      console.warn("sfu-client: reconnect failed:", err);
+      this.lost();
+    }
+  }
+
+  close() {
+    this.closedByUser = true;
+    this.send({ type: "leave" });
+    this.teardown();
+    this.setState("closed");
+  }
+}

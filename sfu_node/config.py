@@ -1,0 +1,160 @@
+"""Node configuration: command line and environment into one immutable dataclass."""
+
+import argparse
+import os
+from dataclasses import dataclass, field
+
+NODE_VERSION = "0.1.0"
+MAX_ROOM_CAPACITY = 12
+
+
+class ConfigError(Exception):
+    """The node cannot start with the configuration it was given."""
+
+
+@dataclass(frozen=True)
+class NodeConfig:
+    app_url: str
+    region: str
+    public_url: str
+    listen_host: str
+    listen_port: int
+    capacity: int
+    node_id: str
+    # repr=False keeps the secret out of logs and tracebacks.
+    node_key: str = field(repr=False)
+    heartbeat_interval: float = 2.0
+    drain_grace: float = 600.0
+    join_timeout: float = 5.0
+    negotiation_timeout: float = 15.0
+    ice_servers: tuple = ()
+    version: str = NODE_VERSION
+
+
+def _parse_listen(value: str) -> tuple[str, int]:
+    host, sep, port = value.rpartition(":")
+    if not sep or not port.isdigit():
+        raise ConfigError(f"--listen must be HOST:PORT, got {value!r}")
+    return host.strip("[]") or "0.0.0.0", int(port)
+
+
+def build_parser(environ) -> argparse.ArgumentParser:
+    env = environ.get
+    parser = argparse.ArgumentParser(
+        prog="python -m sfu_node",
+        description="Parlor SFU node: registers with the Parlor app and forwards WebRTC "
+        "media between the participants of the large meetings assigned to it, without "
+        "decoding or re-encoding. The node key is read from PARLOR_NODE_KEY or --key-file, "
+        "never from a command-line value, so it does not show up in process listings.",
+    )
+    parser.add_argument(
+        "--app-url",
+        default=env("PARLOR_APP_URL"),
+        help="base URL of the Parlor app the node registers with "
+        "(env PARLOR_APP_URL), e.g. http://127.0.0.1:5000",
+    )
+    parser.add_argument(
+        "--region",
+        default=env("PARLOR_NODE_REGION", "local"),
+        help="region name the app uses to place rooms near participants "
+        "(env PARLOR_NODE_REGION, default 'local')",
+    )
+    parser.add_argument(
+        "--public-url",
+        default=env("PARLOR_NODE_PUBLIC_URL"),
+        help="URL browsers and the app use to reach this node; clients "
+        "connect to its /ws (env PARLOR_NODE_PUBLIC_URL, default "
+        "http://LISTEN)",
+    )
+    parser.add_argument(
+        "--listen",
+        default=env("PARLOR_NODE_LISTEN", "127.0.0.1:8443"),
+        help="HOST:PORT for the node's HTTP and WebSocket server "
+        "(env PARLOR_NODE_LISTEN, default 127.0.0.1:8443)",
+    )
+    parser.add_argument(
+        "--capacity",
+        default=env("PARLOR_NODE_CAPACITY", "120"),
+        help="most participants this node accepts at once, reported to "
+        "the app for load balancing (env PARLOR_NODE_CAPACITY, default 120)",
+    )
+    parser.add_argument(
+        "--node-id",
+        default=env("PARLOR_NODE_ID"),
+        help="stable identifier of this node; the app derives the node key "
+        "from it (env PARLOR_NODE_ID)",
+    )
+    parser.add_argument(
+        "--key-file",
+        default=env("PARLOR_NODE_KEY_FILE"),
+        help="file holding the node key (hex); used when PARLOR_NODE_KEY "
+        "is not set (env PARLOR_NODE_KEY_FILE)",
+    )
+    parser.add_argument(
+        "--drain-grace",
+        default=env("PARLOR_NODE_DRAIN_GRACE", "600"),
+        help="seconds to keep serving current rooms after SIGTERM before "
+        "exiting anyway (env PARLOR_NODE_DRAIN_GRACE, default 600)",
+    )
+    parser.add_argument(
+        "--ice-server",
+        action="append",
+        default=[s for s in env("PARLOR_NODE_ICE_SERVERS", "").split(",") if s],
+        help="STUN URL the node uses to learn its public address; may be "
+        "repeated (env PARLOR_NODE_ICE_SERVERS, comma separated)",
+    )
+    parser.add_argument(
+        "--log-level",
+        default=env("PARLOR_NODE_LOG_LEVEL", "INFO"),
+        help="logging level (env PARLOR_NODE_LOG_LEVEL, default INFO)",
+    )
+    return parser
+
+
+def _read_key(args, environ) -> str:
+    key = environ.get("PARLOR_NODE_KEY", "").strip()
+    if not key and args.key_file:
+        try:
+            with open(args.key_file, encoding="utf-8") as handle:
+                key = handle.read().strip()
+        except OSError as exc:
+            raise ConfigError(f"cannot read key file: {exc}") from None
+    if len(key) < 32:
+        raise ConfigError(
+            "set PARLOR_NODE_KEY or --key-file to the node key (at least 32 characters)"
+        )
+    return key
+
+
+def load_config(argv=None, environ=None) -> tuple[NodeConfig, str]:
+    """Parse ``argv`` and ``environ`` into a config and the log level."""
+    environ = os.environ if environ is None else environ
+    args = build_parser(environ).parse_args(argv)
+    if not args.app_url:
+        raise ConfigError("--app-url (or PARLOR_APP_URL) is required")
+    if not args.node_id:
+        raise ConfigError("--node-id (or PARLOR_NODE_ID) is required")
+    host, port = _parse_listen(args.listen)
+    try:
+        capacity = int(args.capacity)
+        drain_grace = float(args.drain_grace)
+    except ValueError:
+        raise ConfigError(
+            "--capacity must be an integer and --drain-grace a number"
+        ) from None
+    if capacity < 1:
+        raise ConfigError("--capacity must be at least 1")
+    public_url = args.public_url or f"http://{args.listen}"
+    config = NodeConfig(
+        app_url=args.app_url.rstrip("/"),
+        region=args.region,
+        public_url=public_url.rstrip("/"),
+        listen_host=host,
+        listen_port=port,
+        capacity=capacity,
+        node_id=args.node_id,
+        node_key=_read_key(args, environ),
+        drain_grace=drain_grace,
+        ice_servers=tuple(args.ice_server),
+    )
+    return config, args.log_level.upper()

@@ -1,0 +1,286 @@
+"""One participant: a WebSocket, one bundled peer connection, and the negotiation the node drives."""
+
+import asyncio
+import logging
+import uuid
+from dataclasses import dataclass, field
+
+from aiortc import (
+    RTCConfiguration,
+    RTCIceServer,
+    RTCPeerConnection,
+    RTCRtpSender,
+    RTCSessionDescription,
+)
+from aiortc.rtcconfiguration import RTCBundlePolicy
+from aiortc.sdp import SessionDescription, candidate_from_sdp
+
+from .forwarding import ForwardedTrack, PublishedTrack, hook_sender
+from .stats import NodeStats, transport_packets
+
+logger = logging.getLogger(__name__)
+
+KINDS = ("audio", "video")
+ALLOWED_MIME_TYPES = {"audio": {"audio/opus"}, "video": {"video/vp8", "video/rtx"}}
+
+
+class NegotiationError(Exception):
+    """The client's answer or candidate could not be applied."""
+
+
+def _codec_preferences(kind: str) -> list:
+    codecs = RTCRtpSender.getCapabilities(kind).codecs
+    return [c for c in codecs if c.mimeType.lower() in ALLOWED_MIME_TYPES[kind]]
+
+
+@dataclass
+class Subscription:
+    """What one subscriber receives of one publisher's connection."""
+
+    publisher_id: str
+    stream_id: str
+    transceivers: list = field(default_factory=list)
+    tracks: list[ForwardedTrack] = field(default_factory=list)
+
+
+class Participant:
+    def __init__(
+        self,
+        *,
+        room: str,
+        participant_id: str,
+        name: str,
+        role: str,
+        ws,
+        stats: NodeStats,
+        ice_servers=(),
+        negotiation_timeout: float = 15.0,
+    ) -> None:
+        self.room = room
+        self.id = participant_id
+        self.name = name
+        self.role = role
+        self.ws = ws
+        # Each connection gets its own session id, so a reconnect under the same
+        # participant id is a different publisher to everyone else.
+        self.session = uuid.uuid4().hex
+        self.stats = stats
+        self.closed = False
+        self.published = {kind: PublishedTrack(kind, stats) for kind in KINDS}
+        self.subscriptions: dict[str, Subscription] = {}
+        self._negotiation_timeout = negotiation_timeout
+        self._send_lock = asyncio.Lock()
+        self._dirty = False
+        self._negotiator: asyncio.Task | None = None
+        self._answer: asyncio.Future | None = None
+        self._pending_candidates: list = []
+        self._ws_closer: asyncio.Future | None = None
+        config = RTCConfiguration(
+            iceServers=[RTCIceServer(urls=url) for url in ice_servers],
+            bundlePolicy=RTCBundlePolicy.MAX_BUNDLE,
+        )
+        self.pc = RTCPeerConnection(config)
+        self._publish_mids: dict[str, str] = {}
+        self._publish_transceivers = {}
+        for kind in KINDS:
+            transceiver = self.pc.addTransceiver(kind, direction="recvonly")
+            transceiver.setCodecPreferences(_codec_preferences(kind))
+            self.published[kind].attach(transceiver.receiver)
+            self._publish_transceivers[kind] = transceiver
+        self.pc.on("connectionstatechange", self._on_connection_state)
+        # Both set by the registry: the room's participants (shared dict) and what
+        # to do when this connection dies on its own.
+        self.members: dict = {}
+        self.on_failed = None
+
+    # --- messaging -------------------------------------------------------------
+
+    async def send(self, message: dict) -> None:
+        if self.ws.closed:
+            return
+        async with self._send_lock:
+            try:
+                await self.ws.send_json(message)
+            except (ConnectionError, RuntimeError) as exc:
+                logger.debug("send to %s failed: %s", self.id, exc)
+
+    # --- negotiation -----------------------------------------------------------
+
+    def request_negotiation(self) -> None:
+        """Schedule a new offer; changes arriving mid-negotiation fold into the next one."""
+        if self.closed:
+            return
+        self._dirty = True
+        if self._negotiator is None or self._negotiator.done():
+            self._negotiator = asyncio.create_task(self._negotiate_loop())
+
+    async def _negotiate_loop(self) -> None:
+        try:
+            while self._dirty and not self.closed:
+                self._dirty = False
+                await self._sync_subscriptions()
+                await self._offer_and_wait()
+        except asyncio.CancelledError:
+            raise
+        except TimeoutError:
+            await self.fail("negotiation timed out")
+        except Exception:
+            logger.exception("negotiation with %s in %s failed", self.id, self.room)
+            await self.fail("negotiation failed")
+
+    async def _offer_and_wait(self) -> None:
+        offer = await self.pc.createOffer()
+        await self.pc.setLocalDescription(offer)
+        if not self._publish_mids:
+            self._publish_mids = {
+                k: t.mid for k, t in self._publish_transceivers.items()
+            }
+        self._answer = asyncio.get_running_loop().create_future()
+        # Streams first: the browser fires ontrack while applying the offer and
+        # must already know whose tile each stream belongs to.
+        await self.send({"type": "streams", "streams": self.stream_map()})
+        await self.send(
+            {
+                "type": "offer",
+                "sdp": self.pc.localDescription.sdp,
+                "publish": self._publish_mids,
+            }
+        )
+        await asyncio.wait_for(asyncio.shield(self._answer), self._negotiation_timeout)
+
+    def stream_map(self) -> dict[str, str]:
+        streams = {}
+        for sub in self.subscriptions.values():
+            streams[sub.stream_id] = sub.publisher_id
+            for track in sub.tracks:
+                streams[track.id] = sub.publisher_id
+        return streams
+
+    def desired_publishers(self) -> dict:
+        """Session id -> every other live participant of the room, whom this one receives."""
+        return {
+            p.session: p
+            for p in self.members.values()
+            if p is not self and not p.closed
+        }
+
+    async def _sync_subscriptions(self) -> None:
+        wanted = self.desired_publishers()
+        for session in [s for s in self.subscriptions if s not in wanted]:
+            sub = self.subscriptions.pop(session)
+            for track in sub.tracks:
+                track.stop()
+            for transceiver in sub.transceivers:
+                # aiortc cannot recycle m-lines, so a departed publisher's lines go inactive.
+                transceiver.direction = "inactive"
+                await transceiver.sender.stop()
+        for session, publisher in wanted.items():
+            if session in self.subscriptions:
+                continue
+            sub = Subscription(publisher_id=publisher.id, stream_id=f"s{session}")
+            for kind in KINDS:
+                track = publisher.published[kind].subscribe(f"{sub.stream_id}-{kind}")
+                transceiver = self.pc.addTransceiver(track, direction="sendonly")
+                transceiver.setCodecPreferences(_codec_preferences(kind))
+                # aiortc gives all senders of a connection one stream id; the browser
+                # groups tracks by it, so each publisher needs its own.
+                transceiver.sender._stream_id = sub.stream_id
+                hook_sender(transceiver.sender, track)
+                sub.transceivers.append(transceiver)
+                sub.tracks.append(track)
+            self.subscriptions[session] = sub
+
+    async def apply_answer(self, sdp: str) -> None:
+        if self._answer is None or self._answer.done():
+            raise NegotiationError("no offer is waiting for an answer")
+        try:
+            await self.pc.setRemoteDescription(
+                RTCSessionDescription(sdp=sdp, type="answer")
+            )
+        except Exception as exc:  # noqa: BLE001 - aiortc raises many types on bad SDP
+            raise NegotiationError(f"bad sdp: {exc}") from None
+        self._learn_publisher_ssrcs()
+        pending, self._pending_candidates = self._pending_candidates, []
+        for candidate in pending:
+            await self.pc.addIceCandidate(candidate)
+        self._answer.set_result(None)
+
+    def _learn_publisher_ssrcs(self) -> None:
+        description = SessionDescription.parse(self.pc.remoteDescription.sdp)
+        for kind, mid in self._publish_mids.items():
+            media = next((m for m in description.media if m.rtp.muxId == mid), None)
+            if media is None or not media.ssrc:
+                continue
+            fid = next((g for g in media.ssrc_group if g.semantic == "FID"), None)
+            self.published[kind].media_ssrc = (
+                int(fid.items[0]) if fid else media.ssrc[0].ssrc
+            )
+
+    async def add_candidate(self, candidate) -> None:
+        if candidate is None or not candidate.get("candidate"):
+            parsed = None
+        else:
+            text = candidate["candidate"]
+            if not isinstance(text, str):
+                raise NegotiationError("candidate must be a string")
+            try:
+                parsed = candidate_from_sdp(
+                    text.split(":", 1)[1] if text.startswith("candidate:") else text
+                )
+            except (ValueError, IndexError, AssertionError):
+                # aiortc's parser asserts on too few fields.
+                raise NegotiationError("malformed candidate") from None
+            # Everything is bundled onto the first m-line's transport; aiortc drops
+            # candidates addressed to any other mid.
+            parsed.sdpMid = self._publish_mids.get("audio", "0")
+            parsed.sdpMLineIndex = 0
+        if self.pc.remoteDescription is None:
+            self._pending_candidates.append(parsed)
+        else:
+            await self.pc.addIceCandidate(parsed)
+
+    # --- lifecycle -------------------------------------------------------------
+
+    async def _on_connection_state(self) -> None:
+        if self.pc.connectionState == "failed" and not self.closed:
+            await self.fail("media connection failed")
+
+    async def fail(self, reason: str) -> None:
+        await self.send({"type": "error", "error": reason})
+        if self.on_failed is not None:
+            await self.on_failed(self)
+        else:
+            await self.close()
+
+    async def close(self, message: dict | None = None) -> None:
+        """Stop media and the peer connection; optionally tell the client why first."""
+        if self.closed:
+            return
+        self.closed = True
+        if message is not None:
+            await self.send(message)
+        for published in self.published.values():
+            published.close()
+        for sub in self.subscriptions.values():
+            for track in sub.tracks:
+                track.stop()
+        if (
+            self._negotiator is not None
+            and self._negotiator is not asyncio.current_task()
+        ):
+            self._negotiator.cancel()
+        received, sent = transport_packets(self.pc)
+        self.stats.closed_packets_in += received
+        self.stats.closed_packets_out += sent
+        try:
+            await self.pc.close()
+        except Exception:
+            logger.exception("closing the peer connection of %s failed", self.id)
+        if not self.ws.closed:
+            # The close handshake waits for the client; a kick or a replacement
+            # must not wait on that, so it finishes in the background.
+            self._ws_closer = asyncio.ensure_future(self.ws.close())
+
+    @property
+    def forwarded_streams(self) -> int:
+        return sum(len(sub.tracks) for sub in self.subscriptions.values())

@@ -1,0 +1,107 @@
+"""The node process: HTTP server, app client, registry, drain and shutdown."""
+
+import asyncio
+import logging
+import signal
+
+from aiohttp import web
+
+from . import control, signaling
+from .appclient import AppClient
+from .config import NodeConfig
+from .control import NonceCache
+from .metrics import build_registry
+from .rooms import Registry
+from .stats import NodeStats
+
+logger = logging.getLogger(__name__)
+
+
+class Node:
+    def __init__(self, config: NodeConfig) -> None:
+        self.config = config
+        self.stats = NodeStats()
+        self.registry = Registry(config, self.stats)
+        self.nonces = NonceCache()
+        self.app_client = AppClient(self)
+        self.metrics_registry = build_registry(self)
+        self.terminating = False
+        self._app_draining = False
+        self._stop = asyncio.Event()
+
+    @property
+    def state(self) -> str:
+        return "draining" if self.registry.draining else "serving"
+
+    def app_requested_state(self, state: str) -> None:
+        """The app may drain a node (and undo that); SIGTERM's drain is final."""
+        self._app_draining = state == "draining"
+        if not self.terminating and self.registry.draining != self._app_draining:
+            logger.info("app set state %s", state)
+            self.registry.draining = self._app_draining
+
+    def begin_drain(self) -> None:
+        if self.terminating:
+            # A second SIGTERM means the operator is done waiting.
+            logger.info("second SIGTERM: stopping now")
+            self._stop.set()
+            return
+        logger.info(
+            "SIGTERM: draining (no new rooms), exiting when empty or after %.0fs",
+            self.config.drain_grace,
+        )
+        self.terminating = True
+        self.registry.draining = True
+        asyncio.ensure_future(self._exit_when_drained())
+
+    async def _exit_when_drained(self) -> None:
+        try:
+            await asyncio.wait_for(
+                self.registry.emptied.wait(), self.config.drain_grace
+            )
+        except TimeoutError:
+            logger.info(
+                "drain grace period over with %d participants left",
+                self.registry.participant_count,
+            )
+        # One last heartbeat tells the app we are going before we vanish.
+        try:
+            await asyncio.wait_for(self.app_client.heartbeat(), 2)
+        except Exception as exc:  # noqa: BLE001 - exiting regardless; the app notices silence
+            logger.info("final heartbeat failed: %s", exc)
+        self._stop.set()
+
+    def build_app(self) -> web.Application:
+        app = web.Application(client_max_size=64 * 1024)
+        app[control.NODE] = self
+        app.router.add_get("/ws", signaling.websocket_handler)
+        app.router.add_post("/control/kick", control.kick)
+        app.router.add_post("/control/close-room", control.close_room)
+        app.router.add_get("/healthz", control.healthz)
+        app.router.add_get("/metrics", control.metrics)
+        return app
+
+    async def run(self) -> None:
+        runner = web.AppRunner(self.build_app(), handle_signals=False)
+        await runner.setup()
+        site = web.TCPSite(runner, self.config.listen_host, self.config.listen_port)
+        await site.start()
+        logger.info(
+            "node %s listening on %s:%d (public %s)",
+            self.config.node_id,
+            self.config.listen_host,
+            self.config.listen_port,
+            self.config.public_url,
+        )
+        loop = asyncio.get_running_loop()
+        loop.add_signal_handler(signal.SIGTERM, self.begin_drain)
+        loop.add_signal_handler(signal.SIGINT, self._stop.set)
+        heartbeat = asyncio.create_task(self.app_client.run())
+        try:
+            await self._stop.wait()
+        finally:
+            heartbeat.cancel()
+            await asyncio.gather(heartbeat, return_exceptions=True)
+            await self.registry.close_all()
+            await runner.cleanup()
+            logger.info("node %s stopped", self.config.node_id)
