@@ -29,7 +29,7 @@ class Supervisor:
 
     def start(self, name, command, extra_env=None):
         child_env = dict(os.environ, PYTHONUNBUFFERED="1", **(extra_env or {}))
-        process = subprocess.Popen(
+        process = subprocess.Popen(  # noqa: S603 (our own fixed commands)
             command,
             cwd=ROOT,
             env=child_env,
@@ -115,9 +115,23 @@ def main():
     node_id = env("SFU_NODE_ID", "local-1")
     supervisor.start(
         "sfu",
-        [PYTHON, "-m", "sfu_node", "--app-url", app_url, "--region", config.DEFAULT_REGION,
-         "--public-url", f"http://127.0.0.1:{node_port}", "--listen", f"127.0.0.1:{node_port}",
-         "--capacity", "48", "--node-id", node_id],
+        [
+            PYTHON,
+            "-m",
+            "sfu_node",
+            "--app-url",
+            app_url,
+            "--region",
+            config.DEFAULT_REGION,
+            "--public-url",
+            f"http://127.0.0.1:{node_port}",
+            "--listen",
+            f"127.0.0.1:{node_port}",
+            "--capacity",
+            "48",
+            "--node-id",
+            node_id,
+        ],
         {"PARLOR_NODE_KEY": derive_node_key(config.NODE_MASTER_SECRET, node_id)},
     )
     if "stripe" in supervisor.children:

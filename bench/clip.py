@@ -10,9 +10,7 @@ from sfu_node.forwarding import is_vp8_keyframe
 FPS = 30
 
 
-def encode_clip(
-    width: int, height: int, bitrate: int, seconds: float = 4.0
-) -> list[bytes]:
+def encode_clip(width: int, height: int, bitrate: int, seconds: float = 4.0) -> list[bytes]:
     """Encoded frames of FFmpeg's moving test pattern; frame 0 is the only keyframe."""
     source = av.open(f"testsrc2=size={width}x{height}:rate={FPS}", format="lavfi")
     encoder = av.CodecContext.create("libvpx", "w")

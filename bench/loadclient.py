@@ -86,12 +86,7 @@ class FrameCounter:
             descriptor, data = VpxPayloadDescriptor.parse(packet.payload)
         except ValueError:
             return
-        if (
-            descriptor.partition_start
-            and descriptor.partition_id == 0
-            and data
-            and not data[0] & 1
-        ):
+        if descriptor.partition_start and descriptor.partition_id == 0 and data and not data[0] & 1:
             self.keyframes += 1
 
     def snapshot(self) -> tuple[int, int, int]:
@@ -116,15 +111,9 @@ class BenchClient:
         self.track = ReplayTrack(clip) if clip else None
         # Under aiortc's default "balanced" policy, the second and later video
         # m-lines stay on a transport that BUNDLE then discards: no video arrives.
-        self.pc = RTCPeerConnection(
-            RTCConfiguration(bundlePolicy=RTCBundlePolicy.MAX_BUNDLE)
-        )
-        self.counters: dict[
-            str, FrameCounter
-        ] = {}  # by mid, only for publishers' video
-        self.streams: dict[
-            str, str
-        ] = {}  # msid stream id -> participant, from the node
+        self.pc = RTCPeerConnection(RTCConfiguration(bundlePolicy=RTCBundlePolicy.MAX_BUNDLE))
+        self.counters: dict[str, FrameCounter] = {}  # by mid, only for publishers' video
+        self.streams: dict[str, str] = {}  # msid stream id -> participant, from the node
         self.errors: list[str] = []
         self._ws = None
         self._task = None
@@ -145,9 +134,7 @@ class BenchClient:
                 self.errors.append(message["error"])
 
     async def _answer(self, message: dict) -> None:
-        await self.pc.setRemoteDescription(
-            RTCSessionDescription(sdp=message["sdp"], type="offer")
-        )
+        await self.pc.setRemoteDescription(RTCSessionDescription(sdp=message["sdp"], type="offer"))
         publish = message.get("publish", {})
         owners = video_owners(message["sdp"], self.streams)
         for transceiver in self.pc.getTransceivers():
@@ -156,19 +143,14 @@ class BenchClient:
                     transceiver.direction = "sendonly"
                     transceiver.sender.replaceTrack(self.track)
                     transceiver.sender._send_keyframe = self.track.request_keyframe
-            elif (
-                owners.get(transceiver.mid) in self.publishers
-                and transceiver.mid not in self.counters
-            ):
+            elif owners.get(transceiver.mid) in self.publishers and transceiver.mid not in self.counters:
                 counter = self.counters[transceiver.mid] = FrameCounter()
                 # Count instead of reassembling and decoding: the load generator
                 # must stay cheap, the node is what is measured.
                 transceiver.receiver._handle_rtp_packet = counter.handle
         answer = await self.pc.createAnswer()
         await self.pc.setLocalDescription(answer)
-        await self._ws.send_json(
-            {"type": "answer", "sdp": self.pc.localDescription.sdp}
-        )
+        await self._ws.send_json({"type": "answer", "sdp": self.pc.localDescription.sdp})
 
     def receiving(self, expected: int) -> bool:
         return sum(1 for c in self.counters.values() if c.frames > 0) >= expected

@@ -46,9 +46,7 @@ async def start_app_stub() -> tuple[web.AppRunner, str]:
 
     async def ok(request):
         await request.read()
-        return web.json_response(
-            {"heartbeat_interval": 2, "rooms": [], "state": "serving"}
-        )
+        return web.json_response({"heartbeat_interval": 2, "rooms": [], "state": "serving"})
 
     app = web.Application()
     app.router.add_post("/api/nodes/register", ok)
@@ -100,14 +98,10 @@ async def node_packets(session, url: str) -> tuple[float, float]:
         text = await response.text()
     values = {}
     for line in text.splitlines():
-        if line.startswith(
-            ("parlor_sfu_packets_in_total", "parlor_sfu_packets_out_total")
-        ):
+        if line.startswith(("parlor_sfu_packets_in_total", "parlor_sfu_packets_out_total")):
             name, value = line.split()
             values[name] = float(value)
-    return values.get("parlor_sfu_packets_in_total", 0.0), values.get(
-        "parlor_sfu_packets_out_total", 0.0
-    )
+    return values.get("parlor_sfu_packets_in_total", 0.0), values.get("parlor_sfu_packets_out_total", 0.0)
 
 
 def cpu_seconds(process: psutil.Process) -> float:
@@ -133,13 +127,9 @@ async def run_scenario(
         async with aiohttp.ClientSession() as session:
             await wait_healthy(session, node_url)
             ws_url = node_url.replace("http", "ws") + "/ws"
-            names = [f"pub{i}" for i in range(publishers)] + [
-                f"sub{i}" for i in range(subscribers_only)
-            ]
+            names = [f"pub{i}" for i in range(publishers)] + [f"sub{i}" for i in range(subscribers_only)]
             for index, name in enumerate(names):
-                token = protocol.make_join_token(
-                    NODE_KEY, room="bench", participant=name, name=name, node=NODE_ID
-                )
+                token = protocol.make_join_token(NODE_KEY, room="bench", participant=name, name=name, node=NODE_ID)
                 client = BenchClient(
                     name,
                     ws_url,
@@ -153,14 +143,8 @@ async def run_scenario(
             deadline = time.monotonic() + 60
             while not all(c.receiving(expected[c.name]) for c in clients):
                 if time.monotonic() > deadline:
-                    missing = {
-                        c.name: len(c.counters)
-                        for c in clients
-                        if not c.receiving(expected[c.name])
-                    }
-                    raise RuntimeError(
-                        f"{label}: not every subscriber receives video: {missing}"
-                    )
+                    missing = {c.name: len(c.counters) for c in clients if not c.receiving(expected[c.name])}
+                    raise RuntimeError(f"{label}: not every subscriber receives video: {missing}")
                 await asyncio.sleep(0.25)
             await asyncio.sleep(2)  # let start-up keyframes and bitrate settle
             before = {id(k): k.snapshot() for c in clients for k in c.counters.values()}
@@ -178,9 +162,7 @@ async def run_scenario(
             for client in clients:
                 client_freezes = 0
                 for counter in client.counters.values():
-                    frames, keys, frozen = (
-                        a - b for a, b in zip(counter.snapshot(), before[id(counter)])
-                    )
+                    frames, keys, frozen = (a - b for a, b in zip(counter.snapshot(), before[id(counter)], strict=True))
                     rates.append(frames / elapsed)
                     client_freezes += frozen
                     keyframes += keys
@@ -252,23 +234,17 @@ async def main(quick: bool) -> int:
         )
         for shape, publishers, listeners in shapes:
             label = f"sfu {name} {shape}"
-            results[label] = await run_scenario(
-                label, "sfu_node", clip, publishers, listeners, window
-            )
+            results[label] = await run_scenario(label, "sfu_node", clip, publishers, listeners, window)
             print_result(results[label])
         label = f"mediarelay {name} fan-out 1->2"
-        results[label] = await run_scenario(
-            label, "bench.relay_node", clip, 1, 2, window
-        )
+        results[label] = await run_scenario(label, "bench.relay_node", clip, 1, 2, window)
         print_result(results[label])
     print("\nratios (down-tracks per core, SFU / MediaRelay, same resolution):")
     for name in resolutions:
         relay = results[f"mediarelay {name} fan-out 1->2"]
         for label, result in results.items():
             if label.startswith(f"sfu {name}"):
-                print(
-                    f"  {label}: {result['tracks_per_core'] / relay['tracks_per_core']:.1f}x"
-                )
+                print(f"  {label}: {result['tracks_per_core'] / relay['tracks_per_core']:.1f}x")
     meeting = results.get("sfu 480p meeting 12->12")
     if meeting:
         relay = results["mediarelay 480p fan-out 1->2"]
@@ -280,21 +256,13 @@ async def main(quick: bool) -> int:
             f"({meeting['node_cores'] * 100:.0f}% of a core for {meeting['down_tracks']} down-tracks)"
         )
         print(
-            f"target every subscriber >= 27 fps: {'MET' if smooth else 'NOT MET'} "
-            f"(min {meeting['fps']['min']:.1f} fps)"
+            f"target every subscriber >= 27 fps: {'MET' if smooth else 'NOT MET'} (min {meeting['fps']['min']:.1f} fps)"
         )
-        print(
-            f"target >= 20x MediaRelay down-tracks per core: {'MET' if ratio >= 20 else 'NOT MET'} "
-            f"({ratio:.1f}x)"
-        )
+        print(f"target >= 20x MediaRelay down-tracks per core: {'MET' if ratio >= 20 else 'NOT MET'} ({ratio:.1f}x)")
     return 0
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument(
-        "--quick", action="store_true", help="480p only, smaller rooms, 8 s windows"
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="480p only, smaller rooms, 8 s windows")
     sys.exit(asyncio.run(main(parser.parse_args().quick)))

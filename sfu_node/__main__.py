@@ -14,14 +14,10 @@ def main(argv=None) -> int:
     except ConfigError as exc:
         print(f"sfu_node: {exc}", file=sys.stderr)
         return 2
-    logging.basicConfig(
-        level=log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    logging.basicConfig(level=log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # aiortc logs every dropped packet and ICE hiccup at INFO; that is noise here.
     for noisy in ("aiortc", "aioice"):
-        logging.getLogger(noisy).setLevel(
-            max(logging.WARNING, logging.getLevelName(log_level))
-        )
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(log_level)))
     asyncio.run(Node(config).run())
     return 0
 

@@ -36,13 +36,9 @@ class AppClient:
 
     async def _post(self, path: str, payload: dict) -> dict:
         body = json.dumps(payload).encode()
-        headers = protocol.sign_request(
-            self.config.node_key, self.config.node_id, "POST", path, body
-        )
+        headers = protocol.sign_request(self.config.node_key, self.config.node_id, "POST", path, body)
         headers["Content-Type"] = "application/json"
-        async with self._session.post(
-            self.config.app_url + path, data=body, headers=headers
-        ) as response:
+        async with self._session.post(self.config.app_url + path, data=body, headers=headers) as response:
             if response.status != 200:
                 raise AppRejected(response.status)
             data = await response.json(content_type=None)
@@ -85,9 +81,7 @@ class AppClient:
             self.heartbeat_interval = float(interval)
         self._take_rooms(data)
         self.registered = True
-        logger.info(
-            "registered with %s as %s", self.config.app_url, self.config.node_id
-        )
+        logger.info("registered with %s as %s", self.config.app_url, self.config.node_id)
 
     async def heartbeat(self) -> None:
         data = await self._post("/api/nodes/heartbeat", self.heartbeat_payload())
@@ -98,9 +92,7 @@ class AppClient:
     async def run(self) -> None:
         """Register, then heartbeat forever; survives any failure of the app."""
         backoff = 0.5
-        async with aiohttp.ClientSession(
-            timeout=aiohttp.ClientTimeout(total=10)
-        ) as session:
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session:
             self._session = session
             while True:
                 try:
@@ -113,9 +105,7 @@ class AppClient:
                     raise
                 except AppRejected as exc:
                     if exc.status in (401, 404) and self.registered:
-                        logger.warning(
-                            "app forgot this node (%s); registering again", exc.status
-                        )
+                        logger.warning("app forgot this node (%s); registering again", exc.status)
                         self.registered = False
                         continue
                     backoff = await self._back_off(backoff, exc)

@@ -35,7 +35,7 @@ def _parse_listen(value: str) -> tuple[str, int]:
     host, sep, port = value.rpartition(":")
     if not sep or not port.isdigit():
         raise ConfigError(f"--listen must be HOST:PORT, got {value!r}")
-    return host.strip("[]") or "0.0.0.0", int(port)
+    return host.strip("[]") or "0.0.0.0", int(port)  # noqa: S104 (":PORT" means every interface, as asked)
 
 
 def build_parser(environ) -> argparse.ArgumentParser:
@@ -50,14 +50,12 @@ def build_parser(environ) -> argparse.ArgumentParser:
     parser.add_argument(
         "--app-url",
         default=env("PARLOR_APP_URL"),
-        help="base URL of the Parlor app the node registers with "
-        "(env PARLOR_APP_URL), e.g. http://127.0.0.1:5000",
+        help="base URL of the Parlor app the node registers with (env PARLOR_APP_URL), e.g. http://127.0.0.1:5000",
     )
     parser.add_argument(
         "--region",
         default=env("PARLOR_NODE_REGION", "local"),
-        help="region name the app uses to place rooms near participants "
-        "(env PARLOR_NODE_REGION, default 'local')",
+        help="region name the app uses to place rooms near participants (env PARLOR_NODE_REGION, default 'local')",
     )
     parser.add_argument(
         "--public-url",
@@ -69,8 +67,7 @@ def build_parser(environ) -> argparse.ArgumentParser:
     parser.add_argument(
         "--listen",
         default=env("PARLOR_NODE_LISTEN", "127.0.0.1:8443"),
-        help="HOST:PORT for the node's HTTP and WebSocket server "
-        "(env PARLOR_NODE_LISTEN, default 127.0.0.1:8443)",
+        help="HOST:PORT for the node's HTTP and WebSocket server (env PARLOR_NODE_LISTEN, default 127.0.0.1:8443)",
     )
     parser.add_argument(
         "--capacity",
@@ -81,14 +78,12 @@ def build_parser(environ) -> argparse.ArgumentParser:
     parser.add_argument(
         "--node-id",
         default=env("PARLOR_NODE_ID"),
-        help="stable identifier of this node; the app derives the node key "
-        "from it (env PARLOR_NODE_ID)",
+        help="stable identifier of this node; the app derives the node key from it (env PARLOR_NODE_ID)",
     )
     parser.add_argument(
         "--key-file",
         default=env("PARLOR_NODE_KEY_FILE"),
-        help="file holding the node key (hex); used when PARLOR_NODE_KEY "
-        "is not set (env PARLOR_NODE_KEY_FILE)",
+        help="file holding the node key (hex); used when PARLOR_NODE_KEY is not set (env PARLOR_NODE_KEY_FILE)",
     )
     parser.add_argument(
         "--drain-grace",
@@ -120,9 +115,7 @@ def _read_key(args, environ) -> str:
         except OSError as exc:
             raise ConfigError(f"cannot read key file: {exc}") from None
     if len(key) < 32:
-        raise ConfigError(
-            "set PARLOR_NODE_KEY or --key-file to the node key (at least 32 characters)"
-        )
+        raise ConfigError("set PARLOR_NODE_KEY or --key-file to the node key (at least 32 characters)")
     return key
 
 
@@ -139,9 +132,7 @@ def load_config(argv=None, environ=None) -> tuple[NodeConfig, str]:
         capacity = int(args.capacity)
         drain_grace = float(args.drain_grace)
     except ValueError:
-        raise ConfigError(
-            "--capacity must be an integer and --drain-grace a number"
-        ) from None
+        raise ConfigError("--capacity must be an integer and --drain-grace a number") from None
     if capacity < 1:
         raise ConfigError("--capacity must be at least 1")
     public_url = args.public_url or f"http://{args.listen}"

@@ -18,9 +18,7 @@ NODE = web.AppKey("parlor_node", object)
 class NonceCache:
     """Nonces seen within MAX_REQUEST_AGE, so a captured request cannot be replayed."""
 
-    def __init__(
-        self, max_age: float = protocol.MAX_REQUEST_AGE, clock=time.time
-    ) -> None:
+    def __init__(self, max_age: float = protocol.MAX_REQUEST_AGE, clock=time.time) -> None:
         self._max_age = max_age
         self._clock = clock
         self._seen: dict[str, float] = {}
@@ -31,9 +29,7 @@ class NonceCache:
         if len(self._seen) > 1000:
             # verify_request refuses anything older than max_age (in either
             # direction), so nonces older than twice that can never be replayed.
-            self._seen = {
-                n: t for n, t in self._seen.items() if now - t <= 2 * self._max_age
-            }
+            self._seen = {n: t for n, t in self._seen.items() if now - t <= 2 * self._max_age}
         if nonce in self._seen:
             return False
         self._seen[nonce] = now
@@ -45,17 +41,13 @@ async def verified_json(request: web.Request) -> dict:
     node = request.app[NODE]
     body = await request.content.read(MAX_CONTROL_BODY + 1)
     if len(body) > MAX_CONTROL_BODY:
-        raise web.HTTPRequestEntityTooLarge(
-            max_size=MAX_CONTROL_BODY, actual_size=len(body)
-        )
+        raise web.HTTPRequestEntityTooLarge(max_size=MAX_CONTROL_BODY, actual_size=len(body))
     try:
         node_id, nonce = protocol.verify_request(
             node.config.node_key, request.method, request.path, request.headers, body
         )
     except protocol.InvalidSignature as exc:
-        raise web.HTTPUnauthorized(
-            text=json.dumps({"error": str(exc)}), content_type="application/json"
-        ) from None
+        raise web.HTTPUnauthorized(text=json.dumps({"error": str(exc)}), content_type="application/json") from None
     if node_id != node.config.node_id:
         raise web.HTTPUnauthorized(
             text=json.dumps({"error": "request is for another node"}),

@@ -23,12 +23,8 @@ logger = logging.getLogger(__name__)
 
 VIDEO_CLOCK = fractions.Fraction(1, 90000)
 AUDIO_CLOCK = fractions.Fraction(1, 48000)
-KEYFRAME_REQUEST_INTERVAL = (
-    0.3  # seconds; coalesces PLIs from many subscribers into one
-)
-VIDEO_QUEUE_FRAMES = (
-    20  # about 0.7 s at 30 fps; deeper than that the subscriber is lagging
-)
+KEYFRAME_REQUEST_INTERVAL = 0.3  # seconds; coalesces PLIs from many subscribers into one
+VIDEO_QUEUE_FRAMES = 20  # about 0.7 s at 30 fps; deeper than that the subscriber is lagging
 AUDIO_QUEUE_FRAMES = 25  # 0.5 s of 20 ms Opus frames
 
 
@@ -59,9 +55,7 @@ class ForwardedTrack(MediaStreamTrack):
         self._id = track_id
         self.source = source
         self._queue: collections.deque = collections.deque()
-        self._limit = (
-            VIDEO_QUEUE_FRAMES if source.kind == "video" else AUDIO_QUEUE_FRAMES
-        )
+        self._limit = VIDEO_QUEUE_FRAMES if source.kind == "video" else AUDIO_QUEUE_FRAMES
         self._waiter: asyncio.Future | None = None
         # Video starts on a keyframe: nothing before one is decodable for a new viewer.
         self.needs_keyframe = source.kind == "video"

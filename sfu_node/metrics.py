@@ -32,12 +32,8 @@ class NodeCollector:
             "1 while the node drains",
             value=1 if node.state == "draining" else 0,
         )
-        yield CounterMetricFamily(
-            "parlor_sfu_packets_in", "Packets received", value=packets_in
-        )
-        yield CounterMetricFamily(
-            "parlor_sfu_packets_out", "Packets sent", value=packets_out
-        )
+        yield CounterMetricFamily("parlor_sfu_packets_in", "Packets received", value=packets_in)
+        yield CounterMetricFamily("parlor_sfu_packets_out", "Packets sent", value=packets_out)
         yield CounterMetricFamily(
             "parlor_sfu_keyframe_requests",
             "PLIs sent to publishers (after coalescing)",
@@ -48,9 +44,7 @@ class NodeCollector:
             "Frames dropped from lagging subscriber queues",
             value=node.stats.queue_drops,
         )
-        yield CounterMetricFamily(
-            "parlor_sfu_joins", "Participants admitted", value=node.stats.joins
-        )
+        yield CounterMetricFamily("parlor_sfu_joins", "Participants admitted", value=node.stats.joins)
         yield CounterMetricFamily(
             "parlor_sfu_refused_joins",
             "Join attempts refused",

@@ -132,9 +132,7 @@ class Participant:
         offer = await self.pc.createOffer()
         await self.pc.setLocalDescription(offer)
         if not self._publish_mids:
-            self._publish_mids = {
-                k: t.mid for k, t in self._publish_transceivers.items()
-            }
+            self._publish_mids = {k: t.mid for k, t in self._publish_transceivers.items()}
         self._answer = asyncio.get_running_loop().create_future()
         # Streams first: the browser fires ontrack while applying the offer and
         # must already know whose tile each stream belongs to.
@@ -158,11 +156,7 @@ class Participant:
 
     def desired_publishers(self) -> dict:
         """Session id -> every other live participant of the room, whom this one receives."""
-        return {
-            p.session: p
-            for p in self.members.values()
-            if p is not self and not p.closed
-        }
+        return {p.session: p for p in self.members.values() if p is not self and not p.closed}
 
     async def _sync_subscriptions(self) -> None:
         wanted = self.desired_publishers()
@@ -194,9 +188,7 @@ class Participant:
         if self._answer is None or self._answer.done():
             raise NegotiationError("no offer is waiting for an answer")
         try:
-            await self.pc.setRemoteDescription(
-                RTCSessionDescription(sdp=sdp, type="answer")
-            )
+            await self.pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="answer"))
         except Exception as exc:  # noqa: BLE001 - aiortc raises many types on bad SDP
             raise NegotiationError(f"bad sdp: {exc}") from None
         self._learn_publisher_ssrcs()
@@ -212,9 +204,7 @@ class Participant:
             if media is None or not media.ssrc:
                 continue
             fid = next((g for g in media.ssrc_group if g.semantic == "FID"), None)
-            self.published[kind].media_ssrc = (
-                int(fid.items[0]) if fid else media.ssrc[0].ssrc
-            )
+            self.published[kind].media_ssrc = int(fid.items[0]) if fid else media.ssrc[0].ssrc
 
     async def add_candidate(self, candidate) -> None:
         if candidate is None or not candidate.get("candidate"):
@@ -224,9 +214,7 @@ class Participant:
             if not isinstance(text, str):
                 raise NegotiationError("candidate must be a string")
             try:
-                parsed = candidate_from_sdp(
-                    text.split(":", 1)[1] if text.startswith("candidate:") else text
-                )
+                parsed = candidate_from_sdp(text.split(":", 1)[1] if text.startswith("candidate:") else text)
             except (ValueError, IndexError, AssertionError):
                 # aiortc's parser asserts on too few fields.
                 raise NegotiationError("malformed candidate") from None
@@ -264,10 +252,7 @@ class Participant:
         for sub in self.subscriptions.values():
             for track in sub.tracks:
                 track.stop()
-        if (
-            self._negotiator is not None
-            and self._negotiator is not asyncio.current_task()
-        ):
+        if self._negotiator is not None and self._negotiator is not asyncio.current_task():
             self._negotiator.cancel()
         received, sent = transport_packets(self.pc)
         self.stats.closed_packets_in += received

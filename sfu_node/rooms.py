@@ -41,11 +41,7 @@ class Registry:
         """Raise JoinRefused unless the token's holder may join now."""
         room = self.rooms.get(payload["room"])
         replacing = room is not None and payload["participant"] in room.participants
-        if (
-            self.draining
-            and room is None
-            and payload["room"] not in self.assigned_rooms
-        ):
+        if self.draining and room is None and payload["room"] not in self.assigned_rooms:
             raise JoinRefused("node is draining")
         capacity = payload.get("capacity", MAX_ROOM_CAPACITY)
         if not isinstance(capacity, int) or capacity < 1:
@@ -72,9 +68,7 @@ class Registry:
         """Seat ``participant``, replacing an older connection of the same id."""
         room = self.rooms.get(participant.room)
         if room is None:
-            room = self.rooms[participant.room] = Room(
-                participant.room, min(capacity, MAX_ROOM_CAPACITY)
-            )
+            room = self.rooms[participant.room] = Room(participant.room, min(capacity, MAX_ROOM_CAPACITY))
         old = room.participants.get(participant.id)
         room.participants[participant.id] = participant
         participant.members = room.participants
@@ -82,14 +76,8 @@ class Registry:
         self.emptied.clear()
         self.stats.joins += 1
         if old is not None:
-            await old.close(
-                {"type": "error", "error": "replaced by a newer connection"}
-            )
-        peers = [
-            {"id": p.id, "name": p.name}
-            for p in room.participants.values()
-            if p is not participant
-        ]
+            await old.close({"type": "error", "error": "replaced by a newer connection"})
+        peers = [{"id": p.id, "name": p.name} for p in room.participants.values() if p is not participant]
         await participant.send(
             {
                 "type": "joined",
@@ -112,14 +100,10 @@ class Registry:
             other.request_negotiation()
         participant.request_negotiation()
 
-    async def leave(
-        self, participant: Participant, message: dict | None = None
-    ) -> None:
+    async def leave(self, participant: Participant, message: dict | None = None) -> None:
         """Remove ``participant`` (if still seated) and renegotiate the rest of its room."""
         room = self.rooms.get(participant.room)
-        seated = (
-            room is not None and room.participants.get(participant.id) is participant
-        )
+        seated = room is not None and room.participants.get(participant.id) is participant
         if seated:
             del room.participants[participant.id]
         await participant.close(message)
@@ -155,9 +139,7 @@ class Registry:
     async def close_all(self) -> None:
         for room in list(self.rooms.values()):
             for participant in list(room.participants.values()):
-                await self.leave(
-                    participant, {"type": "error", "error": "node shutting down"}
-                )
+                await self.leave(participant, {"type": "error", "error": "node shutting down"})
 
     # --- load ------------------------------------------------------------------
 
@@ -174,10 +156,7 @@ class Registry:
         return sum(p.forwarded_streams for p in self.participants())
 
     def room_summary(self) -> list[dict]:
-        return [
-            {"name": r.name, "participants": len(r.participants)}
-            for r in self.rooms.values()
-        ]
+        return [{"name": r.name, "participants": len(r.participants)} for r in self.rooms.values()]
 
     def packet_totals(self) -> tuple[int, int]:
         packets_in, packets_out = (

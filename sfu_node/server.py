@@ -56,9 +56,7 @@ class Node:
 
     async def _exit_when_drained(self) -> None:
         try:
-            await asyncio.wait_for(
-                self.registry.emptied.wait(), self.config.drain_grace
-            )
+            await asyncio.wait_for(self.registry.emptied.wait(), self.config.drain_grace)
         except TimeoutError:
             logger.info(
                 "drain grace period over with %d participants left",

@@ -62,9 +62,7 @@ async def _read_join(node, ws) -> dict:
     if message["type"] != "join" or not isinstance(message.get("token"), str):
         raise ClientError("the first message must be a join with a token")
     try:
-        return protocol.read_join_token(
-            node.config.node_key, message["token"], node=node.config.node_id
-        )
+        return protocol.read_join_token(node.config.node_key, message["token"], node=node.config.node_id)
     except protocol.InvalidSignature as exc:
         raise ClientError(str(exc)) from None
 
@@ -87,9 +85,7 @@ async def websocket_handler(request: web.Request) -> web.WebSocketResponse:
         logger.info("%s joined %s", participant.id, participant.room)
         await _serve(participant, ws)
     except Exception:
-        logger.exception(
-            "connection of %s in %s failed", participant.id, participant.room
-        )
+        logger.exception("connection of %s in %s failed", participant.id, participant.room)
     finally:
         await node.registry.leave(participant)
         logger.info("%s left %s", participant.id, participant.room)
@@ -108,9 +104,7 @@ async def _serve(participant: Participant, ws) -> None:
             await participant.send({"type": "error", "error": str(exc)})
         except Exception:
             # A bug in handling one message should cost that message, not the call.
-            logger.exception(
-                "message from %s in %s failed", participant.id, participant.room
-            )
+            logger.exception("message from %s in %s failed", participant.id, participant.room)
             await participant.send({"type": "error", "error": "internal error"})
 
 

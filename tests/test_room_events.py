@@ -101,8 +101,14 @@ def test_signals_are_relayed_only_to_their_target(connect):
     offer = {"type": "offer", "sdp": "v=0\r\n"}
     answer = alice.emit("signal", {"to": b["self"], "gen": "g1", "description": offer}, callback=True)
     assert answer == {"status": "sent"}
-    alice.emit("signal", {"to": b["self"], "candidate": {"candidate": "candidate:1 1 udp 1 127.0.0.1 9 typ host",
-                                                         "sdpMid": "0", "sdpMLineIndex": 0}}, callback=True)
+    alice.emit(
+        "signal",
+        {
+            "to": b["self"],
+            "candidate": {"candidate": "candidate:1 1 udp 1 127.0.0.1 9 typ host", "sdpMid": "0", "sdpMLineIndex": 0},
+        },
+        callback=True,
+    )
     received = events(bob, "signal")
     assert received[0] == {"from": a["self"], "gen": "g1", "description": offer}
     assert received[1]["candidate"]["sdpMid"] == "0"

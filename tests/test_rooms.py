@@ -145,8 +145,10 @@ def others_room(app, make_user):
 @pytest.mark.parametrize("action", ["lock", "delete", "rename"])
 def test_only_the_owner_can_change_a_room(client, app, owner, others_room, action):
     """Does another user get 403 for lock, delete and rename, with nothing changed?"""
-    response = client.post(f"/user/rooms/{others_room}/{action}",
-                           data={"csrf_token": csrf_token(client, "/user/rooms"), "locked": "1", "name": "mine-now"})
+    response = client.post(
+        f"/user/rooms/{others_room}/{action}",
+        data={"csrf_token": csrf_token(client, "/user/rooms"), "locked": "1", "name": "mine-now"},
+    )
     assert response.status_code == 403
     room = rooms(app)[others_room]
     assert not room.locked

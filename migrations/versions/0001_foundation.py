@@ -27,12 +27,8 @@ def upgrade():
         sa.PrimaryKeyConstraint("id", name=op.f("pk_contact_requests")),
     )
     with op.batch_alter_table("contact_requests", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_contact_requests_created_at"), ["created_at"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_contact_requests_email"), ["email"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_contact_requests_created_at"), ["created_at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_contact_requests_email"), ["email"], unique=False)
 
     op.create_table(
         "support_tickets",
@@ -47,12 +43,8 @@ def upgrade():
         sa.PrimaryKeyConstraint("id", name=op.f("pk_support_tickets")),
     )
     with op.batch_alter_table("support_tickets", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_support_tickets_created_at"), ["created_at"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_support_tickets_email"), ["email"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_support_tickets_created_at"), ["created_at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_support_tickets_email"), ["email"], unique=False)
 
 
 def downgrade():

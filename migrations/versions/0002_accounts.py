@@ -28,9 +28,7 @@ def upgrade():
         sa.Column("plan", sa.String(length=20), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.Column("verified_at", sa.DateTime(), nullable=True),
-        sa.CheckConstraint(
-            "email IS NOT NULL OR phone IS NOT NULL", name=op.f("ck_users_has_contact")
-        ),
+        sa.CheckConstraint("email IS NOT NULL OR phone IS NOT NULL", name=op.f("ck_users_has_contact")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_users")),
         sa.UniqueConstraint("avatar_key", name=op.f("uq_users_avatar_key")),
         sa.UniqueConstraint("email", name=op.f("uq_users_email")),
@@ -56,9 +54,7 @@ def upgrade():
         sa.UniqueConstraint("token_hash", name=op.f("uq_user_sessions_token_hash")),
     )
     with op.batch_alter_table("user_sessions", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_user_sessions_user_id"), ["user_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_user_sessions_user_id"), ["user_id"], unique=False)
 
     op.create_table(
         "login_codes",
@@ -80,12 +76,8 @@ def upgrade():
         sa.PrimaryKeyConstraint("id", name=op.f("pk_login_codes")),
     )
     with op.batch_alter_table("login_codes", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_login_codes_identifier"), ["identifier"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_login_codes_user_id"), ["user_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_login_codes_identifier"), ["identifier"], unique=False)
+        batch_op.create_index(batch_op.f("ix_login_codes_user_id"), ["user_id"], unique=False)
 
     op.create_table(
         "account_events",
@@ -104,12 +96,8 @@ def upgrade():
         sa.PrimaryKeyConstraint("id", name=op.f("pk_account_events")),
     )
     with op.batch_alter_table("account_events", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_account_events_created_at"), ["created_at"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_account_events_user_id"), ["user_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_account_events_created_at"), ["created_at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_account_events_user_id"), ["user_id"], unique=False)
 
     op.create_table(
         "oauth_identities",
@@ -128,14 +116,10 @@ def upgrade():
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_oauth_identities")),
-        sa.UniqueConstraint(
-            "issuer", "subject", name="uq_oauth_identities_issuer_subject"
-        ),
+        sa.UniqueConstraint("issuer", "subject", name="uq_oauth_identities_issuer_subject"),
     )
     with op.batch_alter_table("oauth_identities", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_oauth_identities_user_id"), ["user_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_oauth_identities_user_id"), ["user_id"], unique=False)
 
     # Tickets opened while signed in are linked to the account (and erased with it).
     with op.batch_alter_table("support_tickets", schema=None) as batch_op:
@@ -147,17 +131,13 @@ def upgrade():
             ["id"],
             ondelete="CASCADE",
         )
-        batch_op.create_index(
-            batch_op.f("ix_support_tickets_user_id"), ["user_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_support_tickets_user_id"), ["user_id"], unique=False)
 
 
 def downgrade():
     with op.batch_alter_table("support_tickets", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_support_tickets_user_id"))
-        batch_op.drop_constraint(
-            batch_op.f("fk_support_tickets_user_id_users"), type_="foreignkey"
-        )
+        batch_op.drop_constraint(batch_op.f("fk_support_tickets_user_id_users"), type_="foreignkey")
         batch_op.drop_column("user_id")
     with op.batch_alter_table("oauth_identities", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_oauth_identities_user_id"))

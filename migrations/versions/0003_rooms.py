@@ -32,9 +32,7 @@ def upgrade():
         sa.UniqueConstraint("name", name=op.f("uq_rooms_name")),
     )
     with op.batch_alter_table("rooms", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_rooms_owner_id"), ["owner_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_rooms_owner_id"), ["owner_id"], unique=False)
 
 
 def downgrade():

@@ -54,9 +54,7 @@ def upgrade():
         sa.PrimaryKeyConstraint("room_id", name=op.f("pk_room_assignments")),
     )
     with op.batch_alter_table("room_assignments", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_room_assignments_node_id"), ["node_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_room_assignments_node_id"), ["node_id"], unique=False)
 
     op.create_table(
         "node_nonces",
@@ -68,9 +66,7 @@ def upgrade():
         sa.UniqueConstraint("node_id", "nonce", name="uq_node_nonces_node_id_nonce"),
     )
     with op.batch_alter_table("node_nonces", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_node_nonces_seen_at"), ["seen_at"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_node_nonces_seen_at"), ["seen_at"], unique=False)
 
 
 def downgrade():

@@ -32,9 +32,7 @@ def upgrade():
         sa.PrimaryKeyConstraint("id", name=op.f("pk_consent_events")),
     )
     with op.batch_alter_table("consent_events", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_consent_events_user_id"), ["user_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_consent_events_user_id"), ["user_id"], unique=False)
 
     op.create_table(
         "usage_events",
@@ -65,18 +63,10 @@ def upgrade():
         sa.PrimaryKeyConstraint("id", name=op.f("pk_usage_events")),
     )
     with op.batch_alter_table("usage_events", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_usage_events_created_at"), ["created_at"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_usage_events_kind"), ["kind"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_usage_events_room_id"), ["room_id"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_usage_events_user_id"), ["user_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_usage_events_created_at"), ["created_at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_usage_events_kind"), ["kind"], unique=False)
+        batch_op.create_index(batch_op.f("ix_usage_events_room_id"), ["room_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_usage_events_user_id"), ["user_id"], unique=False)
 
 
 def downgrade():

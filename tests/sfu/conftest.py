@@ -37,12 +37,5 @@ def pytest_collection_modifyitems(items):
     # Every node test gets a timeout (pytest-timeout): a wedged event loop or
     # browser must fail the test, not hang the suite.
     for item in items:
-        if (
-            "tests/sfu/" in str(item.path)
-            and item.get_closest_marker("timeout") is None
-        ):
-            item.add_marker(
-                pytest.mark.timeout(
-                    240 if "e2e" in item.name or "e2e" in str(item.path) else 60
-                )
-            )
+        if "tests/sfu/" in str(item.path) and item.get_closest_marker("timeout") is None:
+            item.add_marker(pytest.mark.timeout(240 if "e2e" in item.name or "e2e" in str(item.path) else 60))

@@ -72,9 +72,7 @@ class FakeApp:
         node_id = request.headers.get(protocol.HEADER_NODE, "")
         key = protocol.derive_node_key(MASTER_SECRET, node_id)
         try:
-            _, nonce = protocol.verify_request(
-                key, request.method, request.path, request.headers, body
-            )
+            _, nonce = protocol.verify_request(key, request.method, request.path, request.headers, body)
         except protocol.InvalidSignature as exc:
             self.rejected.append(str(exc))
             raise web.HTTPUnauthorized(text=str(exc)) from None
@@ -90,9 +88,7 @@ class FakeApp:
     async def _register(self, request: web.Request) -> web.Response:
         data = await self._verified(request)
         self.registrations.append(data)
-        return web.json_response(
-            {"heartbeat_interval": self.heartbeat_interval, "rooms": []}
-        )
+        return web.json_response({"heartbeat_interval": self.heartbeat_interval, "rooms": []})
 
     async def _heartbeat(self, request: web.Request) -> web.Response:
         data = await self._verified(request)
@@ -101,9 +97,7 @@ class FakeApp:
             raise web.HTTPNotFound(text="unknown node")
         self.heartbeats.append(data)
         rooms = [room["name"] for room in data["rooms"]]
-        return web.json_response(
-            {"rooms": rooms, "state": self.node_state.get(data["node_id"], "serving")}
-        )
+        return web.json_response({"rooms": rooms, "state": self.node_state.get(data["node_id"], "serving")})
 
     async def _token(self, request: web.Request) -> web.Response:
         if self.current_node is None:

@@ -55,9 +55,7 @@ async def running_node(**overrides):
         await client.close()
 
 
-async def next_json(
-    ws, timeout: float = 5.0, skip=("streams", "offer", "peer-joined")
-) -> dict:
+async def next_json(ws, timeout: float = 5.0, skip=("streams", "offer", "peer-joined")) -> dict:
     """The next message from the node, skipping negotiation chatter unless asked for."""
     while True:
         msg = await ws.receive(timeout)

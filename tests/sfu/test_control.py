@@ -9,9 +9,7 @@ from sfu_node.control import NonceCache
 from tests.sfu.inprocess import NODE_ID, NODE_KEY, join, next_json, running_node
 
 
-def signed(
-    path: str, payload: dict, key: str = NODE_KEY, node_id: str = NODE_ID, now=None
-):
+def signed(path: str, payload: dict, key: str = NODE_KEY, node_id: str = NODE_ID, now=None):
     body = json.dumps(payload).encode()
     headers = protocol.sign_request(key, node_id, "POST", path, body, now=now)
     return body, headers
@@ -33,9 +31,7 @@ def test_kick_closes_participant_and_tells_room():
             bob = await join(client, participant="bob")
             await next_json(bob)
             await next_json(ann, skip=("streams", "offer"))  # peer-joined
-            status, reply = await post(
-                client, "/control/kick", {"room": "room-1", "participant": "bob"}
-            )
+            status, reply = await post(client, "/control/kick", {"room": "room-1", "participant": "bob"})
             return (
                 status,
                 reply,
@@ -106,9 +102,7 @@ def test_bad_signature_refused():
 
     async def scenario():
         async with running_node() as (_node, client):
-            return await post(
-                client, "/control/kick", {"room": "r", "participant": "p"}, key="0" * 64
-            )
+            return await post(client, "/control/kick", {"room": "r", "participant": "p"}, key="0" * 64)
 
     assert asyncio.run(scenario()) == (401, {"error": "bad signature"})
 

@@ -33,9 +33,7 @@ LIVE_PCS = "window.__pcs.filter((pc) => pc.connectionState !== 'closed').length"
 @pytest.fixture(scope="module")
 def browser():
     with playwright_sync.sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
-        )
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         yield browser
         browser.close()
 
@@ -52,15 +50,10 @@ def open_participants(browser, fake_app, room):
 
 
 def inbound(page, kind: str) -> dict:
-    return {
-        row["mid"]: row["count"]
-        for row in page.evaluate(f"window.inboundStats('{kind}')")
-    }
+    return {row["mid"]: row["count"] for row in page.evaluate(f"window.inboundStats('{kind}')")}
 
 
-def wait_all_decoding(
-    pages, expected: int, timeout: float, kind: str = "video"
-) -> dict:
+def wait_all_decoding(pages, expected: int, timeout: float, kind: str = "video") -> dict:
     """Wait until every page has ``expected`` inbound streams whose counts keep rising.
 
     For video the count is frames decoded, for audio packets received.
@@ -72,29 +65,15 @@ def wait_all_decoding(
         time.sleep(2)
         now = {i: inbound(page, kind) for i, page in enumerate(pages)}
         # A stream counts only if it decoded at least a few frames since the last look.
-        rising = {
-            i: sum(
-                1
-                for mid, frames in now[i].items()
-                if frames >= before[i].get(mid, 0) + 5
-            )
-            for i in now
-        }
+        rising = {i: sum(1 for mid, frames in now[i].items() if frames >= before[i].get(mid, 0) + 5) for i in now}
         if all(count >= expected for count in rising.values()):
             return now
         before = now
-    states = [
-        page.evaluate("[window.states, window.startError, window.messages.slice(-5)]")
-        for page in pages
-    ]
-    raise AssertionError(
-        f"not every page has {expected} rising {kind} streams: {rising} {states}"
-    )
+    states = [page.evaluate("[window.states, window.startError, window.messages.slice(-5)]") for page in pages]
+    raise AssertionError(f"not every page has {expected} rising {kind} streams: {rising} {states}")
 
 
-def test_four_browsers_decode_each_other_and_survive_node_death(
-    browser, fake_app, start_node
-):
+def test_four_browsers_decode_each_other_and_survive_node_death(browser, fake_app, start_node):
     """Do four Chromium participants decode three videos each, over one connection, even after the node dies?"""
     node_a = start_node("node-a")
     fake_app.current_node = (node_a.node_id, node_a.ws_url)

@@ -68,9 +68,7 @@ async def started(track):
 
 def test_keyframe_detection_on_real_vp8(vp8_frames):
     """Is only the first and the forced frame of a real VP8 stream seen as a keyframe?"""
-    assert [is_vp8_keyframe(data) for _, data in vp8_frames] == [True] + [False] * 8 + [
-        True
-    ]
+    assert [is_vp8_keyframe(data) for _, data in vp8_frames] == [True] + [False] * 8 + [True]
     assert not is_vp8_keyframe(b"")
     assert not is_vp8_keyframe(vp8_frames[0][1][5:])
 
@@ -118,9 +116,7 @@ def test_subscriber_plis_coalesce_into_one_upstream(vp8_frames):
         await asyncio.sleep(0)
         burst = list(receiver.plis)
         clock.now += 0.1
-        await senders[0]._handle_rtcp_packet(
-            RtcpPsfbPacket(fmt=RTCP_PSFB_PLI, ssrc=1, media_ssrc=0)
-        )
+        await senders[0]._handle_rtcp_packet(RtcpPsfbPacket(fmt=RTCP_PSFB_PLI, ssrc=1, media_ssrc=0))
         await asyncio.sleep(0)
         held_back = list(receiver.plis)
         clock.now += forwarding.KEYFRAME_REQUEST_INTERVAL
@@ -202,12 +198,8 @@ def test_receiver_tap_forwards_rtp_without_decoding(vp8_frames):
         published.attach(transceiver.receiver)
         track = published.subscribe("viewer-video")
         first = await started(track)
-        vp8 = next(
-            c for c in get_capabilities("video").codecs if c.mimeType == "video/VP8"
-        )
-        codec = RTCRtpCodecParameters(
-            mimeType=vp8.mimeType, clockRate=90000, payloadType=96
-        )
+        vp8 = next(c for c in get_capabilities("video").codecs if c.mimeType == "video/VP8")
+        codec = RTCRtpCodecParameters(mimeType=vp8.mimeType, clockRate=90000, payloadType=96)
         # setRemoteDescription would create the remote track; no SDP here.
         transceiver.receiver._track = RemoteStreamTrack(kind="video")
         await transceiver.receiver.receive(RTCRtpReceiveParameters(codecs=[codec]))
@@ -236,9 +228,7 @@ def test_receiver_tap_forwards_rtp_without_decoding(vp8_frames):
     assert not decoder_alive
     assert bytes(forwarded) == vp8_frames[0][1] and forwarded.pts == 0
     assert bytes(second) == vp8_frames[1][1] and second.pts == 3000
-    assert (
-        frames_in == 2
-    )  # the third frame waits in the jitter buffer for its successor
+    assert frames_in == 2  # the third frame waits in the jitter buffer for its successor
 
 
 def test_closed_publisher_ends_subscriber_tracks():

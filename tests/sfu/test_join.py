@@ -10,9 +10,7 @@ def refusal(token_text=None, **token_args) -> dict:
     async def scenario():
         async with running_node() as (_node, client):
             ws = await client.ws_connect("/ws")
-            await ws.send_json(
-                {"type": "join", "token": token_text or token(**token_args)}
-            )
+            await ws.send_json({"type": "join", "token": token_text or token(**token_args)})
             reply = await next_json(ws)
             closed = await next_json(ws)
             return reply, closed
@@ -115,9 +113,7 @@ def test_token_capacity_is_enforced_below_twelve():
     async def scenario():
         async with running_node() as (_node, client):
             for name in ("a", "b"):
-                assert (
-                    await next_json(await join(client, participant=name, capacity=2))
-                )["type"] == "joined"
+                assert (await next_json(await join(client, participant=name, capacity=2)))["type"] == "joined"
             return await next_json(await join(client, participant="c", capacity=2))
 
     assert asyncio.run(scenario()) == {"type": "error", "error": "room full"}
@@ -168,12 +164,8 @@ def test_draining_node_refuses_new_rooms_but_not_current_ones():
         async with running_node() as (node, client):
             await next_json(await join(client, room="old", participant="ann"))
             node.registry.draining = True
-            new_room = await next_json(
-                await join(client, room="new", participant="bob")
-            )
-            old_room = await next_json(
-                await join(client, room="old", participant="cat")
-            )
+            new_room = await next_json(await join(client, room="new", participant="bob"))
+            old_room = await next_json(await join(client, room="old", participant="cat"))
             return new_room, old_room
 
     new_room, old_room = asyncio.run(scenario())

@@ -112,9 +112,5 @@ def test_offer_carries_publish_slots_and_only_vp8_and_opus():
     assert offer["publish"] == {"audio": "0", "video": "1"}
     sdp = offer["sdp"]
     assert sdp.count("a=recvonly") == 2
-    rtpmaps = [
-        line.split(" ", 1)[1]
-        for line in sdp.splitlines()
-        if line.startswith("a=rtpmap:")
-    ]
+    rtpmaps = [line.split(" ", 1)[1] for line in sdp.splitlines() if line.startswith("a=rtpmap:")]
     assert sorted(set(rtpmaps)) == ["VP8/90000", "opus/48000/2", "rtx/90000"]

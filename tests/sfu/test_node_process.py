@@ -130,9 +130,7 @@ def test_registers_and_heartbeats_signed(fake_app, start_node):
         "state": "serving",
     }
     beat = fake_app.heartbeats[-1]
-    assert (
-        beat["state"] == "serving" and beat["rooms"] == [] and beat["participants"] == 0
-    )
+    assert beat["state"] == "serving" and beat["rooms"] == [] and beat["participants"] == 0
     assert isinstance(beat["cpu"], float)
     for field in ("forwarded_streams", "packets_in", "packets_out"):
         assert isinstance(beat[field], int)
@@ -149,9 +147,7 @@ def test_reregisters_when_app_forgets_node(fake_app, start_node):
 def test_keeps_retrying_while_app_is_down(tmp_path):
     """Does a node whose app is unreachable keep running and register once the app appears?"""
     port = free_port()
-    node = NodeProcess(
-        f"http://127.0.0.1:{port}", MASTER_SECRET, log_path=str(tmp_path / "node.log")
-    )
+    node = NodeProcess(f"http://127.0.0.1:{port}", MASTER_SECRET, log_path=str(tmp_path / "node.log"))
     try:
         wait_for(lambda: _healthy(node), message="node up")
         time.sleep(1.5)

@@ -1,41 +1,38 @@
-// Large meetings: one connection to the room's video router, re-established on a new
-// router when the old one dies (the app moves the room; we only ask again).
+// Large meetings: one connection to the room's video router. When the router dies, the
+// client asks the app again ("reconnect"); the app moves the room to a live router.
 import { SfuConnection } from "../sfu-client.js";
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function startLargeMeeting({ signaling, view, localStream }) {
   let connection = null;
-  let generation = 0;
   let closed = false;
   let outgoingVideo = localStream ? localStream.getVideoTracks()[0] || null : null;
+  const refresh = () => signaling.request("sfu", { reconnect: true });
 
   async function open(reconnect) {
-    const mine = ++generation;
     view.setNetwork(reconnect ? "reconnecting" : "connecting");
-    for (let attempt = 0; !closed && mine === generation; attempt += 1) {
+    for (let attempt = 0; !closed; attempt += 1) {
       try {
         const { url, token } = await signaling.request("sfu", { reconnect });
         const candidate = new SfuConnection({
           url,
           token,
           localStream,
+          refresh,
           onTrack: (participantId, stream) => view.attachStream(participantId, stream),
-          onPeerLeft: () => {},
           onState: (state) => {
-            if (mine !== generation || closed) return;
+            if (closed || candidate !== connection) return;
             if (state === "connected") view.setNetwork("connected");
-            else if (state === "failed" || state === "closed") open(true);
-            else if (state === "reconnecting") view.setNetwork("reconnecting");
-          },
-          onMessage: (message) => {
-            if (message.type === "error") console.warn("video router:", message.error);
+            else if (state === "reconnecting" || state === "connecting") view.setNetwork("reconnecting");
+            else if (state === "failed") open(true); // its own retries ran out: start over
           },
         });
         connection = candidate;
         await candidate.connect();
-        const camera = localStream ? localStream.getVideoTracks()[0] : null;
-        if (outgoingVideo && outgoingVideo !== camera) await candidate.replaceVideoTrack(outgoingVideo);
+        if (outgoingVideo && localStream && outgoingVideo !== localStream.getVideoTracks()[0]) {
+          await candidate.replaceVideoTrack(outgoingVideo);
+        }
         return;
       } catch (error) {
         reconnect = true;
@@ -54,9 +51,6 @@ export async function startLargeMeeting({ signaling, view, localStream }) {
     close() {
       closed = true;
       if (connection) connection.close();
-    },
-    connections() {
-      return connection && connection.pc ? [connection.pc] : [];
     },
   };
 }
