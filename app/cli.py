@@ -32,6 +32,18 @@ def retry_mail():
     click.echo(f"{sent} sent, {failed} still failing")
 
 
+@click.command("purge")
+@click.option("--dry-run", is_flag=True, help="Only count what would be deleted.")
+def purge_command(dry_run):
+    """Delete personal data past its retention period (safe to run as often as you like)."""
+    from .privacy.retention import purge
+
+    report = purge(dry_run=dry_run)
+    verb = "would delete" if dry_run else "deleted"
+    for name, rows in report.items():
+        click.echo(f"{name}: {verb} {rows}")
+
+
 def register_cli(app):
     from .auth.cli import create_admin
     from .nodes.cli import nodes_cli
@@ -41,3 +53,4 @@ def register_cli(app):
     app.cli.add_command(create_admin)
     app.cli.add_command(nodes_cli)
     app.cli.add_command(rooms_cli)
+    app.cli.add_command(purge_command)

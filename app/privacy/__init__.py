@@ -1,0 +1,1 @@
+"""Privacy centre: dashboard, export, erasure, retention, policy notices and consented email."""

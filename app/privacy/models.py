@@ -1,0 +1,38 @@
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+from ..timeutil import utcnow
+
+
+class PolicyAnnouncement(db.Model):
+    """A material policy change announced to every user: at most once per version."""
+
+    __tablename__ = "policy_announcements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document: Mapped[str] = mapped_column(sa.String(40))
+    version: Mapped[int]
+    effective_on: Mapped[date]
+    announced_at: Mapped[datetime] = mapped_column(default=utcnow)
+    recipients: Mapped[int] = mapped_column(default=0)
+
+    __table_args__ = (sa.UniqueConstraint("document", "version", name="uq_policy_announcements_document_version"),)
+
+
+class PolicyAcknowledgement(db.Model):
+    """A signed-in person saw and acknowledged a policy change notice."""
+
+    __tablename__ = "policy_acknowledgements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    document: Mapped[str] = mapped_column(sa.String(40))
+    version: Mapped[int]
+    acknowledged_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        sa.UniqueConstraint("user_id", "document", "version", name="uq_policy_acknowledgements_user_document"),
+    )
