@@ -22,10 +22,8 @@ class Plan:
 
     @property
     def price_label(self):
-        if not self.monthly_price_cents:
-            return "Free"
         amount = self.monthly_price_cents / 100
-        return f"€{amount:.2f}"
+        return f"€{amount:.2f}" if amount else "€0"
 
     @property
     def paid(self):

@@ -16,7 +16,7 @@ const config = {
 const saved = JSON.parse(localStorage.getItem("parlor.lobby") || "{}");
 
 const state = {
-  stream: null, stopMeter: () => {}, signaling: null, mesh: null, sfu: null, view: null,
+  stream: null, previewReady: Promise.resolve(), stopMeter: () => {}, signaling: null, mesh: null, sfu: null, view: null,
   selfId: null, muted: false, cameraOff: false, screenTrack: null, joined: false, leaving: false, presenceTimer: null,
 };
 
@@ -104,6 +104,8 @@ async function join(event) {
   localStorage.setItem("parlor.lobby", JSON.stringify(saved));
   $("join-button").disabled = true;
   step("media");
+  status("Getting camera and microphone…");
+  await state.previewReady; // a quick click must not join before the camera is ready
   if (!state.stream) status("Joining without camera and microphone.");
   step("connect");
   status("Connecting to the room…");
@@ -359,5 +361,5 @@ if (!config.readOnly) {
   $("join-form").addEventListener("submit", join);
   $("knock-button").addEventListener("click", knock);
   bindControls();
-  startPreview();
+  state.previewReady = startPreview();
 }

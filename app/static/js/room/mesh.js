@@ -78,6 +78,7 @@ export class Mesh extends EventTarget {
 
   restart(peerId) {
     if (!this.peers.has(peerId)) return;
+    console.info(`parlor: rebuilding the connection to ${peerId}`);
     this.dispatchEvent(new CustomEvent("restart", { detail: { peerId } }));
     this.buildPeer(peerId);
   }

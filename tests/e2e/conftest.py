@@ -1,0 +1,106 @@
+"""End-to-end fixtures: the real app (and SFU nodes, coturn) as processes, driven by headless Chromium."""
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from ..support import services
+from ..support.live import CAPTURE_PEER_CONNECTIONS, CHROMIUM, CHROMIUM_ARGS, TURN_SECRET, LiveServer, NodeProcess
+
+
+def pytest_collection_modifyitems(items):
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(item.fspath).parents:
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(scope="session")
+def mail_sink():
+    server = services.Mailbox().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def coturn(tmp_path_factory):
+    try:
+        server = services.coturn_server(tmp_path_factory.mktemp("coturn"), TURN_SECRET)
+    except RuntimeError as error:
+        pytest.skip(str(error))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory, mail_sink, request):
+    turn_port = None
+    if os.environ.get("E2E_TURN", "1") == "1":
+        try:
+            turn_port = request.getfixturevalue("coturn").port
+        except pytest.skip.Exception:
+            turn_port = None
+    server = LiveServer(tmp_path_factory.mktemp("live"), mail_sink, turn_port).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def sfu_nodes(live_server):
+    """Start SFU nodes registered to the live app; all are stopped after the test."""
+    started = []
+
+    def start(node_id, region="eu-north"):
+        node = NodeProcess(live_server, node_id, region)
+        started.append(node)
+        deadline = time.time() + 20
+        while node_id not in live_server.flask("nodes", "list"):
+            if time.time() > deadline:
+                raise RuntimeError(f"node {node_id} did not register: {node.log_path.read_text()[-2000:]}")
+            time.sleep(0.3)
+        return node
+
+    yield start
+    for node in started:
+        node.stop()
+    for node in started:
+        live_server.flask("nodes", "forget", node.node_id)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"Chromium not found at {CHROMIUM}")
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def new_page(browser):
+    """Pages in separate contexts (separate cookies, like separate people), closed after the test."""
+    contexts = []
+
+    def make(viewport=None):
+        context = browser.new_context(
+            viewport=viewport or {"width": 1280, "height": 800}, permissions=["camera", "microphone"]
+        )
+        context.add_init_script(CAPTURE_PEER_CONNECTIONS)
+        contexts.append(context)
+        page = context.new_page()
+        page.console_errors = []
+        page.console_messages = []
+        page.on("console", lambda m: page.console_messages.append(f"{m.type}: {m.text}"))
+        page.on("console", lambda m: m.type == "error" and page.console_errors.append(m.text))
+        page.on("pageerror", lambda e: page.console_errors.append(str(e)))
+        page.set_default_timeout(20000)
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()

@@ -1,0 +1,148 @@
+"""Small meetings for real: headless Chromium with fake cameras, media checked with getStats()."""
+
+import time
+
+import pytest
+from playwright.sync_api import expect
+
+from ..support.live import join_meeting, selected_candidates, sign_in, wait_decoding
+
+
+@pytest.fixture
+def room(live_server, request):
+    """A fresh room owned by a fresh account, named after the test."""
+    name = "e2e-" + request.node.name.replace("_", "-")[5:30].strip("-").lower()
+    email = f"{name}@example.com"
+    live_server.flask("create-admin", email)
+    live_server.flask("rooms", "create", name, "--owner", email)
+    return {"name": name, "url": f"{live_server.url}/{name}", "owner": email}
+
+
+def in_meeting(page):
+    page.wait_for_selector("#meeting:not([hidden])")
+
+
+def test_three_people_decode_each_other(room, new_page):
+    """Do three participants each decode video frames from the other two?"""
+    pages = [new_page() for _ in range(3)]
+    for index, page in enumerate(pages):
+        join_meeting(page, room["url"], f"Person {index + 1}")
+        in_meeting(page)
+    for page in pages:
+        rows = wait_decoding(page, tracks=2)
+        assert len(rows) >= 2
+        assert page.locator(".tile").count() == 3
+        assert page.text_content("#people-count") == "3"
+    assert page.text_content("#network-state") == "Connected"
+    for page in pages:
+        assert page.console_errors == []
+
+
+def test_fifth_person_is_refused(room, new_page):
+    """With four people in, is the fifth told the room is full and kept out entirely?"""
+    pages = [new_page() for _ in range(4)]
+    for index, page in enumerate(pages):
+        join_meeting(page, room["url"], f"Person {index + 1}")
+        in_meeting(page)
+    fifth = new_page()
+    join_meeting(fifth, room["url"], "Person 5")
+    expect(fifth.locator("#join-status")).to_contain_text("This room is full")
+    assert fifth.locator("#meeting").is_hidden()
+    assert fifth.evaluate("window.__peerConnections.length") == 0
+    time.sleep(1)
+    assert pages[0].text_content("#people-count") == "4"
+
+
+def test_locked_room_visitor_is_admitted(room, live_server, new_page):
+    """Does a visitor knock on a locked room and get in when the owner admits them?"""
+    owner = new_page()
+    sign_in(owner, live_server, room["owner"])
+    join_meeting(owner, room["url"], "Owner")
+    in_meeting(owner)
+    owner.click("#lock-toggle")
+    expect(owner.locator("#lock-toggle")).to_have_attribute("aria-pressed", "true")
+
+    visitor = new_page()
+    join_meeting(visitor, room["url"], "Visitor")
+    visitor.wait_for_selector("#knock-button:not([hidden])")
+    visitor.click("#knock-button")
+    expect(visitor.locator("#join-status")).to_contain_text("Waiting for the host")
+    owner.wait_for_selector("#knock-list .knock")
+    assert "Visitor is knocking" in owner.text_content("#knock-list")
+    owner.click("#knock-list .knock button:has-text('Let in')")
+    in_meeting(visitor)
+    wait_decoding(visitor, tracks=1)
+    wait_decoding(owner, tracks=1)
+
+
+def test_locked_room_visitor_is_denied(room, live_server, new_page):
+    """Does a denied visitor see the outcome and stay in the lobby?"""
+    owner = new_page()
+    sign_in(owner, live_server, room["owner"])
+    join_meeting(owner, room["url"], "Owner")
+    in_meeting(owner)
+    owner.click("#lock-toggle")
+    expect(owner.locator("#lock-toggle")).to_have_attribute("aria-pressed", "true")
+    visitor = new_page()
+    join_meeting(visitor, room["url"], "Visitor")
+    visitor.click("#knock-button")
+    owner.wait_for_selector("#knock-list .knock")
+    owner.click("#knock-list .knock button:has-text('Deny')")
+    expect(visitor.locator("#join-status")).to_contain_text("did not let you in")
+    assert visitor.locator("#meeting").is_hidden()
+
+
+def test_meeting_through_turn(room, live_server, coturn, new_page):
+    """Forced through TURN (relay only), do both sides still decode video, over relay candidates?"""
+    pages = [new_page(), new_page()]
+    for index, page in enumerate(pages):
+        join_meeting(page, room["url"] + "?relay=1", f"Relayed {index}")
+        in_meeting(page)
+    for page in pages:
+        wait_decoding(page, tracks=1)
+        pairs = selected_candidates(page)
+        assert pairs and all(pair["local"] == "relay" for pair in pairs), pairs
+
+
+TRY_TURN = """
+async ({url, username, credential}) => {
+  const pc = new RTCPeerConnection({iceServers: [{urls: url, username, credential}], iceTransportPolicy: "relay"});
+  const errors = [];
+  const relays = [];
+  pc.addEventListener("icecandidateerror", (e) => errors.push(e.errorCode));
+  pc.addEventListener("icecandidate", (e) => { if (e.candidate && e.candidate.type === "relay") relays.push(e.candidate.candidate); });
+  pc.createDataChannel("probe");
+  await pc.setLocalDescription(await pc.createOffer());
+  await new Promise((resolve) => {
+    if (pc.iceGatheringState === "complete") resolve();
+    pc.addEventListener("icegatheringstatechange", () => pc.iceGatheringState === "complete" && resolve());
+    setTimeout(resolve, 8000);
+  });
+  pc.close();
+  return {errors, relays: relays.length};
+}
+"""
+
+
+def test_coturn_checks_the_credentials(live_server, coturn, new_page):
+    """Does coturn grant a relay for a good credential and refuse a wrong or expired one?"""
+    import base64
+    import hashlib
+    import hmac
+
+    from ..support.live import TURN_SECRET
+
+    def credential(username, secret=TURN_SECRET):
+        return base64.b64encode(hmac.new(secret.encode(), username.encode(), hashlib.sha1).digest()).decode()
+
+    page = new_page()
+    page.goto(live_server.url + "/")
+    url = f"turn:127.0.0.1:{coturn.port}?transport=udp"
+    good = f"{int(time.time()) + 600}:probe"
+    expired = f"{int(time.time()) - 600}:probe"
+    ok = page.evaluate(TRY_TURN, {"url": url, "username": good, "credential": credential(good)})
+    wrong = page.evaluate(TRY_TURN, {"url": url, "username": good, "credential": credential(good, "not-the-secret")})
+    old = page.evaluate(TRY_TURN, {"url": url, "username": expired, "credential": credential(expired)})
+    assert ok["relays"] >= 1, ok
+    assert wrong["relays"] == 0 and 401 in wrong["errors"], wrong
+    assert old["relays"] == 0 and 401 in old["errors"], old

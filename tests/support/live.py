@@ -1,0 +1,231 @@
+"""The real app, SFU nodes and browser helpers, shared by the end-to-end tests and the benchmarks."""
+
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+from sfu_node.protocol import derive_node_key
+
+from . import services
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--use-fake-device-for-media-stream",
+    "--use-fake-ui-for-media-stream",
+    "--no-sandbox",
+    "--disable-background-networking",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--autoplay-policy=no-user-gesture-required",
+]
+TURN_SECRET = "e2e-turn-secret"
+MASTER_SECRET = "e2e-node-master-secret"
+
+# Keep every RTCPeerConnection a page makes, so tests can read getStats() like a person
+# would read the network panel; the app itself exposes nothing for tests.
+CAPTURE_PEER_CONNECTIONS = """
+(() => {
+  const Original = window.RTCPeerConnection;
+  window.__peerConnections = [];
+  window.RTCPeerConnection = class extends Original {
+    constructor(...args) { super(...args); window.__peerConnections.push(this); }
+  };
+})();
+"""
+
+INBOUND_VIDEO = """
+async () => {
+  const rows = [];
+  for (const pc of window.__peerConnections) {
+    if (pc.connectionState === "closed") continue;
+    const stats = await pc.getStats();
+    stats.forEach((report) => {
+      if (report.type === "inbound-rtp" && report.kind === "video") {
+        rows.push({ id: report.id, trackIdentifier: report.trackIdentifier, framesDecoded: report.framesDecoded || 0 });
+      }
+    });
+  }
+  return rows;
+}
+"""
+
+SELECTED_CANDIDATES = """
+async () => {
+  const types = [];
+  for (const pc of window.__peerConnections) {
+    if (pc.connectionState === "closed") continue;
+    const stats = await pc.getStats();
+    stats.forEach((report) => {
+      if (report.type === "candidate-pair" && report.state === "succeeded" && report.nominated) {
+        const local = stats.get(report.localCandidateId);
+        const remote = stats.get(report.remoteCandidateId);
+        types.push({ local: local.candidateType, remote: remote.candidateType });
+      }
+    });
+  }
+  return types;
+}
+"""
+
+
+class LiveServer:
+    def __init__(self, directory, mail_sink, turn_port):
+        self.directory = directory
+        self.port = services.free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.mail = mail_sink
+        self.env = dict(
+            os.environ,
+            PARLOR_ENV="development",
+            PARLOR_INSTANCE_DIR=str(directory),
+            DATABASE_URL=f"sqlite:///{directory}/e2e.db",
+            MAIL_URL=mail_sink.url,
+            PORT=str(self.port),
+            HOST="127.0.0.1",
+            SOCKETIO_ASYNC_MODE=os.environ.get("E2E_ASYNC_MODE", "eventlet"),
+            TURN_SECRET=TURN_SECRET,
+            TURN_URLS=f"turn:127.0.0.1:{turn_port}?transport=udp" if turn_port else "",
+            NODE_MASTER_SECRET=MASTER_SECRET,
+            NODE_HEARTBEAT_INTERVAL="1",
+            RATELIMIT_ENABLED="false",
+            PYTHONUNBUFFERED="1",
+        )
+        self.process = None
+
+    def flask(self, *args):
+        result = subprocess.run(
+            [sys.executable, "-m", "flask", "--app", "app", *args],
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        if result.returncode != 0:
+            raise RuntimeError(f"flask {' '.join(args)} failed: {result.stdout}{result.stderr}")
+        return result.stdout
+
+    def start(self):
+        self.flask("db", "upgrade")
+        self.log = open(self.directory / "web.log", "w")  # noqa: SIM115 (closed in stop())
+        self.process = subprocess.Popen(
+            [sys.executable, "wsgi.py"], cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT
+        )
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            try:
+                if requests.get(f"{self.url}/healthz", timeout=1).ok:
+                    return self
+            except requests.RequestException:
+                time.sleep(0.2)
+        raise RuntimeError("the app did not start:\n" + (self.directory / "web.log").read_text()[-3000:])
+
+    def stop(self):
+        if self.process:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+        self.log.close()
+
+    def latest_code(self, address, after=0):
+        messages = self.mail.wait_for(address, count=after + 1, timeout=15)
+        return re.search(r"\b(\d{6})\b", messages[-1]["Subject"]).group(1)
+
+
+class NodeProcess:
+    def __init__(self, live_server, node_id, region="eu-north", capacity=48):
+        self.node_id = node_id
+        self.port = services.free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = dict(os.environ, PARLOR_NODE_KEY=derive_node_key(MASTER_SECRET, node_id), PYTHONUNBUFFERED="1")
+        command = [
+            sys.executable,
+            "-m",
+            "sfu_node",
+            "--app-url",
+            live_server.url,
+            "--region",
+            region,
+            "--public-url",
+            self.url,
+            "--listen",
+            f"127.0.0.1:{self.port}",
+            "--capacity",
+            str(capacity),
+            "--node-id",
+            node_id,
+        ]
+        self.log_path = live_server.directory / f"node-{node_id}.log"
+        self.log = open(self.log_path, "w")  # noqa: SIM115 (closed in stop())
+        self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
+        services.wait_for_port(self.port, timeout=30)
+
+    def kill(self):
+        self.process.kill()
+        self.process.wait()
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+        self.log.close()
+
+
+def sign_in(page, live_server, email):
+    """Sign in through the real pages with the code from the SMTP sink."""
+    before = len(live_server.mail.to(email))
+    page.goto(f"{live_server.url}/user/login")
+    page.fill("#identifier", email)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/user/verify")
+    page.fill("#code", live_server.latest_code(email, after=before))
+    page.click("form.stack-form button[type=submit]")
+    page.wait_for_url(re.compile(r".*/user/(rooms|profile).*"))
+
+
+def join_meeting(page, url, name):
+    page.goto(url)
+    page.fill("#display-name", name)
+    page.click("#join-button")
+
+
+def inbound_video(page):
+    return page.evaluate(INBOUND_VIDEO)
+
+
+def wait_decoding(page, tracks, timeout=40):
+    """Wait until ``tracks`` inbound video streams decode frames, and keep rising."""
+    deadline = time.time() + timeout
+    first = None
+    while time.time() < deadline:
+        rows = [r for r in inbound_video(page) if r["framesDecoded"] > 0]
+        if len(rows) >= tracks:
+            if first is None:
+                first = {r["id"]: r["framesDecoded"] for r in rows}
+            else:
+                rising = [r for r in rows if r["framesDecoded"] > first.get(r["id"], 0)]
+                if len(rising) >= tracks:
+                    return rows
+        time.sleep(0.5)
+    states = page.evaluate(
+        "() => window.__peerConnections.map((pc) => [pc.connectionState, pc.iceConnectionState, pc.signalingState])"
+    )
+    logs = getattr(page, "console_messages", [])[-30:]
+    raise AssertionError(
+        f"expected {tracks} decoding video streams, got {inbound_video(page)}; connections {states}; console {logs}"
+    )
+
+
+def selected_candidates(page):
+    return page.evaluate(SELECTED_CANDIDATES)
