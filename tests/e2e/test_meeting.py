@@ -110,7 +110,9 @@ async ({url, username, credential}) => {
   const errors = [];
   const relays = [];
   pc.addEventListener("icecandidateerror", (e) => errors.push(e.errorCode));
-  pc.addEventListener("icecandidate", (e) => { if (e.candidate && e.candidate.type === "relay") relays.push(e.candidate.candidate); });
+  pc.addEventListener("icecandidate", (e) => {
+    if (e.candidate && e.candidate.type === "relay") relays.push(e.candidate.candidate);
+  });
   pc.createDataChannel("probe");
   await pc.setLocalDescription(await pc.createOffer());
   await new Promise((resolve) => {
