@@ -133,6 +133,7 @@ class Config:
         # SFU nodes
         self.NODE_MASTER_SECRET = env("NODE_MASTER_SECRET")
         self.NODE_HEARTBEAT_INTERVAL = env_int("NODE_HEARTBEAT_INTERVAL", 2)
+        self.NODE_CSP_SOURCES = [s for s in env("NODE_CSP_SOURCES", "").split() if s]
         self.REGIONS = json.loads(env("REGIONS_JSON", "null")) or DEFAULT_REGIONS
         self.DEFAULT_REGION = env("DEFAULT_REGION", "eu-north")
 

@@ -107,7 +107,13 @@ def join_token_for(room, conn, ip, failed=False):
 
 
 def node_origins():
-    """ws(s) origins of every known node, for the meeting page's Content-Security-Policy."""
+    """ws(s) origins of every known node, for the meeting page's Content-Security-Policy.
+
+    Operators whose nodes come and go set NODE_CSP_SOURCES (e.g. ``wss://*.sfu.example.com``)
+    so a page can follow its room to a node that registered after it loaded.
+    """
+    if current_app.config.get("NODE_CSP_SOURCES"):
+        return current_app.config["NODE_CSP_SOURCES"]
     origins = []
     for node in db.session.scalars(sa.select(SfuNode)):
         parts = urlsplit(websocket_url(node.public_url))

@@ -1,6 +1,6 @@
 """Node authentication, registration, heartbeats and liveness."""
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -28,7 +28,7 @@ def authenticate(method, path, headers, body, now=None):
     node_id = headers.get("X-Parlor-Node", "")
     if not node_id or len(node_id) > 64:
         raise NodeRejected("missing node id")
-    moment = now or utcnow().timestamp()
+    moment = now or utcnow().replace(tzinfo=UTC).timestamp()
     try:
         node_id, nonce = verify_request(node_key(node_id), method, path, headers, body, now=moment)
     except InvalidSignature as error:

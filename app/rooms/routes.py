@@ -3,7 +3,10 @@ from flask_login import current_user, login_required
 
 from ..auth.forms import EmptyForm
 from ..extensions import csrf, db, limiter
-from ..plans import get_plan
+from ..nodes.placement import node_origins
+from ..plans import LARGE, get_plan
+from ..security import allow_source
+from ..usage import track
 from . import services
 from .forms import ClaimRoomForm, RenameRoomForm
 from .names import InvalidRoomName, check_room_name, normalise
@@ -117,7 +120,9 @@ def lobby(room_name):
             claimable = False
         return render_template("rooms/unknown.html", name=name, claimable=claimable), 404
     ticket, payload = issue_ticket(room, current_user)
-    from ..usage import track
+    mode = services.meeting_mode(room)
+    if mode == LARGE:
+        allow_source("connect-src", *node_origins())
 
     track("room_visited", user=current_user, room=room)
     db.session.commit()
@@ -126,7 +131,7 @@ def lobby(room_name):
         room=room,
         ticket=ticket,
         host=payload["host"],
-        mode=services.meeting_mode(room),
+        mode=mode,
         capacity=services.capacity(room),
         read_only=services.is_read_only(room),
         default_name=current_user.display_name if current_user.is_authenticated else "",

@@ -1,0 +1,41 @@
+"""Large meetings for real: four Chromium participants through an SFU node, and failover to another."""
+
+import pytest
+from playwright.sync_api import expect
+
+from ..support.live import join_meeting, wait_decoding
+
+OPEN_CONNECTIONS = "() => window.__peerConnections.filter((pc) => pc.connectionState !== 'closed').length"
+
+
+@pytest.fixture
+def group_room(live_server, request):
+    name = "big-" + request.node.name.replace("_", "-")[5:25].strip("-").lower()
+    email = f"{name}@example.com"
+    live_server.flask("create-admin", email)
+    live_server.flask("rooms", "create", name, "--owner", email, "--mode", "group")
+    return f"{live_server.url}/{name}"
+
+
+def test_four_people_through_one_node_then_failover(group_room, live_server, sfu_nodes, new_page):
+    """Do four people each decode the other three over one connection, and again after their node is killed?"""
+    first = sfu_nodes("e2e-node-1")
+    sfu_nodes("e2e-node-2")  # registered before the pages load, so their CSP allows it
+    pages = [new_page({"width": 800, "height": 600}) for _ in range(4)]
+    for index, page in enumerate(pages):
+        join_meeting(page, group_room, f"Person {index + 1}")
+        page.wait_for_selector("#meeting:not([hidden])")
+    for page in pages:
+        wait_decoding(page, tracks=3, timeout=60)
+        assert page.evaluate(OPEN_CONNECTIONS) == 1
+        expect(page.locator("#network-state")).to_have_text("Connected")
+
+    listing = live_server.flask("nodes", "list")
+    assert [line.split()[3] for line in listing.splitlines() if line.startswith("e2e-node-1")] == ["1"]
+    first.kill()
+    for page in pages:
+        expect(page.locator("#network-state")).to_have_text("Reconnecting…", timeout=15000)
+    for page in pages:
+        wait_decoding(page, tracks=3, timeout=90)
+        assert page.evaluate(OPEN_CONNECTIONS) == 1
+        expect(page.locator("#network-state")).to_have_text("Connected", timeout=20000)
