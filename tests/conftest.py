@@ -30,7 +30,7 @@ def database_url(tmp_path_factory):
     if os.environ.get("TEST_DATABASE_URL"):
         yield os.environ["TEST_DATABASE_URL"]
         return
-    server = services.TemporaryPostgres(tmp_path_factory.mktemp("postgres"))
+    server = services.TemporaryPostgres()
     url = server.start()
     yield url
     server.stop()

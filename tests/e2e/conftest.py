@@ -69,7 +69,7 @@ def sfu_nodes(live_server):
         live_server.flask("nodes", "forget", node.node_id)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")  # Playwright's loop must be gone before tests that use asyncio.run
 def browser():
     from playwright.sync_api import sync_playwright
 

@@ -4,6 +4,7 @@ import os
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
 from email import message_from_bytes, policy
 from pathlib import Path
@@ -46,11 +47,12 @@ def postgres_binaries():
 class TemporaryPostgres:
     """A throwaway cluster in a temporary directory, on a free port."""
 
-    def __init__(self, directory):
+    def __init__(self):
         self.bin = postgres_binaries()
         if self.bin is None:
             raise RuntimeError("PostgreSQL server binaries are not installed")
-        self.directory = Path(directory)
+        # Not under pytest's tmp: its parents are private to root, and PostgreSQL runs as postgres.
+        self.directory = Path(tempfile.mkdtemp(prefix="parlor-pg-"))
         self.port = free_port()
 
     def start(self):
