@@ -1,0 +1,19 @@
+"""`make bench`: every benchmark, each printing its results as ratios to a baseline from the same run."""
+
+import argparse
+import asyncio
+import sys
+
+from bench import join_bench, sfu_bench
+
+
+def main():
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="shorter runs, for a smoke test")
+    args = parser.parse_args()
+    join_bench.report(*join_bench.run(5 if args.quick else 10))
+    return asyncio.run(sfu_bench.main(args.quick))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
