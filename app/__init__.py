@@ -47,6 +47,8 @@ def create_app(config_class=None):
     from .auth.routes import bp as auth_bp
     from .monitoring import bp as monitoring_bp
     from .nodes.routes import bp as nodes_bp
+    from .privacy import hooks as privacy_hooks
+    from .privacy.routes import bp as privacy_bp
     from .rooms.routes import bp as rooms_bp
     from .site.routes import bp as site_bp
     from .support.routes import bp as support_bp
@@ -55,6 +57,7 @@ def create_app(config_class=None):
     app.register_blueprint(support_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(account_bp)
+    app.register_blueprint(privacy_bp)
     app.register_blueprint(nodes_bp)
     app.register_blueprint(monitoring_bp)
     app.register_blueprint(rooms_bp)  # last: its /<room-name> must not shadow other pages
@@ -70,6 +73,7 @@ def create_app(config_class=None):
     mail.init_app(app)
     sms.init_app(app)
     techlog.init_app(app)
+    privacy_hooks.init_app(app)
     errors.init_app(app)
 
     from .cli import register_cli

@@ -47,10 +47,15 @@ def purge_command(dry_run):
 def register_cli(app):
     from .auth.cli import create_admin
     from .nodes.cli import nodes_cli
+    from .privacy.cli import policy_cli
+    from .privacy.cli import register as register_mailings
     from .rooms.cli import rooms_cli
+
+    register_mailings(mail_cli)
 
     app.cli.add_command(mail_cli)
     app.cli.add_command(create_admin)
     app.cli.add_command(nodes_cli)
     app.cli.add_command(rooms_cli)
     app.cli.add_command(purge_command)
+    app.cli.add_command(policy_cli)

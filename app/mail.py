@@ -11,7 +11,7 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from urllib.parse import unquote, urlsplit
 
-from flask import current_app, render_template
+from flask import current_app, has_request_context, render_template, url_for
 
 log = logging.getLogger("parlor.mail")
 
@@ -97,6 +97,16 @@ def try_send_email(to, subject, template, **context):
         log.exception("mail not sent, will be retried", extra={"template": template})
         return False
     return True
+
+
+def external_url(endpoint, **values):
+    """An absolute link for emails: PUBLIC_URL in production, else this request's or the local host."""
+    base = current_app.config["PUBLIC_URL"]
+    if not base and has_request_context():
+        return url_for(endpoint, _external=True, **values)
+    base = base or f"http://127.0.0.1:{current_app.config['PORT']}"
+    with current_app.test_request_context(base_url=base):
+        return url_for(endpoint, _external=True, **values)
 
 
 def init_app(app):

@@ -201,7 +201,34 @@ def on_knock(conn, data):
     knock = {"id": conn.pid, "name": data["name"], "sid": request.sid}
     presence().add_knock(room.id, knock)
     emit("knock", {"id": conn.pid, "name": data["name"]}, to=host_channel(room.id))
+    if not any(p.get("host") for p in presence().members(room.id)):
+        notify_absent_owner(room, data["name"])
     return {"status": "waiting"}
+
+
+_last_knock_notice = {}
+KNOCK_NOTICE_INTERVAL = 600  # seconds: one email per room per ten minutes at most
+
+
+def notify_absent_owner(room, name):
+    """Email the owner about a knock while they are away, if they asked for activity notifications."""
+    from ..account.consents import ACTIVITY, has_consent
+    from ..mail import external_url, try_send_email
+
+    now = time.time()
+    if now - _last_knock_notice.get(room.id, 0) < KNOCK_NOTICE_INTERVAL or not room.owner.email:
+        return
+    if not has_consent(room.owner, ACTIVITY):
+        return
+    _last_knock_notice[room.id] = now
+    try_send_email(
+        room.owner.email,
+        f"{name} knocked on {room.name}",
+        "activity_knock",
+        name=name,
+        room=room.name,
+        link=external_url("rooms.lobby", room_name=room.name),
+    )
 
 
 def answer_knock(conn, data, admitted):
