@@ -46,11 +46,13 @@ def purge_command(dry_run):
 
 def register_cli(app):
     from .auth.cli import create_admin
+    from .billing.cli import billing_cli
     from .nodes.cli import nodes_cli
     from .rooms.cli import rooms_cli
 
     app.cli.add_command(mail_cli)
     app.cli.add_command(create_admin)
+    app.cli.add_command(billing_cli)
     app.cli.add_command(nodes_cli)
     app.cli.add_command(rooms_cli)
     app.cli.add_command(purge_command)
