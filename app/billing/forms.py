@@ -37,6 +37,7 @@ class OperationForm(FlaskForm):
 
     operation = HiddenField(
         default=new_operation,
+        render_kw={"id": False},  # several of these forms share a page
         validators=[Regexp(OPERATION_PATTERN, message="This form has expired. Please reload the page.")],
     )
 

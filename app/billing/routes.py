@@ -65,7 +65,8 @@ def render_billing(status=200, subscribe_form=None, plan_form=None, error=None):
         transactions=ledger.transactions_of(current_user),
         subscribe_form=subscribe_form,
         plan_form=plan_form or ChangePlanForm(),
-        action_form=OperationForm(),
+        cancel_form=OperationForm(),
+        card_form=OperationForm(),
         error=error,
     ), status
 

@@ -285,8 +285,6 @@ def apply_subscription(account, sub, now=None):
     """Make our copy match the subscription as Stripe has it now; True when ``user.plan`` changed."""
     if object_id(field(sub, "customer")) != account.stripe_customer_id:
         return False
-    if account.stripe_subscription_id not in (None, sub["id"]) and (account.live or sub["status"] != "active"):
-        return False  # an older subscription of this customer: the one we follow decides
     account.stripe_subscription_id = sub["id"]
     account.status = sub["status"]
     account.subscribed_plan = stripe_api.plan_key_of(sub) or account.subscribed_plan

@@ -138,14 +138,30 @@ def plan_id(plan):
     return f"{PLAN_ID_PREFIX}{plan.key}-{plan.monthly_price_cents}{plan.currency}-monthly"
 
 
+def _plan_key(stripe_plan_id):
+    if not stripe_plan_id or not stripe_plan_id.startswith(PLAN_ID_PREFIX):
+        return None
+    key = stripe_plan_id[len(PLAN_ID_PREFIX) :].split("-", 1)[0]
+    return key if key in PLANS else None
+
+
 def plan_key_of(sub):
     """Which of our plans a subscription is for, or None if it is not one of ours."""
     item = subscription_item(sub)
-    stripe_plan = object_id(field(item, "plan")) or object_id(field(item, "price"))
-    if not stripe_plan or not stripe_plan.startswith(PLAN_ID_PREFIX):
-        return None
-    key = stripe_plan[len(PLAN_ID_PREFIX) :].split("-", 1)[0]
-    return key if key in PLANS else None
+    return _plan_key(object_id(field(item, "plan")) or object_id(field(item, "price")))
+
+
+def plan_key_of_invoice(invoice):
+    """Which of our plans an invoice charges for, from its lines (where each API version puts the price)."""
+    for line in field(invoice, "lines", "data", default=[]):
+        for candidate in (
+            object_id(field(line, "plan")),
+            object_id(field(line, "price")),
+            object_id(field(line, "pricing", "price_details", "price")),
+        ):
+            if key := _plan_key(candidate):
+                return key
+    return None
 
 
 def ensure_plan(plan):

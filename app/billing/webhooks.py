@@ -16,7 +16,7 @@ from ..extensions import db
 from ..mail import try_send_email
 from ..plans import get_plan
 from . import ledger, services, stripe_api
-from .models import BillingAccount, StripeEvent
+from .models import LIVE_STATUSES, BillingAccount, StripeEvent
 from .stripe_api import call, client, object_id
 
 SUBSCRIPTION_EVENTS = (
@@ -65,18 +65,39 @@ def fetch(event):
 
 def _fetch(event):
     obj = event["data"]["object"]
-    if event["type"] in SUBSCRIPTION_EVENTS:
-        return {"subscription": call(client().v1.subscriptions.retrieve, obj["id"])}
-    if event["type"] in PAID_EVENTS + FAILED_EVENTS:
-        invoice = call(client().v1.invoices.retrieve, obj["id"])
-        sub_id = stripe_api.subscription_of_invoice(invoice)
-        sub = call(client().v1.subscriptions.retrieve, sub_id) if sub_id else None
-        return {"invoice": invoice, "subscription": sub}
-    if event["type"] in REFUND_EVENTS:
+    kind = event["type"]
+    if kind in REFUND_EVENTS:
         charge = call(client().v1.charges.retrieve, obj["id"])
         refunds = call(client().v1.refunds.list, params={"charge": obj["id"], "limit": 100})
-        return {"charge": charge, "refunds": list(stripe_api.field(refunds, "data", default=[]))}
-    return {}
+        return {
+            "customer": object_id(stripe_api.field(charge, "customer")),
+            "charge": charge,
+            "refunds": list(stripe_api.field(refunds, "data", default=[])),
+        }
+    fetched = {}
+    if kind in PAID_EVENTS + FAILED_EVENTS:
+        fetched["invoice"] = call(client().v1.invoices.retrieve, obj["id"])
+        customer = object_id(stripe_api.field(fetched["invoice"], "customer"))
+    elif kind in SUBSCRIPTION_EVENTS:
+        customer = object_id(stripe_api.field(obj, "customer"))
+    else:
+        return {}
+    fetched["customer"] = customer
+    fetched["subscription"] = current_subscription(customer) if customer else None
+    return fetched
+
+
+def current_subscription(customer_id):
+    """The subscription that decides the plan: the newest live one, else the newest of all.
+
+    Looking at all of the customer's subscriptions, not just the one an event names, is what
+    makes the order of events irrelevant, even across a cancellation and a new subscription.
+    """
+    listing = call(client().v1.subscriptions.list, params={"customer": customer_id, "status": "all", "limit": 100})
+    subs = list(stripe_api.field(listing, "data", default=[]))
+    live = [sub for sub in subs if sub["status"] in LIVE_STATUSES]
+    pool = live or subs
+    return max(pool, key=lambda sub: (sub["created"], sub["id"])) if pool else None
 
 
 def account_for(customer_id):
@@ -91,14 +112,13 @@ def process(event, fetched):
         return Outcome(duplicate=True)
     outcome = Outcome()
     kind = event["type"]
-    main = fetched.get("subscription") or fetched.get("invoice") or fetched.get("charge")
-    account = account_for(object_id(stripe_api.field(main, "customer")))
+    account = account_for(fetched.get("customer"))
     if account is None:
-        return outcome  # not one of our customers (or not a kind of event we act on)
+        return outcome  # not one of our customers, or not a kind of event we act on
     sub = fetched.get("subscription")
     if kind in PAID_EVENTS:
         invoice = fetched["invoice"]
-        plan_key = (stripe_api.plan_key_of(sub) if sub else None) or account.subscribed_plan
+        plan_key = stripe_api.plan_key_of_invoice(invoice) or account.subscribed_plan
         ledger.record_invoice_payment(account, invoice, plan_key)
     if sub is not None:
         services.apply_subscription(account, sub)
