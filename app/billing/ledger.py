@@ -26,8 +26,9 @@ def insert_once(model, **values):
         statement = sqlite.insert(model.__table__)
     else:  # pragma: no cover - the two databases Parlor supports
         raise RuntimeError(f"unsupported database: {dialect}")
-    result = db.session.execute(statement.values(**values).on_conflict_do_nothing())
-    return result.rowcount == 1
+    # RETURNING says whether a row went in; rowcount is not reliable for this on every driver.
+    statement = statement.values(**values).on_conflict_do_nothing().returning(model.__table__.c.id)
+    return db.session.execute(statement).first() is not None
 
 
 def mark_event_seen(event_id, event_type):
