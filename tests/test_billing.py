@@ -314,3 +314,11 @@ def test_account_row_per_user(app, client, alice, billing):
     billing.start_setup()
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(BillingAccount)) == 1
+
+
+def test_pricing_page_leads_signed_in_people_to_billing(client, alice):
+    """Does "Choose Pro" on the pricing page open the billing page with Pro chosen?"""
+    html = client.get("/information/pricing/").get_data(as_text=True)
+    assert "/user/billing?plan=pro" in html
+    page = client.get("/user/billing?plan=business").get_data(as_text=True)
+    assert '<input checked id="plan-business"' in page

@@ -9,7 +9,7 @@ billing_cli = AppGroup("billing", help="Plans and payments.")
 @billing_cli.command("expire-grace")
 def expire_grace():
     """Move accounts whose payment grace period has run out to Free (run it hourly, like purge)."""
-    from .services import end_expired_grace
+    from .state import end_expired_grace
 
     changed = end_expired_grace()
     db.session.commit()

@@ -47,7 +47,9 @@ def render_billing(status=200, subscribe_form=None, plan_form=None, error=None):
     if enabled:
         allow_stripe_js()
     if subscribe_form is None:
+        wanted = request.args.get("plan")
         subscribe_form = SubscribeForm(
+            plan=wanted if wanted in PLANS and PLANS[wanted].paid else "pro",
             billing_email=(account and account.billing_email) or current_user.email,
             billing_name=(account and account.billing_name) or current_user.display_name,
             billing_country=account and account.billing_country,
@@ -171,7 +173,7 @@ def cancel():
     if not form.validate_on_submit():
         return render_billing(400, error="This form has expired. Please reload the page.")
     try:
-        account = services.cancel(current_user, form.operation.data)
+        services.cancel(current_user, form.operation.data)
     except BillingError as error:
         return failed(error)
     db.session.commit()

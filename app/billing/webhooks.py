@@ -15,7 +15,7 @@ from flask import current_app, request, url_for
 from ..extensions import db
 from ..mail import try_send_email
 from ..plans import get_plan
-from . import ledger, services, stripe_api
+from . import ledger, state, stripe_api
 from .models import LIVE_STATUSES, BillingAccount, StripeEvent
 from .stripe_api import call, client, object_id
 
@@ -121,7 +121,7 @@ def process(event, fetched):
         plan_key = stripe_api.plan_key_of_invoice(invoice) or account.subscribed_plan
         ledger.record_invoice_payment(account, invoice, plan_key)
     if sub is not None:
-        services.apply_subscription(account, sub)
+        state.apply_subscription(account, sub)
     if kind in FAILED_EVENTS:
         notice = payment_failed(account, fetched["invoice"])
         if notice:
@@ -136,7 +136,7 @@ def payment_failed(account, invoice):
     """Start the grace period for an unpaid invoice; the email goes out once per invoice."""
     if stripe_api.field(invoice, "status") != "open":
         return None  # paid since, or voided: this failure is old news
-    services.start_grace(account)
+    state.start_grace(account)
     claimed = db.session.execute(
         sa.update(BillingAccount)
         .where(
@@ -147,7 +147,7 @@ def payment_failed(account, invoice):
         .execution_options(synchronize_session=False)
     ).rowcount
     account.failed_invoice_id = invoice["id"]
-    services.refresh_plan(account)
+    state.refresh_plan(account)
     to = account.billing_email or account.user.email
     if not claimed or not to:
         return None
