@@ -322,3 +322,26 @@ def test_pricing_page_leads_signed_in_people_to_billing(client, alice):
     assert "/user/billing?plan=pro" in html
     page = client.get("/user/billing?plan=business").get_data(as_text=True)
     assert '<input checked id="plan-business"' in page
+
+
+def test_failed_first_payment_sends_no_overdue_notice(app, client, alice, billing, localstripe, deliver, mailbox):
+    """Does a failure report for a checkout that never started leave the account Free, with no email?"""
+    billing.upgrade("pro", card=CARD_CHARGE_FAILS)
+    _, account = billing.account()
+    (sub,) = localstripe.api.v1.subscriptions.list(
+        params={"customer": account.stripe_customer_id, "status": "all"}
+    ).data
+    invoice = localstripe.api.v1.invoices.retrieve(sub.latest_invoice)
+    assert invoice.status == "open"
+    event = {
+        "id": "evt_first_payment_failed",
+        "object": "event",
+        "type": "invoice.payment_failed",
+        "created": int(time.time()),
+        "data": {"object": {"id": invoice.id, "object": "invoice", "customer": account.stripe_customer_id}},
+    }
+    assert deliver(event).status_code == 200
+    user, account = billing.account()
+    assert user.plan == "free" and account.grace_until is None
+    time.sleep(0.3)
+    assert mailbox.to("alice@example.com") == []

@@ -136,6 +136,8 @@ def payment_failed(account, invoice):
     """Start the grace period for an unpaid invoice; the email goes out once per invoice."""
     if stripe_api.field(invoice, "status") != "open":
         return None  # paid since, or voided: this failure is old news
+    if not account.live or stripe_api.subscription_of_invoice(invoice) != account.stripe_subscription_id:
+        return None  # a checkout that never started (its page said so) or a subscription already over
     state.start_grace(account)
     claimed = db.session.execute(
         sa.update(BillingAccount)
