@@ -345,3 +345,22 @@ def test_failed_first_payment_sends_no_overdue_notice(app, client, alice, billin
     assert user.plan == "free" and account.grace_until is None
     time.sleep(0.3)
     assert mailbox.to("alice@example.com") == []
+
+
+def test_upgrade_works_after_stripe_forgot_the_customer(app, client, alice, billing):
+    """After a fresh localstripe (make run restarted) forgets our customer, do the page and upgrade still work?"""
+    billing.upgrade("pro")
+    user, account = billing.account()
+    with app.app_context():
+        row = db.session.get(BillingAccount, account.id)
+        row.stripe_customer_id = "cus_forgotten"
+        row.status = "canceled"  # what its end would have looked like
+        db.session.get(type(user), user.id).plan = "free"
+        db.session.commit()
+    page = client.get("/user/billing")
+    assert page.status_code == 200
+    assert "could not be loaded" in page.get_data(as_text=True)
+    assert billing.upgrade("business").status_code == 302
+    user, account = billing.account()
+    assert user.plan == "business" and account.stripe_customer_id.startswith("cus_")
+    assert account.stripe_customer_id != "cus_forgotten"

@@ -77,3 +77,23 @@ def test_registered_webhook_delivers_signed_events_to_the_app(app, live_app, own
 def alice(auth):
     auth.signup("alice@example.com")
     return "alice@example.com"
+
+
+def test_production_refuses_stripe_keys_without_a_webhook_secret(monkeypatch):
+    """Does production refuse to start with a Stripe key but no webhook secret (renewals would all bounce)?"""
+    from config import ProductionConfig
+
+    for name, value in {
+        "SECRET_KEY": "x" * 40,
+        "DATABASE_URL": "sqlite://",
+        "NODE_MASTER_SECRET": "node-secret",
+        "PUBLIC_URL": "https://parlor.example",
+        "STRIPE_SECRET_KEY": "sk_live_example",
+        "STRIPE_PUBLISHABLE_KEY": "pk_live_example",
+    }.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("STRIPE_WEBHOOK_SECRET", raising=False)
+    with pytest.raises(RuntimeError, match="STRIPE_WEBHOOK_SECRET"):
+        ProductionConfig().check()
+    monkeypatch.setenv("STRIPE_WEBHOOK_SECRET", "whsec_example")
+    ProductionConfig().check()

@@ -16,8 +16,8 @@ from ..plans import PLANS
 from ..timeutil import utcnow
 from . import ledger, stripe_api
 from .models import BillingAccount
-from .state import PAID_STATUSES, apply_subscription
-from .stripe_api import BillingError, PaymentDeclined, call, client, field, object_id, options
+from .state import PAID_STATUSES, apply_subscription, forget_customer
+from .stripe_api import BillingError, NotFoundAtStripe, PaymentDeclined, call, client, field, object_id, options
 
 
 class NotSubscribed(BillingError):
@@ -58,17 +58,27 @@ def _clean(params):
     return {key: value for key, value in params.items() if value not in (None, "", {})}
 
 
+def _create_customer(user, step):
+    return call(
+        client().v1.customers.create,
+        params=_clean({"email": user.email, "name": user.display_name, "metadata": {"parlor_user_id": str(user.id)}}),
+        options=options(f"user-{user.id}-{user.created_at:%Y%m%d%H%M%S}", step),
+    )
+
+
+def _customer_missing(customer_id):
+    try:
+        customer = call(client().v1.customers.retrieve, customer_id)
+    except NotFoundAtStripe:
+        return True
+    return bool(field(customer, "deleted"))
+
+
 def ensure_customer(user, ip):
     """The account's Stripe customer, created on first use; notes where the customer is acting from."""
     account = account_of(user)
     if account is None:
-        customer = call(
-            client().v1.customers.create,
-            params=_clean(
-                {"email": user.email, "name": user.display_name, "metadata": {"parlor_user_id": str(user.id)}}
-            ),
-            options=options(f"user-{user.id}-{user.created_at:%Y%m%d%H%M%S}", "customer"),
-        )
+        customer = _create_customer(user, "customer")
         now = utcnow()
         ledger.insert_once(
             BillingAccount,
@@ -80,6 +90,10 @@ def ensure_customer(user, ip):
             updated_at=now,
         )
         account = account_of(user)
+    elif _customer_missing(account.stripe_customer_id):
+        # Deleted at Stripe, or a fresh localstripe after `make run` restarted: start afresh.
+        customer = _create_customer(user, f"customer-replacing-{account.stripe_customer_id}")
+        forget_customer(account, customer.id)
     account.location_country = country_of(ip)
     return account
 

@@ -61,6 +61,17 @@ def apply_subscription(account, sub, now=None):
     return refresh_plan(account, now)
 
 
+def forget_customer(account, new_customer_id):
+    """Point the account at a new Stripe customer; whatever the old one paid for is over."""
+    account.stripe_customer_id = new_customer_id
+    account.stripe_subscription_id = account.status = account.subscribed_plan = None
+    account.current_period_end = account.payment_failed_at = account.grace_until = None
+    account.failed_invoice_id = None
+    account.cancel_at_period_end = False
+    account.card_brand = account.card_last4 = account.card_exp_month = account.card_exp_year = None
+    refresh_plan(account)
+
+
 def end_expired_grace(now=None):
     """Move accounts whose grace period ran out to Free; returns how many changed (safe to repeat)."""
     now = now or utcnow()

@@ -32,6 +32,13 @@ class PaymentDeclined(BillingError):
         super().__init__(message + " Please try another card.")
 
 
+class NotFoundAtStripe(BillingError):
+    def __init__(self):
+        super().__init__(
+            "Our payment provider has no record of this any more. Nothing was charged; please enter your card again."
+        )
+
+
 class BillingUnavailable(BillingError):
     def __init__(self):
         super().__init__("We could not reach our payment provider just now. Nothing was charged; please try again.")
@@ -73,6 +80,14 @@ def call(function, *args, **kwargs):
         return function(*args, **kwargs)
     except stripe.CardError as error:
         raise PaymentDeclined(error.user_message) from error
+    except stripe.InvalidRequestError as error:
+        if error.http_status == 404:
+            raise NotFoundAtStripe() from error
+        current_app.logger.error("stripe refused a request: %s", error)
+        raise BillingError(
+            "Our payment provider refused this request, so nothing was charged. "
+            "If it happens again, please contact support."
+        ) from error
     except (stripe.APIConnectionError, stripe.RateLimitError, stripe.APIError, stripe.AuthenticationError) as error:
         current_app.logger.warning("stripe unavailable: %s", error)
         raise BillingUnavailable() from error
@@ -172,9 +187,7 @@ def ensure_plan(plan):
         return identifier
     try:
         call(client().v1.plans.retrieve, identifier)
-    except stripe.InvalidRequestError as error:
-        if error.http_status != 404:
-            raise
+    except NotFoundAtStripe:
         call(
             client().v1.plans.create,
             params={

@@ -17,7 +17,7 @@ from ..mail import try_send_email
 from ..plans import get_plan
 from . import ledger, state, stripe_api
 from .models import LIVE_STATUSES, BillingAccount, StripeEvent
-from .stripe_api import call, client, object_id
+from .stripe_api import NotFoundAtStripe, call, client, object_id
 
 SUBSCRIPTION_EVENTS = (
     "customer.subscription.created",
@@ -59,7 +59,7 @@ def fetch(event):
     """Re-read the objects this event is about: {name: StripeObject}. No database writes."""
     try:
         return _fetch(event)
-    except stripe.InvalidRequestError:
+    except NotFoundAtStripe:
         return {}  # Stripe no longer has it (or never had: a test event): nothing to apply
 
 
