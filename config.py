@@ -213,6 +213,9 @@ class ProductionConfig(Config):
         super().check()
         if len(self.SECRET_KEY) < 32:
             raise RuntimeError("SECRET_KEY must be at least 32 characters long")
+        if self.STRIPE_SECRET_KEY and not (self.STRIPE_PUBLISHABLE_KEY and self.STRIPE_WEBHOOK_SECRET):
+            # Without the webhook secret every renewal and failed payment would be refused.
+            raise RuntimeError("With STRIPE_SECRET_KEY, also set STRIPE_PUBLISHABLE_KEY and STRIPE_WEBHOOK_SECRET")
 
 
 CONFIGS = {

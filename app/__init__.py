@@ -45,6 +45,7 @@ def create_app(config_class=None):
     from .account.routes import bp as account_bp
     from .auth import google
     from .auth.routes import bp as auth_bp
+    from .billing.routes import bp as billing_bp
     from .monitoring import bp as monitoring_bp
     from .nodes.routes import bp as nodes_bp
     from .privacy import hooks as privacy_hooks
@@ -58,6 +59,7 @@ def create_app(config_class=None):
     app.register_blueprint(auth_bp)
     app.register_blueprint(account_bp)
     app.register_blueprint(privacy_bp)
+    app.register_blueprint(billing_bp)
     app.register_blueprint(nodes_bp)
     app.register_blueprint(monitoring_bp)
     app.register_blueprint(rooms_bp)  # last: its /<room-name> must not shadow other pages
@@ -65,7 +67,7 @@ def create_app(config_class=None):
 
     room_events.init_app(app)
 
-    from . import errors, mail, security, sms, templating
+    from . import billing, errors, mail, security, sms, templating
     from .usage import techlog
 
     security.init_app(app)
@@ -75,6 +77,7 @@ def create_app(config_class=None):
     techlog.init_app(app)
     privacy_hooks.init_app(app)
     errors.init_app(app)
+    billing.init_app(app)
 
     from .cli import register_cli
 

@@ -46,6 +46,7 @@ def purge_command(dry_run):
 
 def register_cli(app):
     from .auth.cli import create_admin
+    from .billing.cli import billing_cli
     from .nodes.cli import nodes_cli
     from .privacy.cli import policy_cli
     from .privacy.cli import register as register_mailings
@@ -55,6 +56,7 @@ def register_cli(app):
 
     app.cli.add_command(mail_cli)
     app.cli.add_command(create_admin)
+    app.cli.add_command(billing_cli)
     app.cli.add_command(nodes_cli)
     app.cli.add_command(rooms_cli)
     app.cli.add_command(purge_command)

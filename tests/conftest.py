@@ -201,3 +201,122 @@ def count(app):
             return db.session.scalar(sa.select(sa.func.count()).select_from(model))
 
     return count_rows
+
+
+# ---------------------------------------------------------------- billing
+@pytest.fixture(scope="session")
+def localstripe(tmp_path_factory):
+    """One real localstripe server for the whole run (``python -m localstripe --from-scratch``)."""
+    from .support.billing import LocalStripe
+
+    server = LocalStripe(tmp_path_factory.mktemp("localstripe")).start()
+    yield server
+    server.stop()
+
+
+OPERATION_RE = re.compile(r'name="operation"[^>]*value="([0-9a-f]{32})"')
+
+
+class BillingActions:
+    """What a signed-in person does on /user/billing, with the card step done as Stripe.js does it."""
+
+    def __init__(self, app, client, localstripe):
+        self.app = app
+        self.client = client
+        self.stripe = localstripe
+
+    def form_fields(self, form_id):
+        html = self.client.get("/user/billing").get_data(as_text=True)
+        start = html.index(f'id="{form_id}"')
+        block = html[start : html.index("</form>", start)]
+        return csrf_token(self.client, "/user/billing"), OPERATION_RE.search(block).group(1)
+
+    def start_setup(self, form_id="billing-form"):
+        token, operation = self.form_fields(form_id)
+        response = self.client.post(
+            "/user/billing/setup", json={"operation": operation}, headers={"X-CSRFToken": token}
+        )
+        return response, token, operation
+
+    def upgrade(self, plan="pro", card=None, **fields):
+        from .support.billing import CARD_OK
+
+        response, token, operation = self.start_setup()
+        assert response.status_code == 200, response.get_data(as_text=True)
+        self.confirmed = self.stripe.confirm_card(response.json["client_secret"], card or CARD_OK)
+        data = {
+            "csrf_token": token,
+            "operation": operation,
+            "plan": plan,
+            "billing_name": "Alice Example",
+            "billing_email": "alice@example.com",
+            "billing_country": "NO",
+            "billing_line1": "Storgata 1",
+            "billing_postal_code": "0155",
+            "billing_city": "Oslo",
+        }
+        data.update(fields)
+        return self.client.post("/user/billing/subscribe", data=data)
+
+    def act(self, path, form_id, **fields):
+        token, operation = self.form_fields(form_id)
+        return self.client.post(path, data={"csrf_token": token, "operation": operation, **fields})
+
+    def change_card(self, card=None):
+        from .support.billing import CARD_OK
+
+        response, token, operation = self.start_setup("card-form")
+        assert response.status_code == 200, response.get_data(as_text=True)
+        self.stripe.confirm_card(response.json["client_secret"], card or CARD_OK)
+        return self.client.post("/user/billing/card", data={"csrf_token": token, "operation": operation})
+
+    def account(self, email="alice@example.com"):
+        from app.auth.models import User
+        from app.billing.models import BillingAccount
+
+        with self.app.app_context():
+            user = db.session.scalar(sa.select(User).where(User.email == email))
+            account = db.session.scalar(sa.select(BillingAccount).where(BillingAccount.user_id == user.id))
+            db.session.expunge_all()
+            return user, account
+
+
+@pytest.fixture
+def billing(app, client, localstripe):
+    return BillingActions(app, client, localstripe)
+
+
+@pytest.fixture
+def deliver(app):
+    """Sign a Stripe event as Stripe would and POST it to /stripe/webhook from a fresh client."""
+    import json
+
+    from .support.billing import signature_header
+
+    def send(event, secret=None, timestamp=None, header=None):
+        payload = event if isinstance(event, str) else json.dumps(event)
+        signature = (
+            header
+            if header is not None
+            else signature_header(payload, timestamp=timestamp, **({"secret": secret} if secret else {}))
+        )
+        headers = {"Content-Type": "application/json"}
+        if signature:
+            headers["Stripe-Signature"] = signature
+        return app.test_client().post("/stripe/webhook", data=payload, headers=headers)
+
+    return send
+
+
+@pytest.fixture
+def table_counts(app):
+    """Rows in every table, to show that a request wrote nothing."""
+
+    def counts():
+        with app.app_context():
+            return {
+                table.name: db.session.scalar(sa.select(sa.func.count()).select_from(table))
+                for table in db.metadata.sorted_tables
+            }
+
+    return counts
