@@ -2,7 +2,7 @@
 
 import click
 import sqlalchemy as sa
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from .extensions import db
 
@@ -34,6 +34,7 @@ def retry_mail():
 
 @click.command("purge")
 @click.option("--dry-run", is_flag=True, help="Only count what would be deleted.")
+@with_appcontext
 def purge_command(dry_run):
     """Delete personal data past its retention period (safe to run as often as you like)."""
     from .privacy.retention import purge

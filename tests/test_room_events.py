@@ -350,3 +350,29 @@ def test_join_answer_carries_ice_servers(app, connect):
     app.config.update(TURN_URLS=["turn:turn.example:3478"], TURN_SECRET="s3cret")
     answer = join(connect(), "Member")
     assert answer["ice"]["iceServers"][0]["urls"] == ["turn:turn.example:3478"]
+
+
+def test_owner_away_hears_about_knocks_if_they_asked(app, connect, room):
+    """Does an absent owner who wants activity notifications get one email per knock spell?"""
+    from app.account.consents import record_consent
+    from app.auth.models import User
+
+    lock_room(app)
+    with app.app_context():
+        owner = db.session.scalar(sa.select(User).where(User.email == "host@example.com"))
+        record_consent(owner, "activity", True, source="settings_page")
+        db.session.commit()
+    outbox = app.extensions["parlor_mail"].outbox
+    before = len(outbox)
+    connect().emit("knock", {"name": "Nina"}, callback=True)
+    connect().emit("knock", {"name": "Otto"}, callback=True)
+    notices = [m for m in outbox[before:] if m["To"] == "host@example.com"]
+    assert len(notices) == 1 and "Nina knocked on meet-here" in notices[0]["Subject"]
+
+
+def test_no_knock_email_without_consent(app, connect, room):
+    """Without the activity consent, does a knock send the owner nothing?"""
+    lock_room(app)
+    before = len(app.extensions["parlor_mail"].outbox)
+    connect().emit("knock", {"name": "Nina"}, callback=True)
+    assert len(app.extensions["parlor_mail"].outbox) == before

@@ -287,3 +287,28 @@ def recent_invoices(account, limit=12):
             }
         )
     return rows
+
+
+def close_for_erasure(user):
+    """Before an account is erased: stop its subscription now and delete the Stripe customer.
+
+    Raises BillingError (nothing erased) when Stripe cannot be reached: an erased account
+    must never go on being charged.
+    """
+    account = account_of(user)
+    if account is None or not stripe_api.configured():
+        return
+    operation = scoped(user, "erase")
+    if account.stripe_subscription_id and account.status not in ("canceled", "incomplete_expired"):
+        try:
+            call(
+                client().v1.subscriptions.cancel,
+                account.stripe_subscription_id,
+                options=options(operation, "cancel-subscription"),
+            )
+        except NotFoundAtStripe:
+            pass
+    try:
+        call(client().v1.customers.delete, account.stripe_customer_id, options=options(operation, "delete-customer"))
+    except NotFoundAtStripe:
+        pass

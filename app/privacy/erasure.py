@@ -22,6 +22,9 @@ def erase_account(user):
     go with the user row (ON DELETE CASCADE). Rows keyed on the address rather than the
     account go here. Transactions stay, detached (ON DELETE SET NULL), for accounting law.
     """
+    from ..billing.services import close_for_erasure
+
+    close_for_erasure(user)  # raises BillingError, before anything is deleted, if Stripe is unreachable
     address = user.email or user.phone
     contacts = [c for c in (user.email, user.phone) if c]
     ips = known_ips(user)

@@ -28,8 +28,10 @@ from ..auth.forms import CodeForm, EmptyForm
 from ..auth.identifiers import EMAIL, PHONE, Identifier
 from ..auth.routes import safe_next
 from ..auth.services import DeliveryFailed, deliver_code
+from ..billing.stripe_api import BillingError
 from ..extensions import csrf, db, limiter
 from ..timeutil import utcnow
+from ..usage import techlog
 from . import inventory, notices
 from .erasure import confirm_erasure, erase_account
 from .export import build_export
@@ -132,8 +134,14 @@ def confirm_delete():
             form.code.errors.append(str(error))
         else:
             user = current_user._get_current_object()
+            techlog.forget_this_request()
+            try:
+                address = erase_account(user)
+            except BillingError as error:
+                db.session.rollback()
+                flash(f"Your account was not deleted: {error}", "error")
+                return redirect(url_for("privacy.delete"))
             logout_user()
-            address = erase_account(user)
             session.clear()
             confirm_erasure(address)
             return redirect(url_for("privacy.deleted"))
@@ -144,6 +152,7 @@ def confirm_delete():
 
 @bp.route("/deleted")
 def deleted():
+    techlog.forget_this_request()  # the last page of an erasure, still from the erased person's address
     return render_template("privacy/deleted.html")
 
 

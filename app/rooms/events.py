@@ -206,7 +206,6 @@ def on_knock(conn, data):
     return {"status": "waiting"}
 
 
-_last_knock_notice = {}
 KNOCK_NOTICE_INTERVAL = 600  # seconds: one email per room per ten minutes at most
 
 
@@ -216,11 +215,12 @@ def notify_absent_owner(room, name):
     from ..mail import external_url, try_send_email
 
     now = time.time()
-    if now - _last_knock_notice.get(room.id, 0) < KNOCK_NOTICE_INTERVAL or not room.owner.email:
+    last_notice = current_app.extensions.setdefault("parlor_knock_notices", {})
+    if now - last_notice.get(room.id, 0) < KNOCK_NOTICE_INTERVAL or not room.owner.email:
         return
     if not has_consent(room.owner, ACTIVITY):
         return
-    _last_knock_notice[room.id] = now
+    last_notice[room.id] = now
     try_send_email(
         room.owner.email,
         f"{name} knocked on {room.name}",

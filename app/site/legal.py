@@ -24,6 +24,8 @@ from pathlib import Path
 import markdown
 from flask import current_app, render_template_string
 
+from ..timeutil import utcnow
+
 DOCUMENTS_DIR = Path(__file__).resolve().parent / "legal_documents"
 
 # slug -> endpoint of the page that shows the current version
@@ -49,7 +51,7 @@ class Version:
         return f"{self.document}@{self.version}"
 
     def in_force(self, today=None):
-        return self.effective <= (today or date.today())
+        return self.effective <= (today or utcnow().date())
 
 
 def parse(document, text):

@@ -11,7 +11,7 @@ import threading
 from datetime import date, timedelta
 from pathlib import Path
 
-from flask import current_app, request
+from flask import current_app, g, request
 from flask_login import current_user
 
 from ..timeutil import utcnow
@@ -30,7 +30,11 @@ def file_for(day):
 
 
 def log_request(response):
-    if request.path.startswith(SKIP_PREFIXES) or not current_app.config.get("TECHNICAL_LOG", True):
+    if (
+        request.path.startswith(SKIP_PREFIXES)
+        or g.get("no_technical_log")
+        or not current_app.config.get("TECHNICAL_LOG", True)
+    ):
         return response
     now = utcnow()
     line = {
@@ -58,6 +62,11 @@ def log_files():
 
 def file_day(path):
     return date.fromisoformat(path.stem.removeprefix("technical-"))
+
+
+def forget_this_request():
+    """Leave the current request out of the log (the erasure itself must not record the person's IP)."""
+    g.no_technical_log = True
 
 
 def lines_for_user(user_id):
