@@ -87,14 +87,14 @@ def main():
     stripe_port = env_int("LOCALSTRIPE_PORT", port + 2)
     app_url = f"http://127.0.0.1:{port}"
     config = DevelopmentConfig()  # generates and keeps the development secrets
-    web_env = {"PORT": str(port), "HOST": "127.0.0.1"}
+    web_env = {"PORT": str(port), "HOST": "127.0.0.1", "ACCESS_LOG": env("ACCESS_LOG", "0")}
     supervisor = Supervisor()
 
     def shutdown(signum, frame):
         supervisor.stop()
 
-    signal.signal(signal.SIGINT, shutdown)
-    signal.signal(signal.SIGTERM, shutdown)
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, shutdown)
 
     if not env("STRIPE_SECRET_KEY"):
         from app.billing.local import localstripe_env

@@ -18,4 +18,10 @@ from config import env  # noqa: E402
 app = create_app()
 
 if __name__ == "__main__":
-    socketio.run(app, host=env("HOST", "127.0.0.1"), port=app.config["PORT"], allow_unsafe_werkzeug=True)
+    socketio.run(
+        app,
+        host=env("HOST", "127.0.0.1"),
+        port=app.config["PORT"],
+        log_output=env("ACCESS_LOG", "1") == "1",  # our technical log records requests either way
+        allow_unsafe_werkzeug=True,
+    )

@@ -42,7 +42,8 @@ def live_server(tmp_path_factory, mail_sink, request):
             turn_port = request.getfixturevalue("coturn").port
         except pytest.skip.Exception:
             turn_port = None
-    server = LiveServer(tmp_path_factory.mktemp("live"), mail_sink, turn_port).start()
+    stripe = request.getfixturevalue("localstripe")
+    server = LiveServer(tmp_path_factory.mktemp("live"), mail_sink, turn_port, stripe=stripe).start()
     yield server
     server.stop()
 

@@ -75,7 +75,7 @@ async () => {
 
 
 class LiveServer:
-    def __init__(self, directory, mail_sink, turn_port):
+    def __init__(self, directory, mail_sink, turn_port, stripe=None):
         self.directory = directory
         self.port = services.free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -96,6 +96,9 @@ class LiveServer:
             RATELIMIT_ENABLED="false",
             PYTHONUNBUFFERED="1",
         )
+        self.stripe = stripe
+        if stripe is not None:
+            self.env.update(stripe.config())
         self.process = None
 
     def flask(self, *args):
@@ -121,6 +124,15 @@ class LiveServer:
         while time.time() < deadline:
             try:
                 if requests.get(f"{self.url}/healthz", timeout=1).ok:
+                    if self.stripe is not None:
+                        from app.billing.local import register_local_webhook
+
+                        register_local_webhook(
+                            self.stripe.port,
+                            self.url,
+                            secret=self.stripe.config()["STRIPE_WEBHOOK_SECRET"],
+                            name=f"e2e-{self.port}",
+                        )
                     return self
             except requests.RequestException:
                 time.sleep(0.2)
@@ -187,10 +199,10 @@ def sign_in(page, live_server, email):
     before = len(live_server.mail.to(email))
     page.goto(f"{live_server.url}/user/login")
     page.fill("#identifier", email)
-    page.click("button[type=submit]")
+    page.click("main form.stack-form button[type=submit]")
     page.wait_for_url("**/user/verify")
     page.fill("#code", live_server.latest_code(email, after=before))
-    page.click("form.stack-form button[type=submit]")
+    page.click("main form.stack-form button[type=submit]")
     page.wait_for_url(re.compile(r".*/user/(rooms|profile).*"))
 
 
