@@ -3,6 +3,7 @@
 from playwright.sync_api import expect
 
 from ..support.live import join_meeting, sign_in, wait_decoding
+from .test_large_meeting import OPEN_CONNECTIONS
 
 
 def fill_card(page, number):
@@ -53,6 +54,4 @@ def test_free_to_pro_then_a_large_meeting(live_server, sfu_nodes, new_page):
         guest.wait_for_selector("#meeting:not([hidden])")
     for page in [owner, *guests]:
         wait_decoding(page, tracks=3, timeout=60)
-        assert (
-            page.evaluate("() => window.__peerConnections.filter((pc) => pc.connectionState !== 'closed').length") == 1
-        )
+        assert page.evaluate(OPEN_CONNECTIONS) == 1

@@ -38,7 +38,7 @@ def test_reject_signup_consent_export_delete(live_server, new_page):
     page.goto(live_server.url + "/user/privacy/export")
     with page.expect_download() as download_info:
         page.click("#export-button")
-    archive = zipfile.ZipFile(io.BytesIO(open(download_info.value.path(), "rb").read()))
+    archive = zipfile.ZipFile(io.BytesIO(download_info.value.path().read_bytes()))
     assert json.loads(archive.read("account.json"))["users"][0]["display_name"] == "Pat Privacy"
     consents = json.loads(archive.read("consents.json"))["consent_events"]
     assert [(c["purpose"], c["granted"], c["source"]) for c in consents] == [("newsletter", True, "settings_page")]
