@@ -52,3 +52,25 @@ def test_form_errors_are_announced(live_server, new_page):
     described = page.get_attribute("#email", "aria-describedby")
     assert "email-error" in described
     assert page.get_attribute("#email", "aria-invalid") == "true"
+
+
+ACCOUNT_PAGES = ["/user/rooms", "/user/profile", "/user/billing", "/user/privacy/", "/user/privacy/consents",
+                 "/user/privacy/export", "/user/privacy/delete"]
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_account_pages_fit_and_load_cleanly(live_server, new_page, shots, viewport):
+    """Do the signed-in pages load without console errors or sideways scrolling at phone and desktop widths?"""
+    from ..support.live import sign_in
+
+    email = f"pages-{viewport['width']}@example.com"
+    live_server.flask("create-admin", email)
+    page = new_page(viewport)
+    sign_in(page, live_server, email)
+    for path in ACCOUNT_PAGES:
+        assert page.goto(live_server.url + path).status == 200
+        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 0, f"{path} scrolls sideways by {overflow}px at {viewport['width']}px"
+        name = path.strip("/").replace("/", "-") + f"-{viewport['width']}.png"
+        page.screenshot(path=str(shots / name), full_page=True)
+    assert page.console_errors == []
