@@ -376,3 +376,20 @@ def test_no_knock_email_without_consent(app, connect, room):
     before = len(app.extensions["parlor_mail"].outbox)
     connect().emit("knock", {"name": "Nina"}, callback=True)
     assert len(app.extensions["parlor_mail"].outbox) == before
+
+
+def test_only_a_pro_host_may_announce_recording(app, host_client, connect):
+    """Is the recording notice refused from guests and free hosts, and shown to everyone for a Pro host?"""
+    from app.auth.models import User
+
+    host = connect(host_client)
+    join(host, "Host")
+    guest = connect()
+    join(guest, "Guest")
+    assert "Only the host" in host.emit("recording", {"active": True}, callback=True)["error"]
+    with app.app_context():
+        db.session.execute(sa.update(User).values(plan="pro"))
+        db.session.commit()
+    assert "Only the host" in guest.emit("recording", {"active": True}, callback=True)["error"]
+    assert host.emit("recording", {"active": True}, callback=True) == {"status": "ok"}
+    assert events(guest, "recording") == [{"active": True}]

@@ -5,96 +5,30 @@ was issued to), never from ids in event payloads. Chat is relayed and forgotten:
 stored or logged. Nothing here depends on eventlet or threads; the async mode is a setting.
 """
 
-import logging
-import threading
 import time
-from dataclasses import dataclass, field
 
 from flask import current_app, request
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, disconnect, emit, join_room, leave_room
 
 from ..extensions import db, socketio
+from ..plans import get_plan
 from . import services
+from .connections import (
+    Connection,
+    connection_of,
+    handler,
+    host_channel,
+    presence,
+    public,
+    register,
+    room_channel,
+    unregister,
+)
 from .models import Room
-from .ratelimit import TokenBucket
+from .notify import notify_absent_owner
 from .tickets import InvalidTicket, read_ticket
 from .turn import turn_credentials
-from .validation import Invalid, validate
-
-log = logging.getLogger("parlor.rooms")
-
-
-@dataclass
-class Connection:
-    room_id: int
-    pid: str
-    uid: int | None
-    host: bool
-    name: str = ""
-    joined: bool = False
-    buckets: dict = field(
-        default_factory=lambda: {
-            "event": TokenBucket(rate=30, burst=60),
-            "chat": TokenBucket(rate=1, burst=5),
-            "knock": TokenBucket(rate=0.2, burst=2),
-        }
-    )
-
-
-_connections = {}
-_connections_lock = threading.Lock()
-
-
-def presence():
-    return current_app.extensions["parlor_presence"]
-
-
-def room_channel(room_id):
-    return f"room:{room_id}"
-
-
-def host_channel(room_id):
-    return f"host:{room_id}"
-
-
-def public(participant):
-    """What other participants may see of someone: never their socket id or account."""
-    return {key: participant.get(key) for key in ("id", "name", "host", "muted", "camera", "screen")}
-
-
-def current_connection():
-    with _connections_lock:
-        return _connections.get(request.sid)
-
-
-def handler(event, schema=None, bucket="event", joined=True):
-    """Register a Socket.IO event that is rate-limited, validated and never raises."""
-
-    def decorator(function):
-        def wrapper(data=None):
-            conn = current_connection()
-            if conn is None:
-                return {"error": "Not connected to a room."}
-            if not conn.buckets["event"].take() or (bucket != "event" and not conn.buckets[bucket].take()):
-                return {"error": "Too many messages. Slow down a little."}
-            if joined and not conn.joined:
-                return {"error": "Join the meeting first."}
-            try:
-                payload = validate(schema, data) if schema else {}
-                return function(conn, payload)
-            except Invalid as error:
-                return {"error": str(error)}
-            except Exception:
-                db.session.rollback()
-                log.exception("socket event %s failed", event)
-                return {"error": "Something went wrong. Please try again."}
-
-        wrapper.__name__ = f"on_{event.replace('-', '_')}"
-        socketio.on_event(event, wrapper)
-        return function
-
-    return decorator
 
 
 @socketio.on("connect")
@@ -107,14 +41,12 @@ def on_connect(auth=None):
         raise ConnectionRefusedError("This ticket belongs to another session.")
     if db.session.get(Room, ticket["room"]) is None:
         raise ConnectionRefusedError("This room no longer exists.")
-    with _connections_lock:
-        _connections[request.sid] = Connection(ticket["room"], ticket["pid"], ticket["uid"], ticket["host"])
+    register(request.sid, Connection(ticket["room"], ticket["pid"], ticket["uid"], ticket["host"]))
 
 
 @socketio.on("disconnect")
 def on_disconnect(*args):
-    with _connections_lock:
-        conn = _connections.pop(request.sid, None)
+    conn = unregister(request.sid)
     if conn is not None:
         depart(conn)
 
@@ -206,31 +138,6 @@ def on_knock(conn, data):
     return {"status": "waiting"}
 
 
-KNOCK_NOTICE_INTERVAL = 600  # seconds: one email per room per ten minutes at most
-
-
-def notify_absent_owner(room, name):
-    """Email the owner about a knock while they are away, if they asked for activity notifications."""
-    from ..account.consents import ACTIVITY, has_consent
-    from ..mail import external_url, try_send_email
-
-    now = time.time()
-    last_notice = current_app.extensions.setdefault("parlor_knock_notices", {})
-    if now - last_notice.get(room.id, 0) < KNOCK_NOTICE_INTERVAL or not room.owner.email:
-        return
-    if not has_consent(room.owner, ACTIVITY):
-        return
-    last_notice[room.id] = now
-    try_send_email(
-        room.owner.email,
-        f"{name} knocked on {room.name}",
-        "activity_knock",
-        name=name,
-        room=room.name,
-        link=external_url("rooms.lobby", room_name=room.name),
-    )
-
-
 def answer_knock(conn, data, admitted):
     if not conn.host:
         return {"error": "Only the room's owner can do that."}
@@ -290,8 +197,7 @@ def on_kick(conn, data):
     if target is None or target["id"] == conn.pid:
         return {"error": "That participant is not in the meeting."}
     emit("kicked", {}, to=target["sid"])
-    with _connections_lock:
-        target_conn = _connections.get(target["sid"])
+    target_conn = connection_of(target["sid"])
     if target_conn is not None:
         depart(target_conn)
     else:
@@ -313,6 +219,16 @@ def on_lock(conn, data):
     db.session.commit()
     emit("room-locked", {"locked": room.locked}, to=room_channel(room.id))
     return {"status": "ok", "locked": room.locked}
+
+
+@handler("recording", schema={"active": bool})
+def on_recording(conn, data):
+    """The host started or stopped recording in their browser: everyone must be able to see it."""
+    room = db.session.get(Room, conn.room_id)
+    if not conn.host or not get_plan(room.owner.plan).recording:
+        return {"error": "Only the host of a room whose plan includes recording can record."}
+    emit("recording", {"active": data["active"]}, to=room_channel(conn.room_id))
+    return {"status": "ok"}
 
 
 @handler("leave")

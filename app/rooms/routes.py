@@ -131,6 +131,7 @@ def lobby(room_name):
         room=room,
         ticket=ticket,
         host=payload["host"],
+        can_record=payload["host"] and get_plan(room.owner.plan).recording,
         mode=mode,
         capacity=services.capacity(room),
         read_only=services.is_read_only(room),

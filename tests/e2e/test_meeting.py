@@ -148,3 +148,35 @@ def test_coturn_checks_the_credentials(live_server, coturn, new_page):
     assert ok["relays"] >= 1, ok
     assert wrong["relays"] == 0 and 401 in wrong["errors"], wrong
     assert old["relays"] == 0 and 401 in old["errors"], old
+
+
+def test_pro_host_records_in_the_browser(room, live_server, new_page):
+    """Does a Pro host's recording show for everyone and end as a WebM file downloaded by the host?"""
+    live_server.set_plan(room["owner"], "pro")
+    host = new_page()
+    sign_in(host, live_server, room["owner"])
+    host.on("dialog", lambda dialog: dialog.accept())
+    join_meeting(host, room["url"], "Host")
+    in_meeting(host)
+    guest = new_page()
+    join_meeting(guest, room["url"], "Guest")
+    in_meeting(guest)
+    wait_decoding(host, tracks=1)
+    host.click("#record-toggle")
+    expect(guest.locator("#recording-state")).to_be_visible()
+    expect(host.locator("#record-toggle")).to_have_text("Stop recording")
+    time.sleep(3)
+    with host.expect_download() as download_info:
+        host.click("#record-toggle")
+    data = download_info.value.path().read_bytes()
+    assert download_info.value.suggested_filename.endswith(".webm")
+    assert data[:4] == b"\x1a\x45\xdf\xa3" and len(data) > 10_000
+    expect(guest.locator("#recording-state")).to_be_hidden()
+
+
+def test_guest_sees_no_record_button(room, new_page):
+    """Is the record button shown only to the host of a plan that includes recording?"""
+    guest = new_page()
+    join_meeting(guest, room["url"], "Guest")
+    in_meeting(guest)
+    assert guest.locator("#record-toggle").count() == 0

@@ -114,6 +114,17 @@ class LiveServer:
             raise RuntimeError(f"flask {' '.join(args)} failed: {result.stdout}{result.stderr}")
         return result.stdout
 
+    def set_plan(self, email, plan):
+        """Give an account a plan directly (billing has its own end-to-end test)."""
+        code = (
+            "import sys; import sqlalchemy as sa; from app import create_app; from app.extensions import db; "
+            "from app.auth.models import User; app = create_app()\n"
+            "with app.app_context():\n"
+            "    db.session.execute(sa.update(User).where(User.email == sys.argv[1]).values(plan=sys.argv[2]))\n"
+            "    db.session.commit()\n"
+        )
+        subprocess.run([sys.executable, "-c", code, email, plan], cwd=ROOT, env=self.env, check=True, timeout=60)
+
     def start(self):
         self.flask("db", "upgrade")
         self.log = open(self.directory / "web.log", "w")  # noqa: SIM115 (closed in stop())

@@ -1,6 +1,7 @@
 // The room page: lobby first (preview, devices, name), then the meeting itself.
 import { explainMediaError, fillSelect, listDevices, meter, openStream } from "./media.js";
 import { Mesh } from "./mesh.js";
+import { MeetingRecorder } from "./recording.js";
 import { Signaling } from "./signaling.js";
 import { MeetingView } from "./ui.js";
 
@@ -16,7 +17,7 @@ const config = {
 const saved = JSON.parse(localStorage.getItem("parlor.lobby") || "{}");
 
 const state = {
-  stream: null, previewReady: Promise.resolve(), stopMeter: () => {}, signaling: null, mesh: null, sfu: null, view: null,
+  recorder: null, stream: null, previewReady: Promise.resolve(), stopMeter: () => {}, signaling: null, mesh: null, sfu: null, view: null,
   selfId: null, muted: false, cameraOff: false, screenTrack: null, joined: false, leaving: false, presenceTimer: null,
 };
 
@@ -178,6 +179,10 @@ function bindSignaling(signaling) {
   signaling.on("knock", (knocker) => state.view && state.view.addKnock(knocker));
   signaling.on("knock-answered", ({ id }) => state.view && state.view.removeKnock(id));
   signaling.on("room-locked", ({ locked }) => updateLockButton(locked));
+  signaling.on("recording", ({ active }) => {
+    $("recording-state").hidden = !active;
+    if (state.view) state.view.setRecording(active);
+  });
   signaling.on("kicked", () => end("The host removed you from the meeting.", "You were removed"));
   signaling.addEventListener("disconnected", () => {
     if (state.joined && !state.leaving) state.view.setNetwork("offline");
@@ -317,8 +322,33 @@ async function sendChat(event) {
   }
 }
 
+async function toggleRecording() {
+  const button = $("record-toggle");
+  if (state.recorder && state.recorder.active) {
+    await state.recorder.stop(config.room);
+    state.signaling.send("recording", { active: false });
+    button.setAttribute("aria-pressed", "false");
+    button.textContent = "Record";
+    return;
+  }
+  if (!confirm("Recording needs everyone's consent. Have you asked them? The file is saved on this computer only.")) {
+    return;
+  }
+  state.recorder = state.recorder || new MeetingRecorder($("tiles"));
+  try {
+    state.recorder.start();
+  } catch (error) {
+    alert("This browser cannot record the meeting.");
+    return;
+  }
+  await state.signaling.request("recording", { active: true }).catch((error) => alert(error.message));
+  button.setAttribute("aria-pressed", "true");
+  button.textContent = "Stop recording";
+}
+
 function end(message, title = "You left the meeting") {
   state.leaving = true;
+  if (state.recorder && state.recorder.active) state.recorder.stop(config.room);
   clearInterval(state.presenceTimer);
   if (state.mesh) state.mesh.close();
   if (state.sfu) state.sfu.close();
@@ -345,6 +375,7 @@ function bindControls() {
     if (state.signaling) state.signaling.send("leave");
     end("Thanks for meeting in Parlor.");
   });
+  if ($("record-toggle")) $("record-toggle").addEventListener("click", toggleRecording);
   const lock = $("lock-toggle");
   if (lock) {
     lock.addEventListener("click", () => {

@@ -159,6 +159,10 @@ export class MeetingView {
     }
   }
 
+  setRecording(active) {
+    document.getElementById("tiles").classList.toggle("recording", active);
+  }
+
   setNetwork(state) {
     const labels = {
       connecting: "Connecting…",
