@@ -150,8 +150,9 @@ def test_coturn_checks_the_credentials(live_server, coturn, new_page):
     assert old["relays"] == 0 and 401 in old["errors"], old
 
 
-def test_pro_host_records_in_the_browser(room, live_server, new_page):
+def test_pro_host_records_in_the_browser(room, live_server, sfu_nodes, new_page):
     """Does a Pro host's recording show for everyone and end as a WebM file downloaded by the host?"""
+    sfu_nodes("e2e-recording-node")  # Pro rooms hold large meetings, through a node
     live_server.set_plan(room["owner"], "pro")
     host = new_page()
     sign_in(host, live_server, room["owner"])
