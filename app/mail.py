@@ -99,6 +99,16 @@ def try_send_email(to, subject, template, **context):
     return True
 
 
+def notify_staff(record, to, subject, template, **context):
+    """Mail our team about a stored submission; mark it sent, or leave it for `flask mail retry`."""
+    from .timeutil import utcnow
+
+    sent = try_send_email(to, subject, template, **context)
+    if sent:
+        record.mailed_at = utcnow()
+    return sent
+
+
 def external_url(endpoint, **values):
     """An absolute link for emails: PUBLIC_URL in production, else this request's or the local host."""
     base = current_app.config["PUBLIC_URL"]

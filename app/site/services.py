@@ -1,8 +1,7 @@
 from flask import current_app
 
 from ..extensions import db
-from ..mail import try_send_email
-from ..timeutil import utcnow
+from ..mail import notify_staff
 from .models import ContactRequest
 
 
@@ -16,12 +15,10 @@ def submit_contact_request(*, name, email, company, team_size, message):
 
 
 def notify_sales(request):
-    sent = try_send_email(
+    return notify_staff(
+        request,
         current_app.config["SALES_EMAIL"],
         f"Sales enquiry from {request.name}",
         "contact_request",
         request=request,
     )
-    if sent:
-        request.mailed_at = utcnow()
-    return sent

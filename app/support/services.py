@@ -1,8 +1,7 @@
 from flask import current_app
 
 from ..extensions import db
-from ..mail import try_send_email
-from ..timeutil import utcnow
+from ..mail import notify_staff
 from .models import SupportTicket
 
 
@@ -16,12 +15,10 @@ def open_ticket(*, email, subject, message, user=None):
 
 
 def notify_support(ticket):
-    sent = try_send_email(
+    return notify_staff(
+        ticket,
         current_app.config["SUPPORT_EMAIL"],
         f"[ticket #{ticket.id}] {ticket.subject}",
         "support_ticket",
         ticket=ticket,
     )
-    if sent:
-        ticket.mailed_at = utcnow()
-    return sent

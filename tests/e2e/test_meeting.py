@@ -53,15 +53,15 @@ def test_fifth_person_is_refused(room, new_page):
     assert pages[0].text_content("#people-count") == "4"
 
 
-def test_locked_room_visitor_is_admitted(room, live_server, new_page):
-    """Does a visitor knock on a locked room and get in when the owner admits them?"""
+@pytest.fixture
+def locked_meeting(room, live_server, new_page):
+    """The owner in their meeting, with the room locked, and a visitor who has knocked."""
     owner = new_page()
     sign_in(owner, live_server, room["owner"])
     join_meeting(owner, room["url"], "Owner")
     in_meeting(owner)
     owner.click("#lock-toggle")
     expect(owner.locator("#lock-toggle")).to_have_attribute("aria-pressed", "true")
-
     visitor = new_page()
     join_meeting(visitor, room["url"], "Visitor")
     visitor.wait_for_selector("#knock-button:not([hidden])")
@@ -69,24 +69,21 @@ def test_locked_room_visitor_is_admitted(room, live_server, new_page):
     expect(visitor.locator("#join-status")).to_contain_text("Waiting for the host")
     owner.wait_for_selector("#knock-list .knock")
     assert "Visitor is knocking" in owner.text_content("#knock-list")
+    return owner, visitor
+
+
+def test_locked_room_visitor_is_admitted(locked_meeting):
+    """Does a visitor knock on a locked room and get in when the owner admits them?"""
+    owner, visitor = locked_meeting
     owner.click("#knock-list .knock button:has-text('Let in')")
     in_meeting(visitor)
     wait_decoding(visitor, tracks=1)
     wait_decoding(owner, tracks=1)
 
 
-def test_locked_room_visitor_is_denied(room, live_server, new_page):
+def test_locked_room_visitor_is_denied(locked_meeting):
     """Does a denied visitor see the outcome and stay in the lobby?"""
-    owner = new_page()
-    sign_in(owner, live_server, room["owner"])
-    join_meeting(owner, room["url"], "Owner")
-    in_meeting(owner)
-    owner.click("#lock-toggle")
-    expect(owner.locator("#lock-toggle")).to_have_attribute("aria-pressed", "true")
-    visitor = new_page()
-    join_meeting(visitor, room["url"], "Visitor")
-    visitor.click("#knock-button")
-    owner.wait_for_selector("#knock-list .knock")
+    owner, visitor = locked_meeting
     owner.click("#knock-list .knock button:has-text('Deny')")
     expect(visitor.locator("#join-status")).to_contain_text("did not let you in")
     assert visitor.locator("#meeting").is_hidden()

@@ -54,8 +54,15 @@ def test_form_errors_are_announced(live_server, new_page):
     assert page.get_attribute("#email", "aria-invalid") == "true"
 
 
-ACCOUNT_PAGES = ["/user/rooms", "/user/profile", "/user/billing", "/user/privacy/", "/user/privacy/consents",
-                 "/user/privacy/export", "/user/privacy/delete"]
+ACCOUNT_PAGES = [
+    "/user/rooms",
+    "/user/profile",
+    "/user/billing",
+    "/user/privacy/",
+    "/user/privacy/consents",
+    "/user/privacy/export",
+    "/user/privacy/delete",
+]
 
 
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])

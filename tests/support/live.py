@@ -150,13 +150,7 @@ class LiveServer:
         raise RuntimeError("the app did not start:\n" + (self.directory / "web.log").read_text()[-3000:])
 
     def stop(self):
-        if self.process:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-        self.log.close()
+        services.stop_process(self.process, self.log)
 
     def latest_code(self, address, after=0):
         messages = self.mail.wait_for(address, count=after + 1, timeout=15)
@@ -196,13 +190,7 @@ class NodeProcess:
         self.process.wait()
 
     def stop(self):
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-        self.log.close()
+        services.stop_process(self.process, self.log)
 
 
 def sign_in(page, live_server, email):

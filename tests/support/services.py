@@ -96,6 +96,20 @@ class TemporaryPostgres:
             as_unprivileged([str(self.bin / "pg_ctl"), "-D", str(self.directory / "data"), "-m", "fast", "stop"]),
             capture_output=True,
         )
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+
+def stop_process(process, log=None):
+    """Ask a child to stop, insist after ten seconds, and close its log."""
+    if process is not None and process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    if log is not None:
+        log.close()
 
 
 class Daemon:
@@ -118,13 +132,7 @@ class Daemon:
         return self
 
     def stop(self):
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-        self.log.close()
+        stop_process(self.process, self.log)
 
 
 def redis_server(directory):
