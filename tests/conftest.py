@@ -320,3 +320,18 @@ def table_counts(app):
             }
 
     return counts
+
+
+@pytest.fixture
+def alice(request, auth):
+    """A signed-up account, alice@example.com (over real SMTP when the test also uses ``mailbox``)."""
+    if "mailbox" not in request.fixturenames:
+        auth.signup("alice@example.com")
+        return "alice@example.com"
+    mailbox = request.getfixturevalue("mailbox")
+    auth.request_code("alice@example.com", path="/user/signup", accept_terms="y")
+    code = re.search(r"\b(\d{6})\b", mailbox.wait_for("alice@example.com")[0]["Subject"]).group(1)
+    auth.enter_code(code)
+    mailbox.wait_for("alice@example.com", count=2)  # the welcome message
+    mailbox.clear()
+    return "alice@example.com"

@@ -1,6 +1,5 @@
 """Upgrading, renewing, failing to pay, cancelling and reactivating, against a real localstripe."""
 
-import re
 import time
 from datetime import timedelta
 
@@ -17,20 +16,6 @@ from .support.billing import CARD_CHARGE_FAILS, CARD_DECLINED
 @pytest.fixture
 def config_overrides(localstripe):
     return localstripe.config()
-
-
-@pytest.fixture
-def alice(request, auth):
-    if "mailbox" not in request.fixturenames:
-        auth.signup("alice@example.com")
-        return "alice@example.com"
-    mailbox = request.getfixturevalue("mailbox")
-    auth.request_code("alice@example.com", path="/user/signup", accept_terms="y")
-    code = re.search(r"\b(\d{6})\b", mailbox.wait_for("alice@example.com")[0]["Subject"]).group(1)
-    auth.enter_code(code)
-    mailbox.wait_for("alice@example.com", count=2)  # the welcome message
-    mailbox.clear()
-    return "alice@example.com"
 
 
 @pytest.fixture

@@ -19,12 +19,6 @@ def config_overrides(localstripe):
     return localstripe.config()
 
 
-@pytest.fixture
-def alice(auth):
-    auth.signup("alice@example.com")
-    return "alice@example.com"
-
-
 def add_entry(app, occurred_at, ref="in_test_1", user_id=None):
     with app.app_context():
         insert_once(

@@ -73,12 +73,6 @@ def test_registered_webhook_delivers_signed_events_to_the_app(app, live_app, own
     assert user.plan == "pro" and account.status == "active"
 
 
-@pytest.fixture
-def alice(auth):
-    auth.signup("alice@example.com")
-    return "alice@example.com"
-
-
 def test_production_refuses_stripe_keys_without_a_webhook_secret(monkeypatch):
     """Does production refuse to start with a Stripe key but no webhook secret (renewals would all bounce)?"""
     from config import ProductionConfig

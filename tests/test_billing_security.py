@@ -16,12 +16,6 @@ def config_overrides(localstripe):
 
 
 @pytest.fixture
-def alice(auth):
-    auth.signup("alice@example.com")
-    return "alice@example.com"
-
-
-@pytest.fixture
 def bob(app, localstripe):
     """A second person in a browser of their own."""
     client = app.test_client()
