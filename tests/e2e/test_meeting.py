@@ -178,3 +178,19 @@ def test_guest_sees_no_record_button(room, new_page):
     join_meeting(guest, room["url"], "Guest")
     in_meeting(guest)
     assert guest.locator("#record-toggle").count() == 0
+
+
+def test_connection_is_rebuilt_after_a_network_failure(room, new_page):
+    """When one side's connection dies, does the other notice, show it, and build a new one that works?"""
+    first, second = new_page(), new_page()
+    for index, page in enumerate((first, second)):
+        join_meeting(page, room["url"], f"Person {index}")
+        in_meeting(page)
+    wait_decoding(first, tracks=1)
+    wait_decoding(second, tracks=1)
+    first.evaluate("() => window.__peerConnections.forEach((pc) => pc.close())")  # the network blip
+    expect(second.locator("#network-state")).to_have_text("Reconnecting…", timeout=30000)
+    wait_decoding(second, tracks=1, timeout=60)
+    wait_decoding(first, tracks=1, timeout=60)
+    expect(second.locator("#network-state")).to_have_text("Connected")
+    assert second.evaluate("() => window.__peerConnections.length") >= 2  # a new connection, not a restart
