@@ -194,3 +194,38 @@ def test_connection_is_rebuilt_after_a_network_failure(room, new_page):
     wait_decoding(first, tracks=1, timeout=60)
     expect(second.locator("#network-state")).to_have_text("Connected")
     assert second.evaluate("() => window.__peerConnections.length") >= 2  # a new connection, not a restart
+
+
+def test_mute_camera_and_screen_share_reach_the_others(room, new_page):
+    """Do mute, camera-off and screen sharing show on the other person's tile, with video still flowing?"""
+    first, second = new_page(), new_page()
+    for index, page in enumerate((first, second)):
+        join_meeting(page, room["url"], f"Person {index}")
+        in_meeting(page)
+    wait_decoding(second, tracks=1)
+    first.click("#mic-toggle")
+    first.click("#camera-toggle")
+    tile = second.locator(".tile:not([data-id=self])")
+    expect(tile).to_contain_text("muted, camera off")
+    first.click("#camera-toggle")
+    first.click("#screen-toggle")
+    expect(first.locator("#screen-toggle")).to_have_attribute("aria-pressed", "true")
+    expect(tile).to_contain_text("sharing screen")
+    wait_decoding(second, tracks=1)
+    first.click("#screen-toggle")
+    expect(tile).not_to_contain_text("sharing screen")
+
+
+def test_chat_between_browsers(room, new_page):
+    """Does a chat message typed in one browser appear in the other, as text (never as markup)?"""
+    first, second = new_page(), new_page()
+    for index, page in enumerate((first, second)):
+        join_meeting(page, room["url"], f"Person {index}")
+        in_meeting(page)
+    first.click("#chat-toggle")
+    first.fill("#chat-input", "<b>hello</b> & welcome")
+    first.press("#chat-input", "Enter")
+    expect(second.locator("#chat-unread")).to_have_text("1")
+    second.click("#chat-toggle")
+    expect(second.locator("#chat-log li").last).to_contain_text("<b>hello</b> & welcome")
+    assert second.locator("#chat-log b").count() == 0
