@@ -53,9 +53,9 @@ class Presence:
                 ended = self._meetings.pop(room_id, None)
             return removed, ended
 
-    def members(self, room_id):
+    def members(self, room_id, now=None):
         with self._lock:
-            self._purge(room_id, time.time())
+            self._purge(room_id, now or time.time())
             return list(self._rooms.get(room_id, {}).values())
 
     def get(self, room_id, participant_id):
@@ -166,7 +166,7 @@ class RedisPresence:
             keys=[self._key(room_id, "members"), self._key(room_id, "meeting")],
             args=[participant["id"], entry, capacity, now, STALE_AFTER],
         )
-        return bool(joined), self.members(room_id), bool(started)
+        return bool(joined), self.members(room_id, now), bool(started)
 
     def leave(self, room_id, participant_id):
         entry, started, peak = self._leave(
@@ -176,8 +176,8 @@ class RedisPresence:
         ended = {"started_at": float(started), "peak": int(peak)} if started else None
         return removed, ended
 
-    def members(self, room_id):
-        now = time.time()
+    def members(self, room_id, now=None):
+        now = now or time.time()
         raw = self.redis.hgetall(self._key(room_id, "members"))
         return [p for p in map(json.loads, raw.values()) if now - p["seen"] <= STALE_AFTER]
 

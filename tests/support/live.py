@@ -75,7 +75,7 @@ async () => {
 
 
 class LiveServer:
-    def __init__(self, directory, mail_sink, turn_port, stripe=None):
+    def __init__(self, directory, mail_sink, turn_port, stripe=None, extra_env=None):
         self.directory = directory
         self.port = services.free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -99,6 +99,7 @@ class LiveServer:
         self.stripe = stripe
         if stripe is not None:
             self.env.update(stripe.config())
+        self.env.update(extra_env or {})
         self.process = None
 
     def flask(self, *args):
