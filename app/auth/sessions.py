@@ -85,13 +85,3 @@ def sign_out(user):
     record_event(user, "sign_out")
     logout_user()
     session.clear()
-
-
-def end_all_sessions(user):
-    db.session.execute(sa.delete(UserSession).where(UserSession.user_id == user.id))
-
-
-def active_sessions(user):
-    return db.session.scalars(
-        sa.select(UserSession).where(UserSession.user_id == user.id, UserSession.expires_at > utcnow())
-    ).all()

@@ -114,15 +114,6 @@ def _ledger_rows_are_immutable(mapper, connection, target):
     raise ValueError("Ledger entries cannot be changed once written.")
 
 
-@sa.event.listens_for(User, "before_delete")
-def _keep_ledger_rows(mapper, connection, target):
-    # The foreign key says ON DELETE SET NULL; SQLite only honours it with PRAGMA foreign_keys,
-    # so detach the rows here too and the ledger survives on every database.
-    connection.execute(
-        sa.update(LedgerEntry.__table__).where(LedgerEntry.__table__.c.user_id == target.id).values(user_id=None)
-    )
-
-
 class StripeEvent(db.Model):
     """A webhook event already handled. The unique id is what makes duplicates and retries harmless."""
 
