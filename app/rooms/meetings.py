@@ -118,12 +118,15 @@ def _leave_meeting(conn):
     _after_leaving(conn.room_id, entry, ended, ban=False)
 
 
-def _remove(room_id, pid, sid, notice, ban):
-    """The one way someone is taken out: from channels, presence, their socket and the node."""
+def _remove(room_id, pid, sid, notice, ban, purged=None):
+    """The one way someone is taken out: from channels, presence, their socket and the node.
+
+    ``purged`` is their presence entry when the stale-presence purge already took it out.
+    """
     transport().emit(notice, {}, to=sid)
     for channel in (room_channel(room_id), host_channel(room_id)):
         transport().leave(sid, channel)
-    entry, ended = presence().leave(room_id, pid, sid=sid)
+    entry, ended = (purged, None) if purged else presence().leave(room_id, pid, sid=sid)
     presence().release_socket(room_id, pid, sid)
     transport().disconnect(sid)
     _after_leaving(room_id, entry, ended, ban)
@@ -140,7 +143,7 @@ def _after_leaving(room_id, entry, ended, ban):
 
 def _remove_stale(room_id, entries, ended=None):
     for entry in entries:
-        _remove(room_id, entry["id"], entry["sid"], notice="removed", ban=False)
+        _remove(room_id, entry["id"], entry["sid"], notice="removed", ban=False, purged=entry)
     if ended is not None:
         _meeting_ended(room_id, ended)
 

@@ -175,4 +175,3 @@ class Presence:
         with self._lock:
             for store in (self._rooms, self._meetings, self._knocks, self._sockets, self._pending):
                 store.clear()
-
