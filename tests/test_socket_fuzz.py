@@ -20,6 +20,8 @@ from app.rooms.events import NAMESPACE
 from app.rooms.models import Room
 from app.rooms.ratelimit import TokenBucket
 
+pytestmark = pytest.mark.fuzz
+
 EVENTS = [
     "join",
     "knock",
