@@ -251,3 +251,27 @@ def test_earlier_addresses_are_kept_only_as_keyed_hashes(client, app, moved_twic
         assert hmac.new(b"", b"yan.first@example.com", hashlib.sha256).hexdigest() not in hashes
         app.config["SECRET_KEY"] = "another-secret-key-for-this-test-only"
         assert contact_hash("yan.first@example.com") not in hashes
+
+
+@pytest.mark.config(
+    STRIPE_SECRET_KEY="sk_test_unreachable",
+    STRIPE_PUBLISHABLE_KEY="pk_test_unreachable",
+    STRIPE_WEBHOOK_SECRET="whsec_unreachable",
+    STRIPE_API_BASE="http://127.0.0.1:9",
+)
+def test_erasure_waits_until_billing_can_stop(client, app, auth, count):
+    """When Stripe cannot be reached to stop a subscription, is nothing erased and the person told why?"""
+    from app.billing.models import BillingAccount
+    from app.support.models import SupportTicket
+
+    auth.signup("paying@example.com")
+    file_ticket(app, "paying@example.com")
+    with app.app_context():
+        user = db.session.scalar(sa.select(User))
+        db.session.add(BillingAccount(user_id=user.id, stripe_customer_id="cus_1", stripe_subscription_id="sub_1"))
+        db.session.commit()
+    start_deletion(client)
+    response = confirm(client, console_code(app, "paying@example.com"))
+    assert response.headers["Location"].endswith("/user/privacy/delete")
+    assert "Your account was not deleted" in client.get("/user/privacy/delete").get_data(as_text=True)
+    assert (count(User), count(SupportTicket), count(BillingAccount)) == (1, 1, 1)
