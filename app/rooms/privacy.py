@@ -24,6 +24,9 @@ def register(app):
                         "locked": "Whether visitors must knock.",
                         "created_at": "When you claimed it.",
                     },
+                    withheld={
+                        "key": "A random key that ties meeting tickets to this room; sharing it would only add risk."
+                    },
                 ),
             ),
         ),
