@@ -275,3 +275,15 @@ def test_erasure_waits_until_billing_can_stop(client, app, auth, count):
     assert response.headers["Location"].endswith("/user/privacy/delete")
     assert "Your account was not deleted" in client.get("/user/privacy/delete").get_data(as_text=True)
     assert (count(User), count(SupportTicket), count(BillingAccount)) == (1, 1, 1)
+
+
+def test_records_of_an_address_s_previous_owner_are_not_erased(app, client, moved_twice, count):
+    """When someone new signs up with an address Yan gave up, does their erasure leave Yan's old ticket alone?"""
+    from app.support.models import SupportTicket
+
+    auth = moved_twice
+    auth.logout()
+    auth.signup("yan.first@example.com")
+    start_deletion(client)
+    confirm(client, console_code(app, "yan.first@example.com"))
+    assert (count(User), count(SupportTicket)) == (1, 1)

@@ -75,15 +75,29 @@ def _filed_under_earlier(user, column, filed_at):
     return clauses
 
 
+def _filed_under_current(user, column, filed_at):
+    clauses = []
+    for value in (user.email, user.phone):
+        if not value:
+            continue
+        clause = sa.func.lower(column) == value.lower()
+        # An address another account gave up: what was filed under it until then is theirs.
+        handed_over = db.session.scalar(
+            sa.select(sa.func.max(EarlierContact.replaced_at)).where(
+                EarlierContact.contact_hash == contact_hash(value), EarlierContact.user_id != user.id
+            )
+        )
+        clauses.append(clause if handed_over is None else sa.and_(clause, filed_at > handed_over))
+    return clauses
+
+
 def filed_under(user, column, filed_at):
     """SQL condition: rows whose ``column`` names one of ``user``'s addresses, current or replaced.
 
-    ``filed_at`` is the row's creation time, compared with when an earlier address was replaced.
+    ``filed_at`` is the row's creation time, compared with when an address changed hands.
     Current addresses match whatever their case, as people type them on forms.
     """
-    current = [value.lower() for value in (user.email, user.phone) if value]
-    clauses = [sa.func.lower(column).in_(current)] if current else []
-    clauses += _filed_under_earlier(user, column, filed_at)
+    clauses = _filed_under_current(user, column, filed_at) + _filed_under_earlier(user, column, filed_at)
     return sa.or_(*clauses) if clauses else sa.false()
 
 

@@ -53,4 +53,5 @@ class EarlierContact(db.Model):
     contact_hash: Mapped[str] = mapped_column(sa.String(64))
     replaced_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
-    __table_args__ = (sa.UniqueConstraint("user_id", "contact_hash", name="uq_earlier_contacts_user_hash"),)
+    # Hash first: the constraint's index also serves "which account gave this address up?".
+    __table_args__ = (sa.UniqueConstraint("contact_hash", "user_id", name="uq_earlier_contacts_hash_user"),)

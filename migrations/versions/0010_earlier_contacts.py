@@ -28,7 +28,7 @@ def upgrade():
             ["user_id"], ["users.id"], name=op.f("fk_earlier_contacts_user_id_users"), ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_earlier_contacts")),
-        sa.UniqueConstraint("user_id", "contact_hash", name="uq_earlier_contacts_user_hash"),
+        sa.UniqueConstraint("contact_hash", "user_id", name="uq_earlier_contacts_hash_user"),
     )
     with op.batch_alter_table("earlier_contacts", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_earlier_contacts_user_id"), ["user_id"], unique=False)
