@@ -287,3 +287,18 @@ def test_records_of_an_address_s_previous_owner_are_not_erased(app, client, move
     start_deletion(client)
     confirm(client, console_code(app, "yan.first@example.com"))
     assert (count(User), count(SupportTicket)) == (1, 1)
+
+
+def test_codes_sent_to_an_earlier_phone_number_are_erased(client, app, auth, count):
+    """After a phone number change, does erasure also delete the sign-in codes sent to the old number?"""
+    from app.auth.models import LoginCode
+    from app.privacy.models import EarlierContact
+
+    auth.signup("+4791234567")
+    change_contact(client, app, "+4741234567")
+    with app.app_context():
+        assert db.session.scalar(sa.select(EarlierContact.kind)) == "phone"
+        assert "+4791234567" in db.session.scalars(sa.select(LoginCode.identifier)).all()
+    start_deletion(client)
+    confirm(client, console_code(app, "+4741234567"))
+    assert (count(User), count(LoginCode), count(EarlierContact)) == (0, 0, 0)
