@@ -19,13 +19,11 @@ def register(app):
                     {
                         "id": "Room number.",
                         "name": "The public room name.",
+                        "key": "A random identifier telling this room apart from earlier rooms of the same name.",
                         "owner_id": "Your account number.",
                         "mode": "normal (follows your plan) or group (always large meetings).",
                         "locked": "Whether visitors must knock.",
                         "created_at": "When you claimed it.",
-                    },
-                    withheld={
-                        "key": "A random key that ties meeting tickets to this room; sharing it would only add risk."
                     },
                 ),
             ),
