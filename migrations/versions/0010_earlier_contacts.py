@@ -1,7 +1,7 @@
 """Earlier contact details, kept as keyed hashes so erasure finds what was filed under them
 
 Revision ID: 0010
-Revises: 0007
+Revises: 0008
 Create Date: 2026-11-30 13:45:00 (written by hand)
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0010"
-down_revision = "0007"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
