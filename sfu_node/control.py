@@ -92,11 +92,17 @@ def _string_field(data: dict, name: str) -> str:
 
 
 async def kick(request: web.Request) -> web.Response:
-    """Bar a participant from a room for the room's lifetime, dropping them if connected."""
+    """Drop a participant from a room; unless ``ban`` is false, bar them for the room's lifetime."""
     data = await verified_json(request)
     room, participant = _string_field(data, "room"), _string_field(data, "participant")
-    found = await request.app[NODE].registry.kick(room, participant)
-    logger.info("app kicked %s from %s (found=%s)", participant, room, found)
+    ban = data.get("ban", True)  # a kick from an app that predates "ban" was always a ban
+    if not isinstance(ban, bool):
+        raise web.HTTPBadRequest(
+            text=json.dumps({"error": "ban must be true or false"}),
+            content_type="application/json",
+        )
+    found = await request.app[NODE].registry.kick(room, participant, ban=ban)
+    logger.info("app removed %s from %s (ban=%s, found=%s)", participant, room, ban, found)
     return web.json_response({"ok": True, "found": found})
 
 

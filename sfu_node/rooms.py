@@ -138,15 +138,19 @@ class Registry:
 
     # --- control plane ---------------------------------------------------------
 
-    async def kick(self, room_name: str, participant_id: str) -> bool:
-        """Bar the participant from the room for as long as it lasts; drop them if connected."""
-        self.removals.prune(self.rooms)
-        self.removals.add(room_name, participant_id)
+    async def kick(self, room_name: str, participant_id: str, ban: bool = True) -> bool:
+        """Drop the participant if connected; with ``ban``, also bar them from the room for as long as it lasts.
+
+        Without ``ban`` (they left, or the app purged them) a later token may seat them again.
+        """
+        if ban:
+            self.removals.prune(self.rooms)
+            self.removals.add(room_name, participant_id)
         room = self.rooms.get(room_name)
         participant = room.participants.get(participant_id) if room else None
         if participant is None:
             return False
-        await self.leave(participant, {"type": "kicked"})
+        await self.leave(participant, {"type": "kicked" if ban else "removed"})
         return True
 
     async def close_room(self, room_name: str) -> bool:

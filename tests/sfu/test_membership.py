@@ -163,3 +163,34 @@ def test_spent_tokens_forgotten_after_expiry():
         spent.spend(f"filler{i}", exp=5000)
     assert "old" not in spent
     assert "live" in spent
+
+
+def test_removal_without_ban_drops_but_does_not_bar():
+    """When the app removes someone with ban false (they left or were purged), may a new token seat them again?"""
+
+    async def scenario():
+        async with running_node() as (node, client):
+            ann = await join_with(client, token(participant="ann"))
+            await next_json(ann)
+            status, reply = await post(client, "/control/kick", {"room": "room-1", "participant": "ann", "ban": False})
+            told, closed = await next_json(ann), await next_json(ann)
+            again = await next_json(await join_with(client, token(participant="ann")))
+            return status, reply, told, closed, again
+
+    status, reply, told, closed, again = asyncio.run(scenario())
+    assert (status, reply) == (200, {"ok": True, "found": True})
+    assert (told, closed) == ({"type": "removed"}, {"closed": True})
+    assert again["type"] == "joined"
+
+
+def test_ban_that_is_not_a_boolean_refused():
+    """Is a kick whose ban is not true or false refused with a 400 JSON error, barring nobody?"""
+
+    async def scenario():
+        async with running_node() as (node, client):
+            answer = await post(client, "/control/kick", {"room": "room-1", "participant": "ann", "ban": "no"})
+            return answer, node.registry.removals.rooms()
+
+    (status, reply), barred = asyncio.run(scenario())
+    assert (status, reply) == (400, {"error": "ban must be true or false"})
+    assert barred == set()
