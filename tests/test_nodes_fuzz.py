@@ -39,6 +39,7 @@ def stored(app):
         )
 
 
+@pytest.mark.fuzz
 @pytest.mark.parametrize("path", ["/api/nodes/register", "/api/nodes/heartbeat"])
 def test_tampered_node_headers_refused_with_json_4xx(app, client, path):
     """Is every node request with tampered signature headers refused with a 4xx JSON error, storing nothing?"""

@@ -14,6 +14,9 @@ from sfu_node import protocol
 from tests.sfu.fuzzing import FUZZ, NODE_HEADER_CHARS, FuzzedNode, room_state, tampered_headers
 from tests.sfu.inprocess import NODE_ID, NODE_KEY
 
+# A thousand examples a case: on a busy machine that outlasts the node tests' 60 s default.
+pytestmark = [pytest.mark.fuzz, pytest.mark.timeout(300)]
+
 REQUESTS = {
     "/control/kick": {"room": "room-1", "participant": "bob"},
     "/control/close-room": {"room": "room-1"},
