@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 from app.extensions import db
 from app.nodes.models import NodeNonce, SfuNode
 from sfu_node import protocol
-from tests.sfu.fuzzing import APP_HEADER_CHARS, FUZZ, tampered_headers
+from tests.sfu.fuzz_headers import APP_HEADER_CHARS, tampered_headers
+from tests.sfu.fuzzing import FUZZ
 
 MASTER = "testing-node-master-secret"
 NODE_ID = "node-fuzz"

@@ -11,7 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sfu_node import protocol
-from tests.sfu.fuzzing import FUZZ, NODE_HEADER_CHARS, FuzzedNode, room_state, tampered_headers
+from tests.sfu.fuzz_headers import NODE_HEADER_CHARS, tampered_headers
+from tests.sfu.fuzzing import FUZZ, FuzzedNode, room_state
 from tests.sfu.inprocess import NODE_ID, NODE_KEY
 
 # A thousand examples a case: on a busy machine that outlasts the node tests' 60 s default.
