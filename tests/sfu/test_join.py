@@ -3,7 +3,7 @@
 import asyncio
 import time
 
-from tests.sfu.inprocess import join, next_json, running_node, token
+from ..support.inprocess import join, next_json, running_node, token
 
 
 def refusal(token_text=None, **token_args) -> dict:
