@@ -16,3 +16,8 @@ def join(socket, name="Guest", **extra):
 
 def events(socket, name):
     return [message["args"][0] for message in socket.get_received() if message["name"] == name]
+
+
+def received(socket, name):
+    """Like ``events``, but an event sent without arguments counts too (as ``{}``)."""
+    return [m["args"][0] if m["args"] else {} for m in socket.get_received() if m["name"] == name]
