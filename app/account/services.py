@@ -75,7 +75,6 @@ def finish_contact_change(user, pending, new_code, old_code):
     if owner is not None and owner.id != user.id:
         raise ContactInUse()
     old = user.email if identifier.kind == EMAIL else user.phone
-    # (privacy: remember ``old`` as a keyed hash here, for erasure requests under past contacts)
     if identifier.kind == EMAIL:
         user.email = identifier.value
     else:
