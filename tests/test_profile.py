@@ -298,3 +298,13 @@ def test_contact_codes_are_limited_per_account(client, app, signed_in):
             client.environ_base["REMOTE_ADDR"] = f"203.0.113.{target * 10 + n + 1}"
             statuses.append(enter_codes(client, "000000", "000000").status_code)
     assert 429 not in statuses[:20] and statuses[20:] == [429] * 10
+
+
+def test_contact_change_waits_for_the_current_address(clock, client, app, signed_in):
+    """When the current address has had its codes for now, is the change refused before any code is sent?"""
+    for n in range(4):  # with the sign-up code, five codes to una@example.com
+        assert ask_to_change(client, f"una{n}@new.example").status_code == 302
+    response = ask_to_change(client, "una9@new.example")
+    assert response.status_code == 429
+    assert "We just sent a code to your current address" in response.get_data(as_text=True)
+    assert not [m for m in app.extensions["parlor_mail"].outbox if m["To"] == "una9@new.example"]

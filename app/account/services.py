@@ -49,7 +49,7 @@ def start_contact_change(user, identifier):
     current = old_contact(user, identifier.kind)
     what = "email address" if identifier.kind == EMAIL else "phone number"
     check_send_allowed(identifier.value)
-    check_send_allowed(current.value)  # both or neither: no half-sent pair
+    check_send_allowed(current.value, where="to your current address")  # both or neither: no half-sent pair
     new_code = send_code_and_commit(identifier, CHANGE_CONTACT, "confirm your new contact details", user=user)
     old_text = f"confirm that the {what} on your Parlor account changes to {identifier.masked}"
     old_code = send_code_and_commit(current, CHANGE_CONTACT, old_text, user=user)

@@ -56,14 +56,14 @@ class WrongCode(CodeError):
 class TooManyCodes(CodeError):
     """No new code for this address yet; ``wait`` says how long (None: not before tomorrow)."""
 
-    def __init__(self, wait=None):
+    def __init__(self, wait=None, where="there"):
         self.wait = wait
         if wait is None:
-            super().__init__("We have sent this address as many codes as we can today. Try again tomorrow.")
+            super().__init__(f"We have sent as many codes {where} as we can today. Try again tomorrow.")
         else:
             minutes = max(1, round(wait.total_seconds() / 60))
             plural = "minute" if minutes == 1 else "minutes"
-            super().__init__(f"We just sent a code there. You can ask for another in {minutes} {plural}.")
+            super().__init__(f"We just sent a code {where}. You can ask for another in {minutes} {plural}.")
 
 
 class DeliveryFailed(Exception):
@@ -99,13 +99,14 @@ def wait_before_next(sent):
     return min(timedelta(minutes=2 ** (sent - FREE_SENDS + 1)), LONGEST_WAIT)
 
 
-def check_send_allowed(identifier):
+def check_send_allowed(identifier, where="there"):
+    """Raise TooManyCodes if ``identifier`` had its day's codes or tries, or must wait for the next."""
     sent, tries, newest = recent_codes(identifier)
     if sent >= SENDS_PER_DAY or tries >= TRIES_PER_DAY:
-        raise TooManyCodes()
+        raise TooManyCodes(where=where)
     wait = wait_before_next(sent)
     if wait and newest + wait > utcnow():
-        raise TooManyCodes(newest + wait - utcnow())
+        raise TooManyCodes(newest + wait - utcnow(), where=where)
 
 
 # ---------------------------------------------------------------- sending
