@@ -61,19 +61,29 @@ class TurnClient:
     def __init__(self, port, secret, host="127.0.0.1"):
         self.server = (host, port)
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.settimeout(2)
         self.username = f"{int(time.time()) + 600}:probe"
         digest = hmac.new(secret.encode(), self.username.encode(), hashlib.sha1).digest()
         self.password = base64.b64encode(digest).decode()
         self.realm = self.nonce = self.key = None
 
-    def ask(self, data):
-        """The server's answer, or None if it stays silent."""
-        self.sock.sendto(data, self.server)
-        try:
-            return Answer(self.sock.recv(2048))
-        except TimeoutError:
-            return None
+    def ask(self, data, timeouts=(0.5, 1, 2)):
+        """The server's answer to ``data``, or None if it stays silent.
+
+        UDP may drop either packet, so the request is sent again with a doubling timeout (RFC 5389
+        section 7.2.1); answers to other transactions are skipped.
+        """
+        transaction = data[8:20]
+        for timeout in timeouts:
+            self.sock.sendto(data, self.server)
+            self.sock.settimeout(timeout)
+            try:
+                while True:
+                    reply = self.sock.recv(2048)
+                    if reply[8:20] == transaction:
+                        return Answer(reply)
+            except TimeoutError:
+                continue
+        return None
 
     def allocate(self, transport=UDP):
         requested = attribute(REQUESTED_TRANSPORT, bytes([transport, 0, 0, 0]))
