@@ -9,6 +9,7 @@ from ..auth.identifiers import EMAIL, PHONE, Identifier
 from ..auth.services import find_user
 from ..auth.sessions import end_other_sessions, record_event
 from ..mail import MailError, send_email
+from ..privacy.contacts import remember_earlier_contact
 from ..sms import SmsError, send_sms
 from ..timeutil import utcnow
 from .avatars import make_avatar
@@ -75,6 +76,7 @@ def finish_contact_change(user, pending, new_code, old_code):
     if owner is not None and owner.id != user.id:
         raise ContactInUse()
     old = user.email if identifier.kind == EMAIL else user.phone
+    remember_earlier_contact(user, old)
     if identifier.kind == EMAIL:
         user.email = identifier.value
     else:
