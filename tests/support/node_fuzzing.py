@@ -268,6 +268,10 @@ class FuzzedNode:
         async for _ in ws:
             pass
 
+    def keep_reading(self, ws) -> None:
+        """Read ``ws`` in the background, so it answers the node's heartbeat pings."""
+        self._readers.append(self.loop.create_task(self._read_forever(ws)))
+
     async def _stop_readers(self) -> None:
         for reader in self._readers:
             reader.cancel()
