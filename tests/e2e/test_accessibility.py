@@ -89,7 +89,7 @@ def assert_accessible(page, path, axe_path):
 
 
 @pytest.mark.parametrize("path", PUBLIC_PATHS)
-def test_public_page_passes_axe(live_server, audit_context, axe_path, path):
+def test_public_page_passes_axe(axe_path, live_server, audit_context, path):
     """Does this public page pass axe-core's WCAG 2.1 AA rules at phone and desktop widths?"""
     page = audit_context.new_page()
     try:
@@ -100,7 +100,7 @@ def test_public_page_passes_axe(live_server, audit_context, axe_path, path):
         page.close()
 
 
-def test_form_with_errors_passes_axe(live_server, audit_context, axe_path):
+def test_form_with_errors_passes_axe(axe_path, live_server, audit_context):
     """Does a form sent back with errors (contact sales) still pass axe-core's WCAG 2.1 AA rules?"""
     page = audit_context.new_page()
     try:
@@ -113,7 +113,7 @@ def test_form_with_errors_passes_axe(live_server, audit_context, axe_path):
 
 
 @pytest.fixture(scope="module")
-def signed_in_page(live_server, browser, axe_path):
+def signed_in_page(axe_path, live_server, browser):
     """An owner with one room, signed in through the real pages; the code page is audited on the way."""
     live_server.flask("create-admin", OWNER)
     live_server.flask("rooms", "create", LOBBY, "--owner", OWNER)
@@ -124,7 +124,7 @@ def signed_in_page(live_server, browser, axe_path):
     context.close()
 
 
-def test_code_page_passes_axe(live_server, browser, axe_path):
+def test_code_page_passes_axe(axe_path, live_server, browser):
     """Does the page that asks for the sign-in code pass axe-core's WCAG 2.1 AA rules?"""
     live_server.flask("create-admin", "axe-code@example.com")
     context = browser.new_context(bypass_csp=True)
@@ -140,7 +140,7 @@ def test_code_page_passes_axe(live_server, browser, axe_path):
 
 
 @pytest.mark.parametrize("path", ACCOUNT_PATHS)
-def test_account_page_passes_axe(live_server, signed_in_page, axe_path, path):
+def test_account_page_passes_axe(axe_path, live_server, signed_in_page, path):
     """Does this signed-in page pass axe-core's WCAG 2.1 AA rules at phone and desktop widths?"""
     signed_in_page.goto(live_server.url + path)
     signed_in_page.wait_for_load_state("networkidle")
