@@ -113,6 +113,7 @@ def categories():
                     {
                         "id": "Room number.",
                         "name": "The public room name.",
+                        "key": "A random identifier telling this room apart from earlier rooms of the same name.",
                         "owner_id": "Your account number.",
                         "mode": "normal (follows your plan) or group (always large meetings).",
                         "locked": "Whether visitors must knock.",

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from ..plans import PLANS
+from ..plans import LARGE_MEETING_LIMIT
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,7 @@ PAGES = [
         "Parlor Pro",
         "site/pro.html",
         "Product",
-        f"Large meetings for up to {PLANS['pro'].max_participants}, more rooms and recording.",
+        f"Large meetings for up to {LARGE_MEETING_LIMIT}, more rooms and recording.",
     ),
     Page(
         "site.business",
