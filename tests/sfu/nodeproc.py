@@ -33,6 +33,9 @@ class NodeProcess:
         self.key = protocol.derive_node_key(master_secret, node_id)
         self.url = f"http://127.0.0.1:{self.port}"
         self.ws_url = f"ws://127.0.0.1:{self.port}/ws"
+        # /healthz and /metrics live on the node's separate local listener.
+        self.metrics_port = free_port()
+        self.metrics_url = f"http://127.0.0.1:{self.metrics_port}"
         env = dict(os.environ, PARLOR_NODE_KEY=self.key, PYTHONUNBUFFERED="1")
         self._log = open(log_path or os.devnull, "w")  # noqa: SIM115 - lives as long as the process
         self.proc = subprocess.Popen(
@@ -54,6 +57,8 @@ class NodeProcess:
                 node_id,
                 "--drain-grace",
                 str(drain_grace),
+                "--metrics-listen",
+                f"127.0.0.1:{self.metrics_port}",
             ],
             cwd=ROOT,
             env=env,
@@ -62,7 +67,7 @@ class NodeProcess:
         )
 
     def health(self) -> dict:
-        with urllib.request.urlopen(self.url + "/healthz", timeout=2) as response:
+        with urllib.request.urlopen(self.metrics_url + "/healthz", timeout=2) as response:
             return json.load(response)
 
     def wait_ready(self, timeout: float = 15.0) -> dict:

@@ -87,10 +87,14 @@ def test_help_explains_every_option():
         "--node-id",
         "--key-file",
         "--drain-grace",
+        "--metrics-listen",
+        "--metrics-token-file",
         "PARLOR_NODE_KEY",
+        "PARLOR_NODE_METRICS_TOKEN",
     ):
         assert option in out
     assert "--node-key" not in out and "--key " not in out
+    assert "--metrics-token " not in out
 
 
 def test_missing_key_refuses_to_start():
