@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 from app.extensions import db
 from app.nodes.models import NodeNonce, SfuNode
 from sfu_node import protocol
-from tests.sfu.fuzz_headers import APP_HEADER_CHARS, tampered_headers
-from tests.sfu.fuzzing import FUZZ
+from tests.support.fuzz_headers import APP_HEADER_CHARS, tampered_headers
+from tests.support.node_fuzzing import FUZZ
 
 MASTER = "testing-node-master-secret"
 NODE_ID = "node-fuzz"

@@ -11,7 +11,7 @@ from app.auth.models import User
 from app.extensions import db
 from app.usage.models import UsageEvent
 
-from .conftest import console_code, csrf_token
+from .support.accounts import console_code, csrf_token
 
 
 def the_user(app, email="pia@example.com"):

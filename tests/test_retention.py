@@ -12,7 +12,7 @@ from app.site.models import ContactRequest
 from app.support.models import SupportTicket
 from app.usage.models import UsageEvent
 
-from .conftest import csrf_token
+from .support.accounts import csrf_token
 
 NOW = datetime(2026, 11, 30, 12, 0, 0)
 

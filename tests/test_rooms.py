@@ -5,7 +5,7 @@ from app.extensions import db
 from app.rooms.models import Room
 from app.rooms.names import InvalidRoomName, check_room_name
 
-from .conftest import csrf_token
+from .support.accounts import csrf_token
 
 
 @pytest.fixture

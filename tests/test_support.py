@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.support.models import SupportTicket
 
-from .conftest import csrf_token
+from .support.accounts import csrf_token
 
 NOW = datetime(2026, 11, 30, 12, 0, 0)
 TICKET = {"email": "tom@example.com", "subject": "Camera is black", "message": "My camera shows only black."}

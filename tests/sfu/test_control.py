@@ -8,7 +8,8 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from sfu_node import protocol
 from sfu_node.control import NonceCache
-from tests.sfu.inprocess import NODE_ID, NODE_KEY, join, next_json, running_node
+
+from ..support.inprocess import NODE_ID, NODE_KEY, join, next_json, running_node
 
 
 def signed(path: str, payload: dict, key: str = NODE_KEY, node_id: str = NODE_ID, now=None):

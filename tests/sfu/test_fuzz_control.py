@@ -11,9 +11,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sfu_node import protocol
-from tests.sfu.fuzz_headers import NODE_HEADER_CHARS, tampered_headers
-from tests.sfu.fuzzing import FUZZ, FuzzedNode, room_state
-from tests.sfu.inprocess import NODE_ID, NODE_KEY
+from tests.support.fuzz_headers import NODE_HEADER_CHARS, tampered_headers
+from tests.support.inprocess import NODE_ID, NODE_KEY
+from tests.support.node_fuzzing import FUZZ, FuzzedNode, room_state
 
 # A thousand examples a case: on a busy machine that outlasts the node tests' 60 s default.
 pytestmark = [pytest.mark.fuzz, pytest.mark.timeout(300)]

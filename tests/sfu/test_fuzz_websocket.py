@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sfu_node.signaling import MESSAGE_FIELDS
-from tests.sfu.fuzzing import FUZZ, FuzzedNode, messages_for, raw_frames, refused_tokens, room_state
+from tests.support.node_fuzzing import FUZZ, FuzzedNode, messages_for, raw_frames, refused_tokens, room_state
 
 # A thousand examples a case: on a busy machine that outlasts the node tests' 60 s default.
 pytestmark = [pytest.mark.fuzz, pytest.mark.timeout(300)]

@@ -4,7 +4,8 @@ import asyncio
 import time
 
 from sfu_node.protocol import LARGE_MEETING_LIMIT
-from tests.sfu.inprocess import join, next_json, running_node, token
+
+from ..support.inprocess import join, next_json, running_node, token
 
 
 def refusal(token_text=None, **token_args) -> dict:

@@ -3,7 +3,7 @@
 import asyncio
 
 from sfu_node.limits import TokenBucket
-from tests.sfu.inprocess import join, next_json, running_node
+from tests.support.inprocess import join, next_json, running_node
 
 CANDIDATE = {"type": "candidate", "candidate": None}
 

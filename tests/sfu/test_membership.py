@@ -6,7 +6,7 @@ import json
 from sfu_node import protocol
 from sfu_node.protocol import MAX_TOKEN_HORIZON
 from sfu_node.revocations import Removals, SpentTokens
-from tests.sfu.inprocess import NODE_ID, NODE_KEY, next_json, running_node, token
+from tests.support.inprocess import NODE_ID, NODE_KEY, next_json, running_node, token
 
 
 async def post(client, path, payload):

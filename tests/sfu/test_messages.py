@@ -4,7 +4,7 @@ import asyncio
 
 import pytest
 
-from tests.sfu.inprocess import join, next_json, running_node
+from ..support.inprocess import join, next_json, running_node
 
 BAD_MESSAGES = [
     ("not json at all", "malformed JSON"),

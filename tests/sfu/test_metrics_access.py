@@ -6,7 +6,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from sfu_node.config import ConfigError, load_config
-from tests.sfu.inprocess import NODE_KEY, running_node
+from tests.support.inprocess import NODE_KEY, running_node
 
 TOKEN = "metrics-token-for-tests-0123456789"
 BASE_ARGS = ["--app-url", "http://127.0.0.1:9", "--node-id", "node-m"]

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from sfu_node import protocol
 from sfu_node.signaling import CANDIDATE_FIELDS, MESSAGE_FIELDS
-from tests.sfu.inprocess import NODE_ID, NODE_KEY, next_json, running_node, token
+from tests.support.inprocess import NODE_ID, NODE_KEY, next_json, running_node, token
 
 FUZZ = settings(
     max_examples=1000,
