@@ -11,7 +11,7 @@ from app.extensions import db
 from app.site.models import ContactRequest
 from app.site.pages import PAGES
 
-from .conftest import csrf_token
+from .support.accounts import csrf_token
 
 ROOT = Path(__file__).resolve().parents[1]
 
