@@ -17,6 +17,12 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
+# axe-core, injected into pages by the accessibility tests; pinned in package-lock.json.
+AXE := node_modules/axe-core/axe.min.js
+$(AXE): package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	touch $@
+
 migrate: $(VENV)/.runtime
 	$(FLASK) db upgrade
 
@@ -25,7 +31,7 @@ run: migrate
 
 # The suite on SQLite (unit, integration, fuzzing and headless-Chromium end to end), the
 # Socket.IO tests again under eventlet, and the database-touching tests again on PostgreSQL.
-test: $(VENV)/.dev
+test: $(VENV)/.dev $(AXE)
 	$(PYTEST) -p no:cacheprovider
 	SOCKETIO_ASYNC_MODE=eventlet $(PYTEST) -p no:cacheprovider -m socketio
 	PARLOR_TEST_DATABASE=postgresql $(PYTEST) -p no:cacheprovider -m "not e2e and not fuzz" --ignore=tests/sfu
@@ -33,7 +39,7 @@ test: $(VENV)/.dev
 test-fast: $(VENV)/.dev
 	$(PYTEST) -m "not e2e" -x
 
-test-e2e: $(VENV)/.dev
+test-e2e: $(VENV)/.dev $(AXE)
 	$(PYTEST) -m e2e
 
 lint: $(VENV)/.dev
@@ -48,4 +54,4 @@ bench: $(VENV)/.dev
 	$(PY) -m bench
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache

@@ -67,14 +67,14 @@ PLANS = {
     "business": Plan(
         key="business",
         name="Business",
-        tagline="For organisations that want rooms for every team.",
+        tagline="For hosts who run many rooms. Team accounts are on the way.",
         monthly_price_cents=1199,
         currency="eur",
         max_rooms=10,
         max_participants=LARGE_MEETING_LIMIT,
         meeting_modes=(SMALL, LARGE),
         recording=True,
-        teams=True,
+        teams=False,  # no organisations with several hosts yet: the pricing page must not offer them
         per_host=True,
     ),
 }
@@ -92,11 +92,13 @@ def get_plan(key):
 def comparison_rows():
     """Rows of the pricing table: (label, value per plan), in plan order."""
     plans = list(PLANS.values())
-    return [
+    rows = [
         ("Price per month", [p.price_label + (" per host" if p.per_host else "") for p in plans]),
         ("Rooms", [str(p.max_rooms) for p in plans]),
         ("Participants per meeting", [f"Up to {p.max_participants}" for p in plans]),
         ("Meeting modes", [", ".join(MODE_LABELS[m].split(" (")[0] for m in p.meeting_modes) for p in plans]),
         ("Recording in your browser", ["Yes" if p.recording else "No" for p in plans]),
-        ("Team management", ["Yes" if p.teams else "No" for p in plans]),
     ]
+    if any(p.teams for p in plans):  # a row of "No" would advertise a feature nobody can buy
+        rows.append(("Team management", ["Yes" if p.teams else "No" for p in plans]))
+    return rows

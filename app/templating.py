@@ -8,9 +8,9 @@ from .plans import LARGE, LARGE_MEETING_LIMIT, PLANS, SMALL, SMALL_MEETING_LIMIT
 
 PRODUCT_MENU = [
     ("site.features", "Features", "What a Parlor room can do"),
-    ("site.business", "Business", "Rooms for every team"),
+    ("site.business", "Business", "More rooms for busy hosts"),
     ("site.pro", "Pro", "Bigger meetings, more rooms"),
-    ("site.embedded", "Embedded", "Parlor inside your product"),
+    ("site.embedded", "Embedded", "Coming: Parlor inside your product"),
 ]
 
 FOOTER = [

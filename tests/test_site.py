@@ -1,9 +1,19 @@
 import re
 import xml.etree.ElementTree as ET
+from collections import Counter
+from pathlib import Path
+from urllib.robotparser import RobotFileParser
 
 import pytest
+import sqlalchemy as sa
 
+from app.extensions import db
+from app.site.models import ContactRequest
 from app.site.pages import PAGES
+
+from .support.accounts import csrf_token
+
+ROOT = Path(__file__).resolve().parents[1]
 
 HEADINGS = {
     "/": "A room of your own, one link away",
@@ -67,6 +77,157 @@ def test_robots_txt_points_to_the_sitemap(client):
     text = client.get("/robots.txt").get_data(as_text=True)
     assert "Disallow: /user/" in text
     assert "Sitemap: http://localhost/sitemap.xml" in text
+
+
+def robots(client, ignore_allow=False):
+    lines = client.get("/robots.txt").get_data(as_text=True).splitlines()
+    parser = RobotFileParser()
+    parser.parse([line for line in lines if not (ignore_allow and line.startswith("Allow:"))])
+    return parser
+
+
+@pytest.mark.parametrize("ignore_allow", [False, True], ids=["crawler", "crawler-ignoring-allow"])
+def test_robots_txt_lets_crawlers_reach_public_pages_sitemap_and_static(client, ignore_allow):
+    """Can a crawler, even one that skips Allow lines, fetch every listed page, the sitemap and the static files?"""
+    parser = robots(client, ignore_allow)
+    for path in [*HEADINGS, "/sitemap.xml", "/static/css/parlor.css", "/static/img/logo.svg"]:
+        assert parser.can_fetch("*", f"http://localhost{path}"), path
+
+
+def test_robots_txt_fences_private_areas(client):
+    """Does robots.txt keep crawlers out of accounts, the node API, Stripe's webhook and the socket endpoint?"""
+    parser = robots(client)
+    for path in ("/user/profile", "/user/privacy/export", "/api/nodes/register", "/stripe/webhook", "/socket.io/"):
+        assert not parser.can_fetch("*", f"http://localhost{path}"), path
+
+
+@pytest.fixture
+def alice_room(client, alice):
+    client.post("/user/rooms", data={"csrf_token": csrf_token(client, "/user/rooms"), "name": "alice-room"})
+    return "alice-room"
+
+
+def test_room_lobby_is_kept_out_of_search(client, alice_room):
+    """Does a room's lobby tell search engines not to index it, in its headers and its markup?"""
+    response = client.get(f"/{alice_room}")
+    assert response.status_code == 200
+    assert response.headers["X-Robots-Tag"] == "noindex"
+    assert '<meta name="robots" content="noindex">' in response.get_data(as_text=True)
+
+
+def test_unknown_room_is_kept_out_of_search(client):
+    """Does the page for a room nobody has claimed tell search engines not to index it?"""
+    response = client.get("/nobody-has-this-room")
+    assert response.status_code == 404
+    assert response.headers["X-Robots-Tag"] == "noindex"
+
+
+@pytest.mark.parametrize("path", HEADINGS)
+def test_listed_pages_may_be_indexed(client, path):
+    """Is every page in the site's page list left open to search engines?"""
+    response = client.get(path)
+    assert "X-Robots-Tag" not in response.headers
+    assert 'name="robots"' not in response.get_data(as_text=True)
+
+
+def repeated_ids(html):
+    return sorted(name for name, times in Counter(re.findall(r'\sid="([^"]+)"', html)).items() if times > 1)
+
+
+@pytest.mark.parametrize("path", ["/user/rooms", "/user/profile", "/user/privacy/consents"])
+def test_page_with_several_forms_repeats_no_id(client, alice_room, path):
+    """Does a page with several forms (each with its CSRF token) use every id only once?"""
+    html = client.get(path).get_data(as_text=True)
+    assert html.count('name="csrf_token"') > 1
+    assert repeated_ids(html) == []
+
+
+def test_code_page_with_two_forms_repeats_no_id(auth, client):
+    """Does the sign-in code page, with its code and resend forms, use every id only once?"""
+    auth.request_code("alice@example.com", path="/user/signup", accept_terms="y")
+    html = client.get("/user/verify").get_data(as_text=True)
+    assert html.count('name="csrf_token"') >= 2
+    assert repeated_ids(html) == []
+
+
+def test_consent_buttons_are_named_by_their_visible_word(client, alice):
+    """Does each consent button's accessible name start with the word it shows (WCAG 2.5.3)?"""
+    html = client.get("/user/privacy/consents").get_data(as_text=True)
+    choices = re.search(r'<ul class="consent-list">(.*?)</ul>', html, re.S).group(1)
+    consent_buttons = re.findall(r"<button([^>]*)>(.*?)</button>", choices, re.S)
+    assert len(consent_buttons) >= 2
+    for attributes, inner in consent_buttons:
+        assert "aria-label" not in attributes
+        visible = re.sub(r'<span class="visually-hidden">.*?</span>', "", inner).strip()
+        name = re.sub(r"<[^>]+>", "", inner).strip()
+        assert visible in ("Agree", "Withdraw")
+        assert name.startswith(visible + " ") or name.startswith(visible + ":")
+
+
+def contrast(foreground, background):
+    def luminance(colour):
+        channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+        linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    light, dark = sorted((luminance(foreground), luminance(background)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def test_eyebrow_keeps_a_margin_over_the_hero_gradient():
+    """Does the eyebrow's orange keep at least 5:1 contrast at both ends of the hero's gradient (AA is 4.5)?"""
+    css = (ROOT / "app" / "static" / "css" / "parlor.css").read_text()
+    colours = dict(re.findall(r"--([\w-]+):\s*(#[0-9a-fA-F]{6})", css))
+    eyebrow = re.search(r"\.eyebrow \{[^}]*[;{]\s*color: var\(--([\w-]+)\)", css).group(1)
+    ends = re.search(r"\.hero \{[^}]*linear-gradient\(180deg, var\(--([\w-]+)\), var\(--([\w-]+)\)\)", css).groups()
+    for end in ends:
+        assert contrast(colours[eyebrow], colours[end]) >= 5, end
+
+
+@pytest.mark.parametrize(
+    "path,unbacked",
+    [
+        ("/information/features/", "browser to browser"),  # chat is relayed by our server
+        ("/information/embedded/", "iframe"),  # every page sends frame-ancestors 'none'
+        ("/information/pro/", "Switch a room"),  # no control changes a room's mode
+        ("/information/business/", "Add and remove hosts"),  # there are no teams yet
+        ("/", "near each participant"),  # a meeting has one router, not one per person
+        ("/information/product-api/", "/api/v1/"),  # the API does not exist yet
+        ("/information/pricing/", "Team management"),  # no plan has teams yet
+    ],
+)
+def test_page_makes_no_claim_the_code_does_not_back(client, path, unbacked):
+    """Does the page stay clear of a promise the product does not keep today?"""
+    assert unbacked.lower() not in client.get(path).get_data(as_text=True).lower()
+
+
+def test_pages_refuse_framing_while_embedding_is_unbuilt(client, alice_room):
+    """Does a room refuse to be framed, as the embedded page now says?"""
+    response = client.get(f"/{alice_room}")
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Frame-Options"] == "DENY"
+
+
+def test_sales_enquiry_is_committed_once(client, mailbox):
+    """Is a sales enquiry stored with one commit, after the mail to sales was tried?"""
+    commits = []
+    listener = lambda session: commits.append(session)  # noqa: E731
+    sa.event.listen(sa.orm.Session, "after_commit", listener)
+    try:
+        data = {
+            "name": "Ada Lovelace",
+            "email": "ada@example.com",
+            "team_size": "11-50",
+            "message": "We would like rooms for our 30 engineers.",
+            "csrf_token": csrf_token(client, "/information/contact-sales/"),
+        }
+        commits.clear()
+        assert client.post("/information/contact-sales/", data=data).status_code == 302
+    finally:
+        sa.event.remove(sa.orm.Session, "after_commit", listener)
+    assert len(commits) == 1
+    with client.application.app_context():
+        assert db.session.scalar(sa.select(ContactRequest)).mailed_at is not None
 
 
 def test_unknown_path_gets_the_404_page(client):

@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass
 
+from ..plans import LARGE_MEETING_LIMIT
+
 
 @dataclass(frozen=True)
 class Page:
@@ -20,7 +22,7 @@ PAGES = [
         "Video meetings in your browser",
         "site/home.html",
         "Parlor",
-        "Pick a room name, share the link, meet. No downloads, no tracking.",
+        "Pick a room name, share the link, meet. No downloads, no ad trackers, nothing said is stored.",
     ),
     Page(
         "site.features",
@@ -36,7 +38,7 @@ PAGES = [
         "Parlor Pro",
         "site/pro.html",
         "Product",
-        "Large meetings for up to 12, more rooms and recording.",
+        f"Large meetings for up to {LARGE_MEETING_LIMIT}, more rooms and recording.",
     ),
     Page(
         "site.business",
@@ -44,7 +46,7 @@ PAGES = [
         "Parlor for business",
         "site/business.html",
         "Product",
-        "Rooms for every team, managed in one place.",
+        "More rooms and large meetings for busy hosts, with teams on the way.",
     ),
     Page(
         "site.embedded",
@@ -52,7 +54,7 @@ PAGES = [
         "Embedded meetings",
         "site/embedded.html",
         "Product",
-        "Put Parlor rooms inside your own product.",
+        "Parlor meetings inside your own product: what works today and what is coming.",
     ),
     Page(
         "site.product_api",
@@ -60,7 +62,7 @@ PAGES = [
         "Product API",
         "site/product_api.html",
         "Product",
-        "Create and manage rooms from your own code.",
+        "The API we are building for creating meetings from your own code.",
     ),
     Page(
         "site.pricing",

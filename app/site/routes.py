@@ -1,4 +1,4 @@
-from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 
 from ..extensions import db, limiter
 from . import legal
@@ -130,19 +130,27 @@ def sitemap_xml():
     return Response(xml, mimetype="application/xml")
 
 
+# Search engines may index the listed pages and the way in; every other page (rooms, accounts,
+# archived policies, errors) says noindex. Rooms cannot be listed in robots.txt, as they share the
+# root with everything else, and a crawler barred by robots.txt would never see their noindex.
+INDEXABLE = {entry.endpoint for entry in PAGES} | {"auth.signup", "auth.login"}
+PRIVATE_PREFIXES = ("/user/", "/api/", "/stripe/", "/socket.io/", "/metrics")
+
+
+@bp.app_template_global()
+def indexable(endpoint):
+    return endpoint in INDEXABLE
+
+
+@bp.after_app_request
+def keep_unlisted_pages_out_of_search(response):
+    if response.mimetype == "text/html" and not indexable(request.endpoint):
+        response.headers.setdefault("X-Robots-Tag", "noindex")
+    return response
+
+
 @bp.route("/robots.txt")
 def robots_txt():
-    lines = [
-        "User-agent: *",
-        "Disallow: /user/",
-        "Disallow: /api/",
-        "Disallow: /stripe/",
-        # Room names are shared links, not content for search engines.
-        "Allow: /information/",
-        "Allow: /support/",
-        "Allow: /sitemap/",
-        "Allow: /$",
-        "Disallow: /",
-        f"Sitemap: {url_for('site.sitemap_xml', _external=True)}",
-    ]
+    lines = ["User-agent: *"] + [f"Disallow: {prefix}" for prefix in PRIVATE_PREFIXES]
+    lines.append(f"Sitemap: {url_for('site.sitemap_xml', _external=True)}")
     return Response("\n".join(lines) + "\n", mimetype="text/plain")

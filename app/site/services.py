@@ -6,10 +6,13 @@ from .models import ContactRequest
 
 
 def submit_contact_request(*, name, email, company, team_size, message):
-    """Store the request first, then tell sales; a mail failure leaves it for `flask mail retry`."""
+    """Add the request and tell sales; the caller commits once, after the mail was tried.
+
+    A mail failure does not raise: the request is still committed, unmarked, for `flask mail retry`.
+    """
     request = ContactRequest(name=name, email=email, company=company or None, team_size=team_size, message=message)
     db.session.add(request)
-    db.session.commit()
+    db.session.flush()  # the mail quotes the request's number
     notify_sales(request)
     return request
 

@@ -36,9 +36,9 @@ ARTICLES = [
         "title": "Meetings with more than four people",
         "paragraphs": [
             "Free rooms hold small meetings of up to four people, connected directly to each other. "
-            "Pro and Business rooms hold up to twelve through our video routers, which pass the "
-            "encrypted streams on without storing or decoding them. You are connected to the router "
-            "nearest to you.",
+            "Pro and Business rooms hold up to twelve through one of our video routers, chosen in the "
+            "region nearest the first person to arrive. Streams are encrypted on the way to and from the "
+            "router, which passes them on without decoding or storing them.",
         ],
     },
     {

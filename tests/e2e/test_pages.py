@@ -18,7 +18,20 @@ def shots(tmp_path_factory):
 
 
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
-@pytest.mark.parametrize("path", ["/", "/information/pricing/", "/information/tos/history/", "/user/signup"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/information/features/",
+        "/information/pro/",
+        "/information/business/",
+        "/information/embedded/",
+        "/information/product-api/",
+        "/information/pricing/",
+        "/information/tos/history/",
+        "/user/signup",
+    ],
+)
 def test_page_renders_without_console_errors(live_server, new_page, shots, viewport, path):
     """Does the page load with no console errors, no horizontal scrolling, and its heading visible?"""
     page = new_page(viewport)
