@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from app.account.consents import ConsentEvent, consent_state, has_consent, record_consent
 from app.auth.models import User
 from app.extensions import db
+from app.site import legal
 from app.usage.models import UsageEvent
 
 from .support.accounts import console_code, csrf_token
@@ -43,7 +44,7 @@ def test_consent_state_is_derived_from_an_append_only_log(app, make_user):
             ("analytics", True, "cookie_banner"),
         ]
         assert (rows[0].id, rows[0].granted, rows[0].created_at) == snapshot
-        assert all(r.policy_version == "privacy-policy@2" for r in rows)
+        assert all(r.policy_version == legal.current("privacy-policy").version_id for r in rows)
         state = consent_state(user)
         assert state["newsletter"].granted is False and state["analytics"].granted is True
         assert state["digest"] is None and not has_consent(user, "digest")
