@@ -71,7 +71,7 @@ export class Lobby {
 
   async usePreviewStream(stream) {
     if (this.stream) this.stream.getTracks().forEach((t) => t.stop());
-    this.stopMeter();
+    this.quietMeter();
     this.stream = stream;
     $("preview").srcObject = stream;
     $("preview-placeholder").hidden = true;
@@ -81,6 +81,11 @@ export class Lobby {
     const audio = stream.getAudioTracks()[0];
     fillSelect($("camera-select"), cameras, "Camera", video && video.getSettings().deviceId);
     fillSelect($("microphone-select"), microphones, "Microphone", audio && audio.getSettings().deviceId);
+  }
+
+  quietMeter() {
+    this.stopMeter();
+    this.stopMeter = () => {};
   }
 
   async switchDevice() {
@@ -141,7 +146,7 @@ export class Lobby {
     const answer = await this.meeting.join({ name: $("display-name").value.trim(), stream: this.stream });
     $("join-button").disabled = false;
     if (answer.status === "joined") {
-      this.stopMeter();
+      this.quietMeter();
       this.stream = null; // the meeting owns the camera now, and stops it when it ends
     } else if (answer.status === "locked") {
       this.step("wait");
