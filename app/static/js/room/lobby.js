@@ -132,6 +132,11 @@ export class Lobby {
     } catch (error) {
       this.status(error.message || "Could not connect. Check your network and try again.");
       $("join-button").disabled = false;
+      // A refused connection is not retried by Socket.IO: the next press starts a new one.
+      if (this.meeting && !this.meeting.joined) {
+        this.meeting.close();
+        this.meeting = null;
+      }
     }
   }
 
