@@ -23,12 +23,12 @@ migrate: $(VENV)/.runtime
 run: migrate
 	$(PY) run.py
 
-# The suite on SQLite (unit, integration and headless-Chromium end to end), the Socket.IO
-# tests again under eventlet, and the database-touching tests again on PostgreSQL.
+# The suite on SQLite (unit, integration, fuzzing and headless-Chromium end to end), the
+# Socket.IO tests again under eventlet, and the database-touching tests again on PostgreSQL.
 test: $(VENV)/.dev
 	$(PYTEST) -p no:cacheprovider
 	SOCKETIO_ASYNC_MODE=eventlet $(PYTEST) -p no:cacheprovider -m socketio
-	PARLOR_TEST_DATABASE=postgresql $(PYTEST) -p no:cacheprovider -m "not e2e" --ignore=tests/sfu
+	PARLOR_TEST_DATABASE=postgresql $(PYTEST) -p no:cacheprovider -m "not e2e and not fuzz" --ignore=tests/sfu
 
 test-fast: $(VENV)/.dev
 	$(PYTEST) -m "not e2e" -x

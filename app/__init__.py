@@ -22,9 +22,6 @@ def create_app(config_class=None):
     config = (config_class or config_from_env())()
     config.check()
     app.config.from_object(config)
-    if trusted := env_int("TRUSTED_PROXIES", 0):
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=trusted, x_proto=trusted, x_host=trusted)
-
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
@@ -40,6 +37,9 @@ def create_app(config_class=None):
         cors_allowed_origins=app.config["PUBLIC_URL"] or None,
         max_http_buffer_size=64 * 1024,
     )
+    # After Socket.IO wraps the app, so its requests see the client's address too (placement).
+    if trusted := env_int("TRUSTED_PROXIES", 0):
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=trusted, x_proto=trusted, x_host=trusted)
 
     from . import models  # noqa: F401  (every table registered before Alembic looks)
     from .account.routes import bp as account_bp

@@ -4,7 +4,7 @@ from datetime import date, datetime
 
 from flask import current_app
 
-from .plans import PLANS
+from .plans import LARGE, LARGE_MEETING_LIMIT, PLANS, SMALL, SMALL_MEETING_LIMIT
 
 PRODUCT_MENU = [
     ("site.features", "Features", "What a Parlor room can do"),
@@ -72,6 +72,11 @@ def site_context():
         "social_links": current_app.config.get("SOCIAL_LINKS", []),
         "current_year": date.today().year,
         "plans_by_key": PLANS,
+        # Meeting modes and sizes come from app/plans.py only, never a literal in a template.
+        "SMALL": SMALL,
+        "LARGE": LARGE,
+        "small_meeting_limit": SMALL_MEETING_LIMIT,
+        "large_meeting_limit": LARGE_MEETING_LIMIT,
     }
 
 

@@ -4,7 +4,8 @@ import threading
 
 import pytest
 
-from app.rooms.presence import STALE_AFTER, Presence, RedisPresence
+from app.rooms.presence import STALE_AFTER, Presence
+from app.rooms.presence_redis import RedisPresence
 
 from .support import services
 
@@ -34,8 +35,8 @@ def person(pid):
 def test_join_up_to_capacity(presence):
     """Are people admitted up to the capacity and the next one refused, the first marked as starting it?"""
     results = [presence.join(7, person(f"p{i}"), capacity=4) for i in range(5)]
-    assert [joined for joined, _, _ in results] == [True, True, True, True, False]
-    assert [started for _, _, started in results] == [True, False, False, False, False]
+    assert [r.joined for r in results] == [True, True, True, True, False]
+    assert [r.started for r in results] == [True, False, False, False, False]
     assert len(presence.members(7)) == 4
 
 
@@ -53,8 +54,7 @@ def test_concurrent_joins_never_exceed_capacity(presence):
 
     def join(index):
         barrier.wait()
-        joined, _, _ = presence.join(9, person(f"c{index}"), capacity=4)
-        if joined:
+        if presence.join(9, person(f"c{index}"), capacity=4).joined:
             admitted.append(index)
 
     threads = [threading.Thread(target=join, args=(i,)) for i in range(12)]
@@ -80,8 +80,46 @@ def test_last_one_out_ends_the_meeting_with_its_peak(presence):
 def test_stale_entries_fade_out(presence):
     """Does a participant whose worker died (no presence pings) stop holding a place?"""
     presence.join(5, person("ghost"), capacity=1, now=1000.0)
-    joined, members, _ = presence.join(5, person("real"), capacity=1, now=1000.0 + STALE_AFTER + 1)
-    assert joined and [m["id"] for m in members] == ["real"]
+    outcome = presence.join(5, person("real"), capacity=1, now=1000.0 + STALE_AFTER + 1)
+    assert outcome.joined and [m["id"] for m in outcome.members] == ["real"]
+    assert [m["id"] for m in outcome.stale] == ["ghost"]
+
+
+def test_purge_reports_whom_it_removed_and_ends_an_empty_meeting(presence):
+    """Does purging stale entries say who went (to announce them) and end a meeting left empty?"""
+    presence.join(6, person("ann"), capacity=4, now=1000.0)
+    presence.join(6, person("bob"), capacity=4, now=1000.0 + STALE_AFTER)
+    removed, ended = presence.purge_stale(6, now=1000.0 + STALE_AFTER + 1)
+    assert [m["id"] for m in removed] == ["ann"] and ended is None
+    removed, ended = presence.purge_stale(6, now=1000.0 + 2 * STALE_AFTER + 2)
+    assert [m["id"] for m in removed] == ["bob"] and ended["peak"] == 2
+
+
+def test_one_socket_speaks_for_a_participant(presence):
+    """Does a second socket for one participant replace the first, and only the current one release it?"""
+    assert presence.claim_socket(2, "ann", "s1") is None
+    assert presence.claim_socket(2, "ann", "s2") == "s1"
+    assert presence.socket_of(2, "ann") == "s2"
+    assert not presence.release_socket(2, "ann", "s1")
+    assert presence.release_socket(2, "ann", "s2") and presence.socket_of(2, "ann") is None
+
+
+def test_leave_by_an_old_socket_leaves_the_new_one_in(presence):
+    """Can a replaced socket's late disconnect remove the participant it no longer speaks for?"""
+    presence.join(8, dict(person("ann"), sid="new"), capacity=4)
+    assert presence.leave(8, "ann", sid="old") == (None, None)
+    assert presence.get(8, "ann")["sid"] == "new"
+
+
+def test_kicks_last_for_the_meeting_only(presence):
+    """Is a removed person remembered, their admission withdrawn, and both forgotten when the meeting ends?"""
+    presence.join(1, person("host"), capacity=4)
+    presence.admit(1, "vic")
+    presence.kick(1, ["p:vic", "v:browser"])
+    assert presence.is_kicked(1, ["v:browser", "u:9"]) and not presence.is_admitted(1, "vic")
+    assert not presence.is_kicked(1, ["u:9"])
+    presence.leave(1, "host")
+    assert not presence.is_kicked(1, ["v:browser"])
 
 
 def test_update_knocks_and_admission(presence):

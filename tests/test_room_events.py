@@ -86,7 +86,7 @@ def test_join_and_see_each_other(connect):
     bob = connect()
     second = join(bob, "Bob")
     assert [p["name"] for p in second["participants"]] == ["Alice"]
-    assert set(second["participants"][0]) == {"id", "name", "host", "muted", "camera", "screen"}
+    assert set(second["participants"][0]) == {"id", "name", "host", "muted", "camera", "screen", "picture"}
     joined = events(alice, "peer-joined")
     assert joined[0]["name"] == "Bob" and joined[0]["id"] == second["self"]
 
@@ -212,7 +212,7 @@ def test_guest_cannot_admit(app, host_client, connect):
     other = connect()
     other.emit("knock", {"name": "Mallory"}, callback=True)
     mallory_id = events(host, "knock")[0]["id"]
-    assert "Only the room's owner" in visitor.emit("admit", {"id": mallory_id}, callback=True)["error"]
+    assert "Only the room's host" in visitor.emit("admit", {"id": mallory_id}, callback=True)["error"]
 
 
 def test_host_kicks_a_participant(host_client, connect):
@@ -233,7 +233,7 @@ def test_guest_cannot_kick(connect):
     alice, bob = connect(), connect()
     join(alice, "Alice")
     target = join(bob, "Bob")["self"]
-    assert "Only the room's owner" in alice.emit("kick", {"id": target}, callback=True)["error"]
+    assert "Only the room's host" in alice.emit("kick", {"id": target}, callback=True)["error"]
     assert bob.is_connected()
 
 
@@ -243,7 +243,7 @@ def test_host_locks_from_the_meeting(app, host_client, connect):
     join(host, "Host")
     guest = connect()
     join(guest, "Guest")
-    assert "Only the room's owner" in guest.emit("lock", {"locked": True}, callback=True)["error"]
+    assert "Only the room's host" in guest.emit("lock", {"locked": True}, callback=True)["error"]
     assert host.emit("lock", {"locked": True}, callback=True)["locked"] is True
     assert events(guest, "room-locked") == [{"locked": True}]
     with app.app_context():

@@ -33,7 +33,10 @@ class User(UserMixin, db.Model):
     # Set by the session loader: which server-side session this request belongs to.
     session_token = None
 
-    __table_args__ = (sa.CheckConstraint("email IS NOT NULL OR phone IS NOT NULL", name="has_contact"),)
+    __table_args__ = (
+        sa.CheckConstraint("email IS NOT NULL OR phone IS NOT NULL", name="has_contact"),
+        {"sqlite_autoincrement": True},  # a deleted account's id never names a new one
+    )
 
     def get_id(self):
         # Flask-Login keeps this in the cookie: the session token, never the user id, so a

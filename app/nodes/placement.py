@@ -88,20 +88,22 @@ def websocket_url(public_url):
     return f"{scheme}://{parts.netloc}{parts.path.rstrip('/')}/ws"
 
 
-def join_token_for(room, conn, ip, failed=False):
-    """Place the room (if needed) and sign a join token for this participant on its node."""
-    from ..rooms.services import capacity
+def join_token_for(room, *, participant, name, role, capacity, ip, failed=False):
+    """Place the room (if needed) and sign a join token for one participant on its node.
 
+    The caller commits the placement; ``failed`` says the client lost its node (unused today:
+    a dead node is noticed by its missing heartbeats).
+    """
     node = node_for_room(room, ip)
-    db.session.commit()
+    db.session.flush()
     token = make_join_token(
         node_key(node.id),
         room=room_key(room.id),
-        participant=conn.pid,
-        name=conn.name,
+        participant=participant,
+        name=name,
         node=node.id,
-        role="host" if conn.host else "guest",
-        capacity=capacity(room),
+        role=role,
+        capacity=capacity,
     )
     return {"url": websocket_url(node.public_url), "token": token, "node": node.id, "region": node.region}
 
@@ -131,8 +133,12 @@ def call_node(node, path, payload):
         log.warning("node %s did not answer %s", node.id, path)
 
 
-def kick_from_node(room_id, participant_id):
-    """Tell the room's node to drop a participant the host removed (the client may not comply)."""
+def revoke_node_grant(room_id, participant_id, ban):
+    """Drop a participant from the room's node; with ``ban``, the node also refuses them from now on.
+
+    The client may not comply with a kick, so the node must hear it from us.
+    """
     assignment = db.session.get(RoomAssignment, room_id)
     if assignment is not None:
-        call_node(assignment.node, "/control/kick", {"room": room_key(room_id), "participant": participant_id})
+        payload = {"room": room_key(room_id), "participant": participant_id, "ban": bool(ban)}
+        call_node(assignment.node, "/control/kick", payload)

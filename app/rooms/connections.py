@@ -1,10 +1,15 @@
-"""Per-connection state for Socket.IO: who each socket is, its rate limits, and safe handlers."""
+"""Per-connection state for Socket.IO: who each socket is, its rate limits, and safe handlers.
+
+The registry lives on the app (``app.extensions``), not in a module global, so two apps in one
+process (tests, several workers' test doubles) never see each other's sockets.
+"""
 
 import logging
 import threading
 from dataclasses import dataclass, field
 
 from flask import current_app, request
+from flask_socketio import disconnect
 
 from ..extensions import db, socketio
 from .ratelimit import TokenBucket
@@ -12,13 +17,19 @@ from .validation import Invalid, validate
 
 log = logging.getLogger("parlor.rooms")
 
+REPLACED = "This window was replaced by a newer connection for the same person."
+
 
 @dataclass
 class Connection:
+    sid: str
     room_id: int
     pid: str
     uid: int | None
     host: bool
+    marks: list  # what a kick remembers: participant, visitor and account ids
+    ip: str | None = None
+    picture: str | None = None
     name: str = ""
     joined: bool = False
     buckets: dict = field(
@@ -30,8 +41,28 @@ class Connection:
     )
 
 
-_connections = {}
-_connections_lock = threading.Lock()
+class Connections:
+    """The sockets this worker holds, by sid."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._by_sid = {}
+
+    def add(self, connection):
+        with self._lock:
+            self._by_sid[connection.sid] = connection
+
+    def pop(self, sid):
+        with self._lock:
+            return self._by_sid.pop(sid, None)
+
+    def get(self, sid):
+        with self._lock:
+            return self._by_sid.get(sid)
+
+
+def connections():
+    return current_app.extensions["parlor_connections"]
 
 
 def presence():
@@ -46,33 +77,47 @@ def host_channel(room_id):
     return f"host:{room_id}"
 
 
-def public(participant):
-    """What other participants may see of someone: never their socket id or account."""
-    return {key: participant.get(key) for key in ("id", "name", "host", "muted", "camera", "screen")}
+class MeetingError(Exception):
+    """A meeting action that cannot happen. ``answer`` is what the client is told."""
 
+    def __init__(self, message="", **answer):
+        super().__init__(message)
+        self.extra = answer
 
-def current_connection():
-    with _connections_lock:
-        return _connections.get(request.sid)
+    def answer(self):
+        answer = {"error": str(self)} if str(self) else {}
+        answer.update(self.extra)
+        return answer
 
 
 def handler(event, schema=None, bucket="event", joined=True):
-    """Register a Socket.IO event that is rate-limited, validated and never raises."""
+    """Register a Socket.IO event that is rate-limited, validated, current and never raises.
+
+    Only the one socket that speaks for a participant gets through: a socket replaced by a newer
+    one (same ticket in another tab, or a reconnect) is disconnected at its next event. Service
+    errors become the client's answer; a success commits the request's one transaction.
+    """
 
     def decorator(function):
         def wrapper(data=None):
-            conn = current_connection()
+            conn = connections().get(request.sid)
             if conn is None:
                 return {"error": "Not connected to a room."}
             if not conn.buckets["event"].take() or (bucket != "event" and not conn.buckets[bucket].take()):
                 return {"error": "Too many messages. Slow down a little."}
+            if presence().socket_of(conn.room_id, conn.pid) != conn.sid:
+                disconnect()
+                return {"error": REPLACED}
             if joined and not conn.joined:
                 return {"error": "Join the meeting first."}
             try:
                 payload = validate(schema, data) if schema else {}
-                return function(conn, payload)
-            except Invalid as error:
-                return {"error": str(error)}
+                answer = function(conn, payload)
+                db.session.commit()
+                return answer
+            except (Invalid, MeetingError) as error:
+                db.session.rollback()
+                return error.answer() if isinstance(error, MeetingError) else {"error": str(error)}
             except Exception:
                 db.session.rollback()
                 log.exception("socket event %s failed", event)
@@ -83,18 +128,3 @@ def handler(event, schema=None, bucket="event", joined=True):
         return function
 
     return decorator
-
-
-def register(sid, connection):
-    with _connections_lock:
-        _connections[sid] = connection
-
-
-def unregister(sid):
-    with _connections_lock:
-        return _connections.pop(sid, None)
-
-
-def connection_of(sid):
-    with _connections_lock:
-        return _connections.get(sid)

@@ -1,3 +1,4 @@
+import secrets
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -12,11 +13,19 @@ NORMAL = "normal"
 GROUP = "group"
 
 
+def new_room_key():
+    return secrets.token_urlsafe(16)
+
+
 class Room(db.Model):
     __tablename__ = "rooms"
+    # Ids are never reused (SQLite would hand a deleted room's id to the next one), and the
+    # random key names this room's identity in tickets and notices on top of that.
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    key: Mapped[str] = mapped_column(sa.String(32), unique=True, default=new_room_key)
     owner_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
     mode: Mapped[str] = mapped_column(sa.String(10), default=NORMAL)
     locked: Mapped[bool] = mapped_column(default=False)

@@ -1,4 +1,4 @@
-from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from ..auth.forms import EmptyForm
@@ -7,12 +7,11 @@ from ..nodes.placement import node_origins
 from ..plans import LARGE, LARGE_MEETING_LIMIT, get_plan
 from ..security import allow_source
 from ..usage import track
-from . import services
+from . import meetings, services
 from .forms import ClaimRoomForm, RenameRoomForm
 from .names import InvalidRoomName, check_room_name, normalise
 from .services import RoomError
 from .tickets import InvalidTicket, issue_ticket, read_ticket
-from .turn import turn_credentials
 
 bp = Blueprint("rooms", __name__)
 
@@ -128,7 +127,7 @@ def lobby(room_name):
         except InvalidRoomName:
             claimable = False
         return render_template("rooms/unknown.html", name=name, claimable=claimable), 404
-    ticket, payload = issue_ticket(room, current_user)
+    ticket, _ = issue_ticket(room, current_user)
     mode = services.meeting_mode(room)
     if mode == LARGE:
         allow_source("connect-src", *node_origins())
@@ -139,8 +138,8 @@ def lobby(room_name):
         "rooms/room.html",
         room=room,
         ticket=ticket,
-        host=payload["host"],
-        can_record=payload["host"] and get_plan(room.owner.plan).recording,
+        host=room.is_owned_by(current_user),
+        can_record=room.is_owned_by(current_user) and get_plan(room.owner.plan).recording,
         mode=mode,
         large_mode=LARGE,
         capacity=services.capacity(room),
@@ -155,15 +154,12 @@ def lobby(room_name):
 @csrf.exempt  # authenticated by the room ticket header, not by cookies
 @limiter.limit("30 per minute")
 def turn_credentials_api():
-    from .events import presence
-
+    token = request.headers.get("X-Room-Ticket", "")
     try:
-        ticket = read_ticket(request.headers.get("X-Room-Ticket", ""))
+        read_ticket(token)
     except InvalidTicket:
         return jsonify(error="A valid room ticket is required."), 401
-    if presence().get(ticket["room"], ticket["pid"]) is None:
+    credentials = meetings.relay_credentials(token)
+    if credentials is None:
         return jsonify(error="Only people in the meeting can get relay credentials."), 403
-    config = current_app.config
-    return jsonify(
-        turn_credentials(config["TURN_SECRET"], config["TURN_URLS"], ticket["pid"], config["TURN_CREDENTIAL_TTL"])
-    )
+    return jsonify(credentials)

@@ -1,31 +1,44 @@
 """Room tickets: the lobby's signed statement of who a participant is.
 
-Socket.IO handlers and the TURN endpoint trust only this (and the session), never ids
-that a client sends.
+Socket.IO handlers and the TURN endpoint trust only this (and the session), never ids that a
+client sends. A ticket names the room by its id *and* its random key, so a ticket for a deleted
+room never opens another room that came later. It does not say who hosts: that is decided again
+from the current owner on every connection.
 """
 
 import secrets
+import time
 
-from flask import current_app
+from flask import current_app, session
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 TICKET_MAX_AGE = 12 * 3600
+VISITOR_KEY = "visitor"  # the session's random visitor id: recognises a removed person who reloads
 
 
 class InvalidTicket(Exception):
-    """Missing, forged or expired."""
+    """Missing, forged, expired, or for a room that no longer exists."""
 
 
 def _serializer():
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="parlor-room-ticket")
 
 
+def visitor_id():
+    """This browser session's visitor id (set once, kept in the signed session cookie)."""
+    if VISITOR_KEY not in session:
+        session[VISITOR_KEY] = secrets.token_urlsafe(9)
+    return session[VISITOR_KEY]
+
+
 def issue_ticket(room, user=None):
     payload = {
         "room": room.id,
+        "rk": room.key,
         "pid": secrets.token_urlsafe(9),
+        "vid": visitor_id(),
         "uid": user.id if user is not None and user.is_authenticated else None,
-        "host": room.is_owned_by(user),
+        "iat": int(time.time()),
     }
     return _serializer().dumps(payload), payload
 
@@ -37,6 +50,14 @@ def read_ticket(token):
         payload = _serializer().loads(token, max_age=TICKET_MAX_AGE)
     except BadSignature:
         raise InvalidTicket() from None
-    if not isinstance(payload, dict) or not {"room", "pid", "uid", "host"} <= payload.keys():
+    if not isinstance(payload, dict) or not {"room", "rk", "pid", "vid", "uid", "iat"} <= payload.keys():
         raise InvalidTicket()
     return payload
+
+
+def marks(ticket):
+    """Everything that identifies the ticket's holder to a kick: participant, visitor, account."""
+    found = [f"p:{ticket['pid']}", f"v:{ticket['vid']}"]
+    if ticket["uid"] is not None:
+        found.append(f"u:{ticket['uid']}")
+    return found

@@ -1,0 +1,356 @@
+"""The meeting rules: who is in a meeting, who may come in, and what leaving means.
+
+Socket.IO handlers (``events.py``) only translate events into calls here and answers back. Every
+rule about membership lives in this module, so there is one place to get it right:
+
+- one live socket per participant id: a newer socket replaces the older, which is told and
+  disconnected;
+- leave, kick and the stale-presence purge all go through ``_remove``, which takes the socket out
+  of every channel, announces ``peer-left``, disconnects it (on whichever worker holds it) and
+  revokes the participant's grant on the room's node;
+- a kick is remembered for the meeting (participant, visitor and account): the removed person's
+  ticket stops working and a fresh one must knock, even in an open room;
+- hosts are decided from the room's current owner at every connection, never from a ticket.
+
+Messages to other sockets go through the app's transport (``app.extensions``), so this module
+does not know about Socket.IO and works the same for local and remote sockets.
+"""
+
+import time
+
+from flask import current_app, url_for
+
+from ..extensions import db
+from ..nodes.placement import NoNodeAvailable, join_token_for, revoke_node_grant
+from ..plans import LARGE, get_plan
+from ..usage import track_meeting
+from . import services
+from .connections import Connection, MeetingError, host_channel, presence, room_channel
+from .models import Room
+from .notify import notify_absent_owner
+from .tickets import InvalidTicket, marks, read_ticket
+from .turn import turn_credentials
+
+PUBLIC_FIELDS = ("id", "name", "host", "muted", "camera", "screen", "picture")
+
+
+class ConnectionRefused(MeetingError):
+    """The socket may not connect at all."""
+
+
+class RoomGone(MeetingError):
+    def __init__(self):
+        super().__init__("This room no longer exists.")
+
+
+class NotHost(MeetingError):
+    def __init__(self, action="do that"):
+        super().__init__(f"Only the room's host can {action}.")
+
+
+class NotInMeeting(MeetingError):
+    def __init__(self):
+        super().__init__("That participant is not in the meeting.")
+
+
+def transport():
+    return current_app.extensions["parlor_transport"]
+
+
+def public(participant):
+    """What other participants may see of someone: never their socket, account or marks."""
+    return {key: participant.get(key) for key in PUBLIC_FIELDS}
+
+
+def _room(conn):
+    room = db.session.get(Room, conn.room_id)
+    if room is None:
+        raise RoomGone()
+    return room
+
+
+# -- connecting and disconnecting
+
+
+def open_connection(token, user, sid, ip):
+    """Check a room ticket for a new socket, make it the participant's only socket, return it."""
+    try:
+        ticket = read_ticket(token)
+    except InvalidTicket:
+        raise ConnectionRefused("A valid room ticket is required.") from None
+    uid = user.id if user is not None and user.is_authenticated else None
+    if ticket["uid"] is not None and ticket["uid"] != uid:
+        raise ConnectionRefused("This ticket belongs to another session.")
+    room = db.session.get(Room, ticket["room"])
+    if room is None or room.key != ticket["rk"]:
+        raise ConnectionRefused("This room no longer exists.")
+    if presence().is_kicked(room.id, [f"p:{ticket['pid']}"]):
+        raise ConnectionRefused("The host removed you from this meeting.")
+    conn = Connection(
+        sid=sid,
+        room_id=room.id,
+        pid=ticket["pid"],
+        uid=ticket["uid"],
+        host=room.is_owned_by(user),
+        marks=marks(ticket),
+        ip=ip,
+        picture=url_for("account.avatar", key=user.avatar_key) if uid and user.has_avatar else None,
+    )
+    previous = presence().claim_socket(room.id, conn.pid, sid)
+    if previous is not None:
+        _remove(room.id, conn.pid, previous, notice="replaced", ban=False)
+    return conn
+
+
+def close_connection(conn):
+    """The socket went away (closed, replaced or removed): leave whatever it still held."""
+    presence().pop_knock(conn.room_id, conn.pid)
+    if conn.joined:
+        _leave_meeting(conn)
+    presence().release_socket(conn.room_id, conn.pid, conn.sid)
+
+
+def _leave_meeting(conn):
+    conn.joined = False
+    for channel in (room_channel(conn.room_id), host_channel(conn.room_id)):
+        transport().leave(conn.sid, channel)
+    entry, ended = presence().leave(conn.room_id, conn.pid, sid=conn.sid)
+    _after_leaving(conn.room_id, entry, ended, ban=False)
+
+
+def _remove(room_id, pid, sid, notice, ban, purged=None):
+    """The one way someone is taken out: from channels, presence, their socket and the node.
+
+    ``purged`` is their presence entry when the stale-presence purge already took it out.
+    """
+    transport().emit(notice, {}, to=sid)
+    for channel in (room_channel(room_id), host_channel(room_id)):
+        transport().leave(sid, channel)
+    entry, ended = (purged, None) if purged else presence().leave(room_id, pid, sid=sid)
+    presence().release_socket(room_id, pid, sid)
+    transport().disconnect(sid)
+    _after_leaving(room_id, entry, ended, ban)
+
+
+def _after_leaving(room_id, entry, ended, ban):
+    if entry is not None:
+        transport().emit("peer-left", {"id": entry["id"]}, to=room_channel(room_id))
+        if entry.get("node") or ban:
+            revoke_node_grant(room_id, entry["id"], ban=ban)
+    if ended is not None:
+        _meeting_ended(room_id, ended)
+
+
+def _remove_stale(room_id, entries, ended=None):
+    for entry in entries:
+        _remove(room_id, entry["id"], entry["sid"], notice="removed", ban=False, purged=entry)
+    if ended is not None:
+        _meeting_ended(room_id, ended)
+
+
+def _meeting_ended(room_id, meeting):
+    room = db.session.get(Room, room_id)
+    if room is not None:
+        duration = max(0, int(time.time() - meeting["started_at"]))
+        track_meeting("meeting_ended", room, duration_seconds=duration, peak_participants=meeting["peak"])
+
+
+# -- joining
+
+
+def must_knock(room, conn):
+    """Is this person kept in the lobby until a host lets them in?"""
+    if conn.host or presence().is_admitted(room.id, conn.pid):
+        return None
+    if presence().is_kicked(room.id, conn.marks):
+        return "removed"
+    return "locked" if room.locked else None
+
+
+def join(conn, name, muted=False, camera=True):
+    room = _room(conn)
+    if services.is_read_only(room):
+        raise MeetingError(status="read-only")
+    if waiting := must_knock(room, conn):
+        raise MeetingError(status=waiting)
+    capacity = services.capacity(room)
+    participant = {
+        "id": conn.pid,
+        "name": name,
+        "host": conn.host,
+        "picture": conn.picture,
+        "sid": conn.sid,
+        "marks": conn.marks,
+        "muted": bool(muted),
+        "camera": camera is not False,
+        "screen": False,
+    }
+    outcome = presence().join(room.id, participant, capacity)
+    _remove_stale(room.id, outcome.stale)
+    if not outcome.joined:
+        raise MeetingError(status="full", capacity=capacity)
+    conn.joined, conn.name = True, name
+    transport().enter(conn.sid, room_channel(room.id))
+    if conn.host:
+        transport().enter(conn.sid, host_channel(room.id))
+    transport().emit("peer-joined", public(participant), to=room_channel(room.id), skip_sid=conn.sid)
+    if outcome.started:
+        track_meeting("meeting_started", room)
+    config = current_app.config
+    return {
+        "status": "joined",
+        "self": conn.pid,
+        "host": conn.host,
+        "mode": services.meeting_mode(room),
+        "capacity": capacity,
+        "locked": room.locked,
+        "participants": [public(p) for p in outcome.members if p["id"] != conn.pid],
+        "knocks": [{"id": k["id"], "name": k["name"]} for k in presence().knocks(room.id)] if conn.host else [],
+        "ice": turn_credentials(config["TURN_SECRET"], config["TURN_URLS"], conn.pid, config["TURN_CREDENTIAL_TTL"]),
+    }
+
+
+def leave(conn):
+    _leave_meeting(conn)
+    return {"status": "left"}
+
+
+def ping(conn):
+    """A client's presence ping: refresh it and purge anyone whose pings stopped."""
+    if presence().update(conn.room_id, conn.pid) is None:
+        conn.joined = False
+        raise MeetingError("You are no longer in the meeting.", status="removed")
+    stale, ended = presence().purge_stale(conn.room_id)
+    _remove_stale(conn.room_id, stale, ended)
+    return {"status": "ok"}
+
+
+# -- the lobby: knocking and admission
+
+
+def knock(conn, name):
+    room = _room(conn)
+    if conn.host:
+        raise MeetingError("You host this room. Join directly.")
+    if must_knock(room, conn) is None:
+        raise MeetingError("This room is not locked. Join directly.")
+    presence().add_knock(room.id, {"id": conn.pid, "name": name, "sid": conn.sid})
+    transport().emit("knock", {"id": conn.pid, "name": name}, to=host_channel(room.id))
+    if not any(p.get("host") for p in presence().members(room.id)):
+        notify_absent_owner(room, name)
+    return {"status": "waiting"}
+
+
+def answer_knock(conn, pid, admitted):
+    if not conn.host:
+        raise NotHost("let people in")
+    waiting = presence().pop_knock(conn.room_id, pid)
+    if waiting is None:
+        raise MeetingError("That person is no longer waiting.")
+    if admitted:
+        presence().admit(conn.room_id, pid)
+    sid = presence().socket_of(conn.room_id, pid) or waiting["sid"]
+    transport().emit("knock-result", {"admitted": admitted}, to=sid)
+    transport().emit("knock-answered", {"id": pid}, to=host_channel(conn.room_id))
+    return {"status": "admitted" if admitted else "denied"}
+
+
+# -- host powers
+
+
+def kick(conn, pid):
+    if not conn.host:
+        raise NotHost("remove people")
+    target = presence().get(conn.room_id, pid)
+    if target is None or pid == conn.pid:
+        raise NotInMeeting()
+    if target.get("host"):
+        raise MeetingError("Hosts cannot be removed.")
+    presence().kick(conn.room_id, target.get("marks") or [f"p:{pid}"])
+    presence().pop_knock(conn.room_id, pid)
+    sids = {target["sid"], presence().socket_of(conn.room_id, pid)} - {None}
+    for sid in sids:
+        _remove(conn.room_id, pid, sid, notice="kicked", ban=True)
+    return {"status": "removed"}
+
+
+def set_locked(conn, locked):
+    if not conn.host:
+        raise NotHost("lock the room")
+    room = _room(conn)
+    services.set_locked(room, locked)
+    transport().emit("room-locked", {"locked": room.locked}, to=room_channel(room.id))
+    return {"status": "ok", "locked": room.locked}
+
+
+def announce_recording(conn, active):
+    """The host started or stopped recording in their browser: everyone must be able to see it."""
+    room = _room(conn)
+    if not conn.host or not get_plan(room.owner.plan).recording:
+        raise MeetingError("Only the host of a room whose plan includes recording can record.")
+    transport().emit("recording", {"active": active}, to=room_channel(room.id))
+    return {"status": "ok"}
+
+
+# -- relaying: only between people who are in the meeting now
+
+
+def relay_signal(conn, to, message):
+    if not ("description" in message or "candidate" in message):
+        raise MeetingError("A signal needs a description or a candidate.")
+    target = presence().get(conn.room_id, to)
+    if target is None or to == conn.pid:
+        raise NotInMeeting()
+    transport().emit("signal", dict(message, **{"from": conn.pid}), to=target["sid"])
+    return {"status": "sent"}
+
+
+def share_media_state(conn, muted, camera, screen):
+    state = {"muted": muted, "camera": camera, "screen": screen}
+    presence().update(conn.room_id, conn.pid, **state)
+    transport().emit("peer-media", dict(state, id=conn.pid), to=room_channel(conn.room_id), skip_sid=conn.sid)
+    return {"status": "ok"}
+
+
+def chat(conn, text):
+    """Relayed to the people in the meeting now, never stored or logged."""
+    message = {"from": conn.pid, "name": conn.name, "text": text, "at": int(time.time() * 1000)}
+    transport().emit("chat", message, to=room_channel(conn.room_id), skip_sid=conn.sid)
+    return {"status": "sent", "at": message["at"]}
+
+
+# -- the node
+
+
+def node_grant(conn, reconnect=False):
+    """A single-use join token for the room's node, for someone in a large meeting."""
+    room = _room(conn)
+    if services.meeting_mode(room) != LARGE:
+        raise MeetingError("This room holds small meetings, which do not use a video router.")
+    if presence().update(conn.room_id, conn.pid, node=True) is None:
+        raise MeetingError("Join the meeting first.")
+    try:
+        return join_token_for(
+            room,
+            participant=conn.pid,
+            name=conn.name,
+            role="host" if conn.host else "guest",
+            capacity=services.capacity(room),
+            ip=conn.ip,
+            failed=reconnect,
+        )
+    except NoNodeAvailable:
+        raise MeetingError("No video router is available right now. Retrying…", retry=True) from None
+
+
+def relay_credentials(token):
+    """TURN credentials for the holder of a ticket who is in the meeting now, or None."""
+    try:
+        ticket = read_ticket(token)
+    except InvalidTicket:
+        return None
+    room = db.session.get(Room, ticket["room"])
+    if room is None or room.key != ticket["rk"] or presence().get(room.id, ticket["pid"]) is None:
+        return None
+    config = current_app.config
+    return turn_credentials(config["TURN_SECRET"], config["TURN_URLS"], ticket["pid"], config["TURN_CREDENTIAL_TTL"])
