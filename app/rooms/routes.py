@@ -4,7 +4,7 @@ from flask_login import current_user, login_required
 from ..auth.forms import EmptyForm
 from ..extensions import csrf, db, limiter
 from ..nodes.placement import node_origins
-from ..plans import LARGE, LARGE_MEETING_LIMIT, get_plan
+from ..plans import LARGE, get_plan
 from ..security import allow_source
 from ..usage import track
 from . import meetings, services
@@ -37,8 +37,6 @@ def render_rooms(form=None, rename_forms=None, status=200):
         action_form=EmptyForm(),
         read_only={room.id: services.is_read_only(room) for room in rooms},
         modes={room.id: services.meeting_mode(room) for room in rooms},
-        capacities={room.id: services.capacity(room) for room in rooms},
-        large_mode=LARGE,
     ), status
 
 
@@ -141,9 +139,7 @@ def lobby(room_name):
         host=room.is_owned_by(current_user),
         can_record=room.is_owned_by(current_user) and get_plan(room.owner.plan).recording,
         mode=mode,
-        large_mode=LARGE,
         capacity=services.capacity(room),
-        max_tiles=LARGE_MEETING_LIMIT,
         picture=own_picture(),
         read_only=services.is_read_only(room),
         default_name=current_user.display_name if current_user.is_authenticated else "",

@@ -153,9 +153,11 @@ export class Lobby {
     if (answer.status === "joined") {
       this.quietMeter();
       this.stream = null; // the meeting owns the camera now, and stops it when it ends
-    } else if (answer.status === "locked") {
+    } else if (answer.status === "locked" || answer.status === "removed") {
       this.step("wait");
-      this.status("This room is locked. Knock, and the host can let you in.");
+      this.status(answer.status === "removed"
+        ? "The host removed you from this meeting. Knock if you want to ask to come back in."
+        : "This room is locked. Knock, and the host can let you in.");
       $("join-button").hidden = true;
       $("knock-button").hidden = false;
       $("knock-button").disabled = false;
@@ -191,7 +193,8 @@ export class Lobby {
     }
   }
 
-  // After another tab took our place: the same ticket on a new connection takes it back.
+  // After another tab took our place (or the server lost touch with this page): the same
+  // ticket on a new connection takes the place back.
   async rejoinHere() {
     $("ended").hidden = true;
     $("lobby").hidden = false;

@@ -83,6 +83,12 @@ export class Meeting extends EventTarget {
       "You joined from another tab or window",
       { rejoinHere: true },
     ));
+    // The server stopped hearing from this page (a sleeping laptop, a long network cut).
+    signaling.on("removed", () => this.end(
+      "This page was out of touch for too long, so it left the meeting.",
+      "You were disconnected",
+      { rejoinHere: true },
+    ));
     signaling.addEventListener("disconnected", () => this.live && this.view.setNetwork("offline"));
     signaling.addEventListener("connected", () => this.live && this.rejoin());
   }
