@@ -85,6 +85,7 @@ def main():
     port = env_int("PORT", 5000)
     node_port = env_int("SFU_PORT", port + 1)
     stripe_port = env_int("LOCALSTRIPE_PORT", port + 2)
+    node_metrics_port = env_int("SFU_METRICS_PORT", port + 3)
     app_url = f"http://127.0.0.1:{port}"
     config = DevelopmentConfig()  # generates and keeps the development secrets
     web_env = {"PORT": str(port), "HOST": "127.0.0.1", "ACCESS_LOG": env("ACCESS_LOG", "0")}
@@ -131,6 +132,9 @@ def main():
             "48",
             "--node-id",
             node_id,
+            # /healthz and /metrics for this machine only, never on the node's public port.
+            "--metrics-listen",
+            f"127.0.0.1:{node_metrics_port}",
         ],
         {"PARLOR_NODE_KEY": derive_node_key(config.NODE_MASTER_SECRET, node_id)},
     )

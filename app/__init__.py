@@ -7,8 +7,16 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import INSTANCE_DIR, config_from_env, env_int
 
+from .account import privacy as account_privacy
+from .auth import privacy as auth_privacy
+from .billing import privacy as billing_privacy
 from .extensions import csrf, db, limiter, login_manager, migrate, socketio
+from .privacy import contacts as earlier_contacts
 from .rooms import events as room_events  # registers Socket.IO handlers before any server exists
+from .rooms import privacy as rooms_privacy
+from .site import privacy as site_privacy
+from .support import privacy as support_privacy
+from .usage import privacy as usage_privacy
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -67,7 +75,7 @@ def create_app(config_class=None):
 
     room_events.init_app(app)
 
-    from . import billing, errors, mail, security, sms, templating
+    from . import errors, mail, security, sms, templating
     from .usage import techlog
 
     security.init_app(app)
@@ -77,9 +85,25 @@ def create_app(config_class=None):
     techlog.init_app(app)
     privacy_hooks.init_app(app)
     errors.init_app(app)
-    billing.init_app(app)
+    register_personal_data(app)
 
     from .cli import register_cli
 
     register_cli(app)
     return app
+
+
+def register_personal_data(app):
+    """Each feature lists what it holds about people, and for how long, in its own privacy module."""
+    # This order is the order of the privacy dashboard, the export's README and `flask purge`.
+    for feature in (
+        auth_privacy,
+        rooms_privacy,
+        usage_privacy,
+        support_privacy,
+        site_privacy,
+        account_privacy,
+        billing_privacy,
+        earlier_contacts,
+    ):
+        feature.register(app)

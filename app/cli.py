@@ -52,6 +52,7 @@ def register_cli(app):
     from .privacy.cli import policy_cli
     from .privacy.cli import register as register_mailings
     from .rooms.cli import rooms_cli
+    from .support.cli import support_cli
 
     register_mailings(mail_cli)
 
@@ -62,3 +63,4 @@ def register_cli(app):
     app.cli.add_command(rooms_cli)
     app.cli.add_command(purge_command)
     app.cli.add_command(policy_cli)
+    app.cli.add_command(support_cli)

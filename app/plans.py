@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass
 
+from sfu_node.protocol import LARGE_MEETING_LIMIT, SMALL_MEETING_LIMIT  # one definition for app and nodes
+
 SMALL = "small"  # peer-to-peer mesh
 LARGE = "large"  # through an SFU node
 
@@ -36,9 +38,6 @@ class Plan:
     def participants_for(self, mode):
         return self.max_participants if mode == LARGE else min(self.max_participants, SMALL_MEETING_LIMIT)
 
-
-SMALL_MEETING_LIMIT = 4
-LARGE_MEETING_LIMIT = 12
 
 PLANS = {
     "free": Plan(

@@ -20,7 +20,8 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
 from tests.support import services  # noqa: E402
-from tests.support.live import CAPTURE_PEER_CONNECTIONS, CHROMIUM, CHROMIUM_ARGS, LiveServer  # noqa: E402
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+from tests.support.live import CAPTURE_PEER_CONNECTIONS, LiveServer  # noqa: E402
 
 MEASURE_JOIN = """
 () => new Promise((resolve) => {

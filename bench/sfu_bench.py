@@ -58,8 +58,9 @@ async def start_app_stub() -> tuple[web.AppRunner, str]:
     return runner, f"http://127.0.0.1:{port}"
 
 
-def start_node(module: str, app_url: str) -> tuple[subprocess.Popen, str]:
-    port = free_port()
+def start_node(module: str, app_url: str) -> tuple[subprocess.Popen, str, str]:
+    """The node process, its public URL and the URL of its local /healthz and /metrics."""
+    port, metrics_port = free_port(), free_port()
     env = dict(os.environ, PARLOR_NODE_KEY=NODE_KEY, PARLOR_NODE_LOG_LEVEL="WARNING")
     proc = subprocess.Popen(
         [
@@ -74,11 +75,13 @@ def start_node(module: str, app_url: str) -> tuple[subprocess.Popen, str]:
             f"127.0.0.1:{port}",
             "--public-url",
             f"http://127.0.0.1:{port}",
+            "--metrics-listen",
+            f"127.0.0.1:{metrics_port}",
         ],
         cwd=ROOT,
         env=env,
     )
-    return proc, f"http://127.0.0.1:{port}"
+    return proc, f"http://127.0.0.1:{port}", f"http://127.0.0.1:{metrics_port}"
 
 
 async def wait_healthy(session, url: str) -> None:
@@ -119,13 +122,13 @@ async def run_scenario(
 ) -> dict:
     """Start a node, seat the participants in one room, and measure a steady window."""
     runner, app_url = await start_app_stub()
-    proc, node_url = start_node(module, app_url)
+    proc, node_url, metrics_url = start_node(module, app_url)
     node_process = psutil.Process(proc.pid)
     me = psutil.Process()
     clients: list[BenchClient] = []
     try:
         async with aiohttp.ClientSession() as session:
-            await wait_healthy(session, node_url)
+            await wait_healthy(session, metrics_url)
             ws_url = node_url.replace("http", "ws") + "/ws"
             names = [f"pub{i}" for i in range(publishers)] + [f"sub{i}" for i in range(subscribers_only)]
             for index, name in enumerate(names):
@@ -149,7 +152,7 @@ async def run_scenario(
             await asyncio.sleep(2)  # let start-up keyframes and bitrate settle
             before = {id(k): k.snapshot() for c in clients for k in c.counters.values()}
             node_cpu, my_cpu = cpu_seconds(node_process), cpu_seconds(me)
-            packets_before = await node_packets(session, node_url)
+            packets_before = await node_packets(session, metrics_url)
             started = time.monotonic()
             await asyncio.sleep(window)
             elapsed = time.monotonic() - started
@@ -157,7 +160,7 @@ async def run_scenario(
                 cpu_seconds(node_process) - node_cpu,
                 cpu_seconds(me) - my_cpu,
             )
-            packets_after = await node_packets(session, node_url)
+            packets_after = await node_packets(session, metrics_url)
             rates, freezes, keyframes = [], [], 0
             for client in clients:
                 client_freezes = 0

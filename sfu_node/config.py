@@ -1,11 +1,13 @@
 """Node configuration: command line and environment into one immutable dataclass."""
 
 import argparse
+import ipaddress
 import os
 from dataclasses import dataclass, field
 
+from .protocol import is_node_id
+
 NODE_VERSION = "0.1.0"
-MAX_ROOM_CAPACITY = 12
 
 
 class ConfigError(Exception):
@@ -29,13 +31,42 @@ class NodeConfig:
     negotiation_timeout: float = 15.0
     ice_servers: tuple = ()
     version: str = NODE_VERSION
+    # /healthz and /metrics: on this separate (loopback) listener, and/or on the public
+    # one for holders of the bearer token. Neither set: not served at all.
+    metrics_listen: tuple[str, int] | None = None
+    metrics_token: str | None = field(default=None, repr=False)
+    # Per WebSocket: a token bucket of messages, ICE candidates per connection, and how
+    # many refused messages (over a cap) the node answers before it hangs up.
+    message_rate: float = 20.0
+    message_burst: int = 60
+    max_candidates: int = 64
+    max_strikes: int = 10
 
 
 def _parse_listen(value: str) -> tuple[str, int]:
     host, sep, port = value.rpartition(":")
-    if not sep or not port.isdigit():
+    if not sep or not (port.isascii() and port.isdigit()):
         raise ConfigError(f"--listen must be HOST:PORT, got {value!r}")
     return host.strip("[]") or "0.0.0.0", int(port)  # noqa: S104 (":PORT" means every interface, as asked)
+
+
+def _parse_metrics_listen(value: str) -> tuple[str, int] | None:
+    """``PORT``, ``:PORT`` or ``HOST:PORT``; no host means loopback, never every interface."""
+    if not value:
+        return None
+    host, _, port = value.rpartition(":")
+    if not (port.isascii() and port.isdigit()) or not 0 <= int(port) <= 65535:
+        raise ConfigError(f"--metrics-listen must be PORT or HOST:PORT, got {value!r}")
+    return host.strip("[]") or "127.0.0.1", int(port)
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def build_parser(environ) -> argparse.ArgumentParser:
@@ -99,6 +130,21 @@ def build_parser(environ) -> argparse.ArgumentParser:
         "repeated (env PARLOR_NODE_ICE_SERVERS, comma separated)",
     )
     parser.add_argument(
+        "--metrics-listen",
+        default=env("PARLOR_NODE_METRICS_LISTEN", ""),
+        help="PORT or HOST:PORT of a separate listener serving /healthz and /metrics to "
+        "local scrapers without a token; the host defaults to 127.0.0.1, and a host that "
+        "is not loopback needs a metrics token (env PARLOR_NODE_METRICS_LISTEN, default: none)",
+    )
+    parser.add_argument(
+        "--metrics-token-file",
+        default=env("PARLOR_NODE_METRICS_TOKEN_FILE"),
+        help="file holding a bearer token; when set (or PARLOR_NODE_METRICS_TOKEN is), "
+        "/healthz and /metrics answer on every listener to 'Authorization: Bearer TOKEN' "
+        "only (env PARLOR_NODE_METRICS_TOKEN_FILE). Without a token or --metrics-listen "
+        "the node serves neither",
+    )
+    parser.add_argument(
         "--log-level",
         default=env("PARLOR_NODE_LOG_LEVEL", "INFO"),
         help="logging level (env PARLOR_NODE_LOG_LEVEL, default INFO)",
@@ -119,6 +165,19 @@ def _read_key(args, environ) -> str:
     return key
 
 
+def _read_metrics_token(args, environ) -> str | None:
+    token = environ.get("PARLOR_NODE_METRICS_TOKEN", "").strip()
+    if not token and args.metrics_token_file:
+        try:
+            with open(args.metrics_token_file, encoding="utf-8") as handle:
+                token = handle.read().strip()
+        except OSError as exc:
+            raise ConfigError(f"cannot read metrics token file: {exc}") from None
+    if token and (len(token) < 16 or not token.isascii() or not token.isprintable()):
+        raise ConfigError("the metrics token must be at least 16 printable ASCII characters")
+    return token or None
+
+
 def load_config(argv=None, environ=None) -> tuple[NodeConfig, str]:
     """Parse ``argv`` and ``environ`` into a config and the log level."""
     environ = os.environ if environ is None else environ
@@ -127,6 +186,8 @@ def load_config(argv=None, environ=None) -> tuple[NodeConfig, str]:
         raise ConfigError("--app-url (or PARLOR_APP_URL) is required")
     if not args.node_id:
         raise ConfigError("--node-id (or PARLOR_NODE_ID) is required")
+    if not is_node_id(args.node_id):
+        raise ConfigError("--node-id must be 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit")
     host, port = _parse_listen(args.listen)
     try:
         capacity = int(args.capacity)
@@ -135,6 +196,10 @@ def load_config(argv=None, environ=None) -> tuple[NodeConfig, str]:
         raise ConfigError("--capacity must be an integer and --drain-grace a number") from None
     if capacity < 1:
         raise ConfigError("--capacity must be at least 1")
+    metrics_listen = _parse_metrics_listen(args.metrics_listen)
+    metrics_token = _read_metrics_token(args, environ)
+    if metrics_listen and not _is_loopback(metrics_listen[0]) and not metrics_token:
+        raise ConfigError("--metrics-listen on a non-loopback address needs a metrics token")
     public_url = args.public_url or f"http://{args.listen}"
     config = NodeConfig(
         app_url=args.app_url.rstrip("/"),
@@ -147,5 +212,7 @@ def load_config(argv=None, environ=None) -> tuple[NodeConfig, str]:
         node_key=_read_key(args, environ),
         drain_grace=drain_grace,
         ice_servers=tuple(args.ice_server),
+        metrics_listen=metrics_listen,
+        metrics_token=metrics_token,
     )
     return config, args.log_level.upper()

@@ -1,5 +1,11 @@
-"""HTTP endpoints for the app (signed control requests), health checks and metrics."""
+"""HTTP endpoints for the app (signed control requests), health checks and metrics.
 
+/healthz and /metrics tell whoever asks which rooms live here and how loaded the node
+is, so they are never open on the public listener: there they need the metrics token,
+and without one they are served only on the separate local listener.
+"""
+
+import hmac
 import json
 import logging
 import time
@@ -13,6 +19,8 @@ logger = logging.getLogger(__name__)
 
 MAX_CONTROL_BODY = 16 * 1024
 NODE = web.AppKey("parlor_node", object)
+# The bearer token /healthz and /metrics require on one listener; None means open.
+METRICS_TOKEN = web.AppKey("parlor_metrics_token", object)
 
 
 class NonceCache:
@@ -84,10 +92,17 @@ def _string_field(data: dict, name: str) -> str:
 
 
 async def kick(request: web.Request) -> web.Response:
+    """Drop a participant from a room; unless ``ban`` is false, bar them for the room's lifetime."""
     data = await verified_json(request)
     room, participant = _string_field(data, "room"), _string_field(data, "participant")
-    found = await request.app[NODE].registry.kick(room, participant)
-    logger.info("app kicked %s from %s (found=%s)", participant, room, found)
+    ban = data.get("ban", True)  # a kick from an app that predates "ban" was always a ban
+    if not isinstance(ban, bool):
+        raise web.HTTPBadRequest(
+            text=json.dumps({"error": "ban must be true or false"}),
+            content_type="application/json",
+        )
+    found = await request.app[NODE].registry.kick(room, participant, ban=ban)
+    logger.info("app removed %s from %s (ban=%s, found=%s)", participant, room, ban, found)
     return web.json_response({"ok": True, "found": found})
 
 
@@ -99,7 +114,21 @@ async def close_room(request: web.Request) -> web.Response:
     return web.json_response({"ok": True, "found": found})
 
 
+def _require_metrics_token(request: web.Request) -> None:
+    token = request.app[METRICS_TOKEN]
+    if token is None:
+        return
+    given = request.headers.get("Authorization", "").encode("utf-8", "surrogateescape")
+    if not hmac.compare_digest(given, f"Bearer {token}".encode()):
+        raise web.HTTPUnauthorized(
+            text=json.dumps({"error": "a metrics bearer token is required"}),
+            content_type="application/json",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+
+
 async def healthz(request: web.Request) -> web.Response:
+    _require_metrics_token(request)
     node = request.app[NODE]
     return web.json_response(
         {
@@ -117,5 +146,6 @@ async def healthz(request: web.Request) -> web.Response:
 
 
 async def metrics(request: web.Request) -> web.Response:
+    _require_metrics_token(request)
     body = generate_latest(request.app[NODE].metrics_registry)
     return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})

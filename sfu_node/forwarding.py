@@ -14,9 +14,9 @@ import logging
 import time
 
 import av
-from aiortc.codecs.vpx import Vp8Encoder
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
+from . import aiortc_internals
 from .stats import NodeStats
 
 logger = logging.getLogger(__name__)
@@ -52,7 +52,7 @@ class ForwardedTrack(MediaStreamTrack):
     def __init__(self, source: "PublishedTrack", track_id: str) -> None:
         super().__init__()
         self.kind = source.kind
-        self._id = track_id
+        aiortc_internals.set_track_id(self, track_id)
         self.source = source
         self._queue: collections.deque = collections.deque()
         self._limit = VIDEO_QUEUE_FRAMES if source.kind == "video" else AUDIO_QUEUE_FRAMES
@@ -123,10 +123,7 @@ class PublishedTrack:
     def attach(self, receiver) -> None:
         """Tap ``receiver``: its decoder queue now feeds this track's subscribers."""
         self._receiver = receiver
-        # Name-mangled attribute of this one receiver instance, read by its
-        # _handle_rtp_packet and handed to the decoder thread it starts; the thread
-        # gets None from our tap at once and exits, so nothing is ever decoded.
-        receiver._RTCRtpReceiver__decoder_queue = _FrameTap(self)
+        aiortc_internals.tap_decoder_queue(receiver, _FrameTap(self))
 
     def subscribe(self, track_id: str) -> ForwardedTrack:
         track = ForwardedTrack(self, track_id)
@@ -167,7 +164,7 @@ class PublishedTrack:
             return
         self._last_keyframe_request = self._clock()
         self.stats.keyframe_requests += 1
-        asyncio.ensure_future(self._receiver._send_rtcp_pli(self.media_ssrc))
+        asyncio.ensure_future(aiortc_internals.send_pli(self._receiver, self.media_ssrc))
 
     def close(self) -> None:
         self._closed = True
@@ -197,6 +194,6 @@ def hook_sender(sender, track: ForwardedTrack) -> None:
     """Make ``sender`` pack forwarded frames and route its keyframe requests upstream."""
     # The stock sender answers PLI/FIR by flagging its (absent) encoder; the only
     # one who can produce a keyframe is the publisher, so ask them, coalesced.
-    sender._send_keyframe = track.source.request_keyframe
-    packer = Vp8Encoder() if track.kind == "video" else OpusPacker()
-    sender._RTCRtpSender__encoder = packer
+    aiortc_internals.route_keyframe_requests(sender, track.source.request_keyframe)
+    packer = aiortc_internals.new_vp8_packer() if track.kind == "video" else OpusPacker()
+    aiortc_internals.pack_instead_of_encoding(sender, packer)

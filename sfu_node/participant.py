@@ -13,8 +13,9 @@ from aiortc import (
     RTCSessionDescription,
 )
 from aiortc.rtcconfiguration import RTCBundlePolicy
-from aiortc.sdp import SessionDescription, candidate_from_sdp
 
+from . import aiortc_internals
+from .aiortc_internals import SessionDescription, candidate_from_sdp
 from .forwarding import ForwardedTrack, PublishedTrack, hook_sender
 from .stats import NodeStats, transport_packets
 
@@ -178,7 +179,7 @@ class Participant:
                 transceiver.setCodecPreferences(_codec_preferences(kind))
                 # aiortc gives all senders of a connection one stream id; the browser
                 # groups tracks by it, so each publisher needs its own.
-                transceiver.sender._stream_id = sub.stream_id
+                aiortc_internals.set_stream_id(transceiver.sender, sub.stream_id)
                 hook_sender(transceiver.sender, track)
                 sub.transceivers.append(transceiver)
                 sub.tracks.append(track)

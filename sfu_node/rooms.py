@@ -4,8 +4,10 @@ import asyncio
 import logging
 from dataclasses import dataclass, field
 
-from .config import MAX_ROOM_CAPACITY, NodeConfig
+from .config import NodeConfig
 from .participant import Participant
+from .protocol import LARGE_MEETING_LIMIT
+from .revocations import Removals, SpentTokens
 from .stats import NodeStats, transport_packets
 
 logger = logging.getLogger(__name__)
@@ -13,6 +15,14 @@ logger = logging.getLogger(__name__)
 
 class JoinRefused(Exception):
     """A valid token that this node still cannot honour right now."""
+
+
+def room_capacity(payload: dict) -> int:
+    """The token's room capacity, never above a large meeting's limit."""
+    capacity = payload.get("capacity", LARGE_MEETING_LIMIT)
+    if not isinstance(capacity, int) or isinstance(capacity, bool) or capacity < 1:
+        return LARGE_MEETING_LIMIT
+    return min(capacity, LARGE_MEETING_LIMIT)
 
 
 @dataclass
@@ -34,23 +44,31 @@ class Registry:
         self.assigned_rooms: set[str] = set()
         self.emptied = asyncio.Event()
         self.emptied.set()
+        self.spent_tokens = SpentTokens()
+        self.removals = Removals()
 
     # --- admission -------------------------------------------------------------
 
-    def check_admission(self, payload: dict) -> None:
-        """Raise JoinRefused unless the token's holder may join now."""
+    def admit(self, payload: dict) -> None:
+        """Raise JoinRefused unless the token's holder may join now; else spend the token.
+
+        Synchronous on purpose: checking and spending the jti in one step of the event
+        loop is what keeps two sockets from joining on one token.
+        """
         room = self.rooms.get(payload["room"])
+        if (payload["room"], payload["participant"]) in self.removals:
+            raise JoinRefused("removed from this meeting")
+        if payload["jti"] in self.spent_tokens:
+            raise JoinRefused("token already used")
         replacing = room is not None and payload["participant"] in room.participants
         if self.draining and room is None and payload["room"] not in self.assigned_rooms:
             raise JoinRefused("node is draining")
-        capacity = payload.get("capacity", MAX_ROOM_CAPACITY)
-        if not isinstance(capacity, int) or capacity < 1:
-            capacity = MAX_ROOM_CAPACITY
-        capacity = min(capacity, MAX_ROOM_CAPACITY)
+        capacity = room_capacity(payload)
         if room is not None and not replacing and len(room.participants) >= capacity:
             raise JoinRefused("room full")
         if not replacing and self.participant_count >= self.config.capacity:
             raise JoinRefused("node full")
+        self.spent_tokens.spend(payload["jti"], payload["exp"])
 
     def create_participant(self, payload: dict, ws) -> Participant:
         return Participant(
@@ -68,7 +86,7 @@ class Registry:
         """Seat ``participant``, replacing an older connection of the same id."""
         room = self.rooms.get(participant.room)
         if room is None:
-            room = self.rooms[participant.room] = Room(participant.room, min(capacity, MAX_ROOM_CAPACITY))
+            room = self.rooms[participant.room] = Room(participant.room, capacity)
         old = room.participants.get(participant.id)
         room.participants[participant.id] = participant
         participant.members = room.participants
@@ -120,12 +138,19 @@ class Registry:
 
     # --- control plane ---------------------------------------------------------
 
-    async def kick(self, room_name: str, participant_id: str) -> bool:
+    async def kick(self, room_name: str, participant_id: str, ban: bool = True) -> bool:
+        """Drop the participant if connected; with ``ban``, also bar them from the room for as long as it lasts.
+
+        Without ``ban`` (they left, or the app purged them) a later token may seat them again.
+        """
+        if ban:
+            self.removals.prune(self.rooms)
+            self.removals.add(room_name, participant_id)
         room = self.rooms.get(room_name)
         participant = room.participants.get(participant_id) if room else None
         if participant is None:
             return False
-        await self.leave(participant, {"type": "kicked"})
+        await self.leave(participant, {"type": "kicked" if ban else "removed"})
         return True
 
     async def close_room(self, room_name: str) -> bool:

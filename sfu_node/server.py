@@ -70,20 +70,38 @@ class Node:
         self._stop.set()
 
     def build_app(self) -> web.Application:
+        """The public listener: browsers' WebSocket, the app's signed control requests."""
         app = web.Application(client_max_size=64 * 1024)
         app[control.NODE] = self
+        app[control.METRICS_TOKEN] = self.config.metrics_token
         app.router.add_get("/ws", signaling.websocket_handler)
         app.router.add_post("/control/kick", control.kick)
         app.router.add_post("/control/close-room", control.close_room)
-        app.router.add_get("/healthz", control.healthz)
-        app.router.add_get("/metrics", control.metrics)
+        if self.config.metrics_token:
+            self._add_metrics_routes(app)
         return app
 
-    async def run(self) -> None:
-        runner = web.AppRunner(self.build_app(), handle_signals=False)
+    def build_metrics_app(self) -> web.Application:
+        """The local listener: /healthz and /metrics (token-free unless a token is set)."""
+        app = web.Application(client_max_size=1024)
+        app[control.NODE] = self
+        app[control.METRICS_TOKEN] = self.config.metrics_token
+        self._add_metrics_routes(app)
+        return app
+
+    @staticmethod
+    def _add_metrics_routes(app: web.Application) -> None:
+        app.router.add_get("/healthz", control.healthz)
+        app.router.add_get("/metrics", control.metrics)
+
+    async def _start_site(self, app: web.Application, host: str, port: int) -> web.AppRunner:
+        runner = web.AppRunner(app, handle_signals=False)
         await runner.setup()
-        site = web.TCPSite(runner, self.config.listen_host, self.config.listen_port)
-        await site.start()
+        await web.TCPSite(runner, host, port).start()
+        return runner
+
+    async def run(self) -> None:
+        runners = [await self._start_site(self.build_app(), self.config.listen_host, self.config.listen_port)]
         logger.info(
             "node %s listening on %s:%d (public %s)",
             self.config.node_id,
@@ -91,6 +109,14 @@ class Node:
             self.config.listen_port,
             self.config.public_url,
         )
+        if self.config.metrics_listen:
+            host, port = self.config.metrics_listen
+            runners.append(await self._start_site(self.build_metrics_app(), host, port))
+            logger.info("/healthz and /metrics on %s:%d", host, port)
+        if self.config.metrics_token:
+            logger.info("/healthz and /metrics on the public listener for the metrics token")
+        elif not self.config.metrics_listen:
+            logger.info("no --metrics-listen and no metrics token: /healthz and /metrics are off")
         loop = asyncio.get_running_loop()
         loop.add_signal_handler(signal.SIGTERM, self.begin_drain)
         loop.add_signal_handler(signal.SIGINT, self._stop.set)
@@ -101,5 +127,6 @@ class Node:
             heartbeat.cancel()
             await asyncio.gather(heartbeat, return_exceptions=True)
             await self.registry.close_all()
-            await runner.cleanup()
+            for runner in runners:
+                await runner.cleanup()
             logger.info("node %s stopped", self.config.node_id)

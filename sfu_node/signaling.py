@@ -1,7 +1,10 @@
 """The client WebSocket: join with a token, then answers and ICE candidates.
 
 Every client mistake gets ``{"type": "error", "error": ...}``; nothing a client
-sends may raise out of here, so one bad client never disturbs other rooms.
+sends may raise out of here, so one bad client never disturbs other rooms. Each
+message type has a fixed set of fields (``MESSAGE_FIELDS``), checked before any
+handler runs, and each connection has caps (``limits.py``): over them the client
+gets an error, and after ``max_strikes`` such errors the node hangs up.
 """
 
 import asyncio
@@ -12,8 +15,9 @@ from aiohttp import WSMsgType, web
 
 from . import protocol
 from .control import NODE
+from .limits import ConnectionLimits, OverLimit
 from .participant import NegotiationError, Participant
-from .rooms import JoinRefused
+from .rooms import JoinRefused, room_capacity
 
 logger = logging.getLogger(__name__)
 
@@ -23,22 +27,69 @@ MAX_MESSAGE_BYTES = 64 * 1024
 TRANSPORT_MESSAGE_LIMIT = 1024 * 1024
 
 
+MAX_CANDIDATE_CHARS = 1024  # an SDP candidate line is about 100 characters
+
+# Every field a message of each type may carry (besides "type"), with its JSON types.
+# Anything else, an id of another room included, is refused before a handler sees it.
+MESSAGE_FIELDS = {
+    "join": {"token": (str,)},
+    "answer": {"sdp": (str,)},
+    "candidate": {"candidate": (dict, type(None))},
+    "ping": {},
+    "leave": {},
+}
+# RTCIceCandidateInit, as a browser's RTCIceCandidate.toJSON() writes it; only
+# "candidate" is required (null or an empty string ends the candidates).
+CANDIDATE_FIELDS = {
+    "candidate": (str,),
+    "sdpMid": (str, type(None)),
+    "sdpMLineIndex": (int, type(None)),
+    "usernameFragment": (str, type(None)),
+}
+OPTIONAL_CANDIDATE_FIELDS = frozenset(CANDIDATE_FIELDS) - {"candidate"}
+
+
 class ClientError(Exception):
     """Something the client sent that deserves an error reply."""
 
 
+def _check_fields(obj: dict, allowed: dict, what: str, optional=()) -> None:
+    for name in obj:
+        if name != "type" and name not in allowed:
+            raise ClientError(f"{what} has an unexpected field")
+    for name, types in allowed.items():
+        if name not in obj:
+            if name in optional:
+                continue
+            raise ClientError(f"{what} needs {name}")
+        value = obj[name]
+        if not isinstance(value, types) or isinstance(value, bool):
+            raise ClientError(f"{what} has a {name} of the wrong type")
+
+
 def parse_message(data) -> dict:
-    """Decode one client text frame into a message dict, or raise ClientError."""
+    """Decode one client text frame into a well-formed message dict, or raise.
+
+    Raises OverLimit for a message over the size cap, ClientError for anything else.
+    """
     if not isinstance(data, str):
         raise ClientError("only text messages are accepted")
-    if len(data.encode()) > MAX_MESSAGE_BYTES:
-        raise ClientError("message too large")
+    if len(data) > MAX_MESSAGE_BYTES or len(data.encode("utf-8", "surrogatepass")) > MAX_MESSAGE_BYTES:
+        raise OverLimit("message too large")
     try:
         message = json.loads(data)
-    except ValueError:
+    except (ValueError, RecursionError):
         raise ClientError("malformed JSON") from None
     if not isinstance(message, dict) or not isinstance(message.get("type"), str):
         raise ClientError("a message must be a JSON object with a string type")
+    allowed = MESSAGE_FIELDS.get(message["type"])
+    if allowed is None:
+        raise ClientError("unknown message type")
+    _check_fields(message, allowed, message["type"])
+    if isinstance(message.get("candidate"), dict):
+        _check_fields(message["candidate"], CANDIDATE_FIELDS, "candidate", optional=OPTIONAL_CANDIDATE_FIELDS)
+        if len(message["candidate"]["candidate"]) > MAX_CANDIDATE_CHARS:
+            raise ClientError("candidate too long")
     return message
 
 
@@ -58,8 +109,11 @@ async def _read_join(node, ws) -> dict:
         raise ClientError("join timeout") from None
     if msg.type != WSMsgType.TEXT:
         raise ClientError("expected a join message")
-    message = parse_message(msg.data)
-    if message["type"] != "join" or not isinstance(message.get("token"), str):
+    try:
+        message = parse_message(msg.data)
+    except OverLimit as exc:
+        raise ClientError(str(exc)) from None
+    if message["type"] != "join":
         raise ClientError("the first message must be a join with a token")
     try:
         return protocol.read_join_token(node.config.node_key, message["token"], node=node.config.node_id)
@@ -73,7 +127,7 @@ async def websocket_handler(request: web.Request) -> web.WebSocketResponse:
     await ws.prepare(request)
     try:
         payload = await _read_join(node, ws)
-        node.registry.check_admission(payload)
+        node.registry.admit(payload)
     except (ClientError, JoinRefused) as exc:
         node.stats.refused_joins += 1
         await _send_error(ws, str(exc))
@@ -81,9 +135,9 @@ async def websocket_handler(request: web.Request) -> web.WebSocketResponse:
         return ws
     participant = node.registry.create_participant(payload, ws)
     try:
-        await node.registry.join(participant, payload.get("capacity", 12))
+        await node.registry.join(participant, room_capacity(payload))
         logger.info("%s joined %s", participant.id, participant.room)
-        await _serve(participant, ws)
+        await _serve(participant, ws, ConnectionLimits.from_config(node.config))
     except Exception:
         logger.exception("connection of %s in %s failed", participant.id, participant.room)
     finally:
@@ -92,14 +146,23 @@ async def websocket_handler(request: web.Request) -> web.WebSocketResponse:
     return ws
 
 
-async def _serve(participant: Participant, ws) -> None:
+async def _serve(participant: Participant, ws, limits: ConnectionLimits) -> None:
     async for msg in ws:
-        if msg.type == WSMsgType.ERROR:
+        if msg.type == WSMsgType.ERROR or participant.closed:
             break
         try:
+            limits.message()
             message = parse_message(msg.data if msg.type == WSMsgType.TEXT else None)
+            if message["type"] == "candidate":
+                limits.candidate()
             if await handle_message(participant, message) == "leave":
                 break
+        except OverLimit as exc:
+            if limits.strike():
+                logger.info("%s in %s over its limits: disconnected", participant.id, participant.room)
+                await participant.send({"type": "error", "error": f"{exc}: disconnected"})
+                break
+            await participant.send({"type": "error", "error": str(exc)})
         except (ClientError, NegotiationError) as exc:
             await participant.send({"type": "error", "error": str(exc)})
         except Exception:
@@ -109,22 +172,16 @@ async def _serve(participant: Participant, ws) -> None:
 
 
 async def handle_message(participant: Participant, message: dict) -> str | None:
+    """Act on one message that ``parse_message`` accepted."""
     kind = message["type"]
     if kind == "answer":
-        if not isinstance(message.get("sdp"), str):
-            raise ClientError("answer needs an sdp string")
         await participant.apply_answer(message["sdp"])
     elif kind == "candidate":
-        candidate = message.get("candidate")
-        if candidate is not None and not isinstance(candidate, dict):
-            raise ClientError("candidate must be an object or null")
-        await participant.add_candidate(candidate)
+        await participant.add_candidate(message["candidate"])
     elif kind == "ping":
         await participant.send({"type": "pong"})
     elif kind == "leave":
         return "leave"
-    elif kind == "join":
+    else:  # join: parse_message admits no other type
         raise ClientError("already joined")
-    else:
-        raise ClientError("unknown message type")
     return None

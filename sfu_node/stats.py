@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass
 
+from .aiortc_internals import transport_stats
+
 
 @dataclass
 class NodeStats:
@@ -19,7 +21,7 @@ def transport_packets(pc) -> tuple[int, int]:
     received = sent = 0
     transports = {t.receiver.transport for t in pc.getTransceivers()}
     for transport in transports:
-        for report in transport._get_stats().values():
+        for report in transport_stats(transport).values():
             received += report.packetsReceived
             sent += report.packetsSent
     return received, sent

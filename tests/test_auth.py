@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from app.auth.models import AccountEvent, LoginCode, User, UserSession
 from app.extensions import db
 
-from .conftest import console_code, csrf_token
+from .support.accounts import console_code, csrf_token
 
 
 def code_from(message):

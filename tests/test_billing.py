@@ -10,6 +10,7 @@ from app.billing.models import BillingAccount, LedgerEntry
 from app.extensions import db
 from app.rooms.models import Room
 
+from .support.accounts import csrf_token
 from .support.billing import CARD_CHARGE_FAILS, CARD_DECLINED
 
 
@@ -268,8 +269,6 @@ def test_upgrading_twice_is_refused(client, alice, billing):
 
 
 def _token(client, path="/user/rooms"):
-    from .conftest import csrf_token
-
     return csrf_token(client, path)
 
 

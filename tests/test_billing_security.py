@@ -7,7 +7,8 @@ from app.auth.models import User
 from app.billing.models import BillingAccount
 from app.extensions import db
 
-from .conftest import AuthActions, BillingActions, csrf_token
+from .support.accounts import AuthActions, csrf_token
+from .support.billing import BillingActions
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from app.auth.models import User
 from app.extensions import db
 
-from .conftest import console_code, csrf_token
+from .support.accounts import console_code, csrf_token
 
 
 @pytest.fixture
@@ -151,3 +151,154 @@ def test_forged_deletion_is_refused(app, client, rich_account, count):
     stranger = app.test_client()
     assert stranger.post("/user/privacy/delete/confirm", data={"code": "123456"}).status_code in (302, 400)
     assert count(User) == 1
+
+
+# ---------------------------------------------------------------- records filed under earlier addresses
+def change_contact(client, app, new):
+    """Move the signed-in account to ``new`` through the profile page (code sent to the new address)."""
+    client.post("/user/profile/contact", data={"csrf_token": csrf_token(client, "/user/profile"), "identifier": new})
+    return client.post(
+        "/user/profile/contact/verify",
+        data={"csrf_token": csrf_token(client, "/user/profile/contact/verify"), "code": console_code(app, new)},
+    )
+
+
+def file_ticket(app, email):
+    """A ticket from someone not signed in, so only its address ties it to a person."""
+    stranger = app.test_client()
+    stranger.post(
+        "/support/",
+        data={
+            "csrf_token": csrf_token(stranger, "/support/"),
+            "email": email,
+            "subject": "Billing question",
+            "message": "Please call me back about my invoice.",
+        },
+    )
+
+
+def file_enquiry(app, email):
+    from app.site.models import ContactRequest
+
+    with app.app_context():
+        db.session.add(ContactRequest(name="Yan", email=email, team_size="1-10", message="A quote for ten people"))
+        db.session.commit()
+
+
+@pytest.fixture
+def moved_twice(app, client, auth):
+    """Yan signs up as first@, files a ticket, moves to second@, files an enquiry, moves to third@."""
+    auth.signup("yan.first@example.com")
+    file_ticket(app, "Yan.First@Example.com")
+    change_contact(client, app, "yan.second@example.com")
+    file_enquiry(app, "yan.second@example.com")
+    change_contact(client, app, "yan.third@example.com")
+    return auth
+
+
+def test_erasure_finds_records_filed_under_earlier_addresses(client, app, moved_twice, count):
+    """After two email changes, are a ticket under the first address and an enquiry under the second erased?"""
+    from app.privacy.models import EarlierContact
+    from app.site.models import ContactRequest
+    from app.support.models import SupportTicket
+
+    assert (count(SupportTicket), count(ContactRequest), count(EarlierContact)) == (1, 1, 2)
+    start_deletion(client)
+    confirm(client, console_code(app, "yan.third@example.com"))
+    assert (count(User), count(SupportTicket), count(ContactRequest), count(EarlierContact)) == (0, 0, 0, 0)
+
+
+def test_export_shows_records_filed_under_earlier_addresses(client, app, moved_twice):
+    """Does the export hold the ticket and enquiry filed under addresses the person has since replaced?"""
+    import io
+    import zipfile
+
+    response = client.post("/user/privacy/export", data={"csrf_token": csrf_token(client, "/user/privacy/export")})
+    archive = zipfile.ZipFile(io.BytesIO(response.data))
+    assert json.loads(archive.read("support.json"))["support_tickets"][0]["email"] == "Yan.First@Example.com"
+    assert json.loads(archive.read("correspondence.json"))["contact_requests"][0]["email"] == "yan.second@example.com"
+    earlier = json.loads(archive.read("earlier_contacts.json"))["earlier_contacts"]
+    assert sorted(row["kind"] for row in earlier) == ["email", "email"]
+    assert "contact_hash" not in json.dumps(earlier)
+
+
+def test_records_filed_after_an_address_was_given_up_are_not_erased(client, app, moved_twice, count):
+    """Is a ticket filed under an old address after the person replaced it (maybe by its next owner) kept?"""
+    from app.support.models import SupportTicket
+
+    file_ticket(app, "yan.first@example.com")
+    assert count(SupportTicket) == 2
+    start_deletion(client)
+    confirm(client, console_code(app, "yan.third@example.com"))
+    with app.app_context():
+        assert db.session.scalars(sa.select(SupportTicket.email)).all() == ["yan.first@example.com"]
+
+
+def test_earlier_addresses_are_kept_only_as_keyed_hashes(client, app, moved_twice):
+    """Is a replaced address stored only as an HMAC under a key from SECRET_KEY, never in the clear?"""
+    import hashlib
+    import hmac
+
+    from app.privacy.contacts import contact_hash
+    from app.privacy.models import EarlierContact
+
+    with app.app_context():
+        hashes = set(db.session.scalars(sa.select(EarlierContact.contact_hash)))
+        assert hashes == {contact_hash("yan.first@example.com"), contact_hash("yan.second@example.com")}
+        rows = [row for table, row in all_rows(app) if table == "earlier_contacts"]
+        assert not any("yan." in row for row in rows)
+        assert hashlib.sha256(b"yan.first@example.com").hexdigest() not in hashes
+        assert hmac.new(b"", b"yan.first@example.com", hashlib.sha256).hexdigest() not in hashes
+        app.config["SECRET_KEY"] = "another-secret-key-for-this-test-only"
+        assert contact_hash("yan.first@example.com") not in hashes
+
+
+@pytest.mark.config(
+    STRIPE_SECRET_KEY="sk_test_unreachable",
+    STRIPE_PUBLISHABLE_KEY="pk_test_unreachable",
+    STRIPE_WEBHOOK_SECRET="whsec_unreachable",
+    STRIPE_API_BASE="http://127.0.0.1:9",
+)
+def test_erasure_waits_until_billing_can_stop(client, app, auth, count):
+    """When Stripe cannot be reached to stop a subscription, is nothing erased and the person told why?"""
+    from app.billing.models import BillingAccount
+    from app.support.models import SupportTicket
+
+    auth.signup("paying@example.com")
+    file_ticket(app, "paying@example.com")
+    with app.app_context():
+        user = db.session.scalar(sa.select(User))
+        db.session.add(BillingAccount(user_id=user.id, stripe_customer_id="cus_1", stripe_subscription_id="sub_1"))
+        db.session.commit()
+    start_deletion(client)
+    response = confirm(client, console_code(app, "paying@example.com"))
+    assert response.headers["Location"].endswith("/user/privacy/delete")
+    assert "Your account was not deleted" in client.get("/user/privacy/delete").get_data(as_text=True)
+    assert (count(User), count(SupportTicket), count(BillingAccount)) == (1, 1, 1)
+
+
+def test_records_of_an_address_s_previous_owner_are_not_erased(app, client, moved_twice, count):
+    """When someone new signs up with an address Yan gave up, does their erasure leave Yan's old ticket alone?"""
+    from app.support.models import SupportTicket
+
+    auth = moved_twice
+    auth.logout()
+    auth.signup("yan.first@example.com")
+    start_deletion(client)
+    confirm(client, console_code(app, "yan.first@example.com"))
+    assert (count(User), count(SupportTicket)) == (1, 1)
+
+
+def test_codes_sent_to_an_earlier_phone_number_are_erased(client, app, auth, count):
+    """After a phone number change, does erasure also delete the sign-in codes sent to the old number?"""
+    from app.auth.models import LoginCode
+    from app.privacy.models import EarlierContact
+
+    auth.signup("+4791234567")
+    change_contact(client, app, "+4741234567")
+    with app.app_context():
+        assert db.session.scalar(sa.select(EarlierContact.kind)) == "phone"
+        assert "+4791234567" in db.session.scalars(sa.select(LoginCode.identifier)).all()
+    start_deletion(client)
+    confirm(client, console_code(app, "+4741234567"))
+    assert (count(User), count(LoginCode), count(EarlierContact)) == (0, 0, 0)

@@ -5,7 +5,7 @@ from app.extensions import db
 from app.site.models import ContactRequest
 from app.support.models import SupportTicket
 
-from .conftest import csrf_token
+from .support.accounts import csrf_token
 
 SALES = "/information/contact-sales/"
 SUPPORT = "/support/"

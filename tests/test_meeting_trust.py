@@ -1,7 +1,5 @@
 """Membership nobody can evade, tried as an attacker would with raw Socket.IO clients."""
 
-import re
-
 import pytest
 import sqlalchemy as sa
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -14,38 +12,9 @@ from app.rooms.connections import REPLACED
 from app.rooms.models import Room
 from config import TestingConfig as Testing
 
+from .support.sockets import join, received, ticket_for
+
 pytestmark = pytest.mark.socketio
-
-
-@pytest.fixture
-def room(app, make_user):
-    with app.app_context():
-        owner = db.session.get(User, make_user("host@example.com"))
-        db.session.add(Room(name="meet-here", owner=owner, locked=False))
-        db.session.commit()
-    return "meet-here"
-
-
-def ticket_for(client, room="meet-here"):
-    html = client.get(f"/{room}").get_data(as_text=True)
-    return re.search(r'data-ticket="([^"]+)"', html).group(1)
-
-
-@pytest.fixture
-def connect(app, room):
-    sockets = []
-
-    def open_socket(flask_client=None, ticket=None):
-        flask_client = flask_client or app.test_client()
-        ticket = ticket if ticket is not None else ticket_for(flask_client)
-        socket = socketio.test_client(app, flask_test_client=flask_client, auth={"ticket": ticket})
-        sockets.append(socket)
-        return socket
-
-    yield open_socket
-    for socket in sockets:
-        if socket.is_connected():
-            socket.disconnect()
 
 
 @pytest.fixture
@@ -54,14 +23,6 @@ def host(app, auth, room, connect):
     socket = connect(auth.client)
     assert socket.emit("join", {"name": "Host"}, callback=True)["status"] == "joined"
     return socket
-
-
-def join(socket, name="Guest"):
-    return socket.emit("join", {"name": name}, callback=True)
-
-
-def received(socket, name):
-    return [m["args"][0] if m["args"] else {} for m in socket.get_received() if m["name"] == name]
 
 
 def test_a_second_socket_on_one_ticket_replaces_the_first(app, connect, host):

@@ -11,7 +11,7 @@ from app.auth.models import User
 from app.extensions import db
 from app.usage.models import UsageEvent
 
-from .conftest import console_code, csrf_token
+from .support.accounts import console_code, csrf_token
 
 
 def the_user(app, email="pia@example.com"):
@@ -272,3 +272,26 @@ def test_export_needs_the_owner_and_csrf(app, client, pia):
     stranger = app.test_client()
     assert stranger.post("/user/privacy/export").status_code in (302, 400)
     assert stranger.get("/user/privacy/export").headers["Location"].startswith("/user/login")
+
+
+def test_dashboard_says_how_long_earlier_addresses_are_kept_and_why(client, pia):
+    """Does the dashboard list earlier contact details with their legal ground and retention period?"""
+    html = client.get("/user/privacy/").get_data(as_text=True)
+    assert 'data-category="earlier_contacts"' in html
+    assert "Earlier contact details" in html and "days after you replaced the address" in html
+
+
+def test_privacy_centre_reads_only_the_registry():
+    """Do the dashboard, export, erasure and retention modules import no feature, only the registry?"""
+    import ast
+    from pathlib import Path
+
+    import app.privacy
+
+    shared = {"extensions", "timeutil", "mail", "sms"}
+    for name in ("registry", "inventory", "export", "erasure", "retention"):
+        tree = ast.parse((Path(app.privacy.__file__).parent / f"{name}.py").read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and (node.level == 2 or (node.module or "").startswith("app.")):
+                package = node.module.removeprefix("app.").split(".")[0]
+                assert package in shared, f"app/privacy/{name}.py imports app.{node.module}"

@@ -8,7 +8,7 @@ from PIL import Image
 from app.auth.models import AccountEvent, User
 from app.extensions import db
 
-from .conftest import console_code, csrf_token
+from .support.accounts import console_code, csrf_token
 
 
 def image_bytes(fmt, size=(400, 300), mode="RGB", exif=False):

@@ -12,7 +12,7 @@ from app.site.models import ContactRequest
 from app.support.models import SupportTicket
 from app.usage.models import UsageEvent
 
-from .conftest import csrf_token
+from .support.accounts import csrf_token
 
 NOW = datetime(2026, 11, 30, 12, 0, 0)
 
@@ -296,3 +296,39 @@ def test_service_mail_ignores_marketing_consent(app, auth):
     auth.logout()
     auth.request_code("quiet@example.com")
     assert "is your Parlor code" in app.extensions["parlor_mail"].outbox[-1]["Subject"]
+
+
+def test_unsubscribe_link_does_not_outlive_its_account(app, client, make_user):
+    """Does a deleted account's unsubscribe link fail for a new account that gets the same number?"""
+    from app.privacy.mailings import unsubscribe_token
+
+    with app.app_context():
+        gone = db.session.get(User, make_user("gone@example.com"))
+        token, number = unsubscribe_token(gone, "newsletter"), gone.id
+        db.session.delete(gone)
+        db.session.commit()
+        successor = User(id=number, email="successor@example.com", verified_at=NOW)
+        db.session.add(successor)
+        db.session.flush()
+        record_consent(successor, "newsletter", True, source="settings_page")
+        db.session.commit()
+    assert client.post(f"/user/privacy/unsubscribe/{token}").status_code == 400
+    with app.app_context():
+        assert has_consent(db.session.get(User, number), "newsletter")
+
+
+def test_earlier_contacts_are_forgotten_when_nothing_filed_under_them_remains(app, clock, make_user):
+    """Is a replaced address's hash deleted once an enquiry or closed ticket filed under it would be gone too?"""
+    from app.privacy.models import EarlierContact
+    from app.privacy.retention import purge
+
+    days = max(app.config["CORRESPONDENCE_RETENTION_DAYS"], app.config["CLOSED_TICKET_RETENTION_DAYS"])
+    with app.app_context():
+        user_id = make_user("now@example.com")
+        for digest, age in (("a" * 64, days + 1), ("b" * 64, days - 1)):
+            db.session.add(
+                EarlierContact(user_id=user_id, kind="email", contact_hash=digest, replaced_at=ago(days=age))
+            )
+        db.session.commit()
+        assert purge()["earlier contact details"] == 1
+        assert db.session.scalars(sa.select(EarlierContact.contact_hash)).all() == ["b" * 64]

@@ -4,7 +4,6 @@ import base64
 import hashlib
 import hmac
 import logging
-import re
 
 import pytest
 import sqlalchemy as sa
@@ -12,56 +11,9 @@ import sqlalchemy as sa
 from app.extensions import db, socketio
 from app.rooms.models import Room
 
+from .support.sockets import events, join, ticket_for
+
 pytestmark = pytest.mark.socketio
-
-
-@pytest.fixture
-def room(app, make_user):
-    from app.auth.models import User
-
-    with app.app_context():
-        owner = db.session.get(User, make_user("host@example.com"))
-        db.session.add(Room(name="meet-here", owner=owner))
-        db.session.commit()
-    return "meet-here"
-
-
-@pytest.fixture
-def host_client(app, auth, room):
-    auth.login("host@example.com")
-    return auth.client
-
-
-def ticket_for(client, room="meet-here"):
-    response = client.get(f"/{room}")
-    html = response.get_data(as_text=True)
-    assert response.status_code == 200, html[-1500:]
-    return re.search(r'data-ticket="([^"]+)"', html).group(1)
-
-
-@pytest.fixture
-def connect(app, room):
-    sockets = []
-
-    def open_socket(flask_client=None, ticket=None, room="meet-here"):
-        flask_client = flask_client or app.test_client()
-        ticket = ticket if ticket is not None else ticket_for(flask_client, room)
-        socket = socketio.test_client(app, flask_test_client=flask_client, auth={"ticket": ticket})
-        sockets.append(socket)
-        return socket
-
-    yield open_socket
-    for socket in sockets:
-        if socket.is_connected():
-            socket.disconnect()
-
-
-def join(socket, name="Guest", **extra):
-    return socket.emit("join", dict({"name": name}, **extra), callback=True)
-
-
-def events(socket, name):
-    return [message["args"][0] for message in socket.get_received() if message["name"] == name]
 
 
 def test_connect_without_a_ticket_is_refused(app):

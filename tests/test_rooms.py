@@ -13,7 +13,7 @@ from app.plans import LARGE, LARGE_MEETING_LIMIT, SMALL, SMALL_MEETING_LIMIT
 from app.rooms.models import Room
 from app.rooms.names import InvalidRoomName, check_room_name
 
-from .conftest import csrf_token
+from .support.accounts import csrf_token
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from ..auth.services import deliver_code, find_user
 from ..auth.sessions import record_event
 from ..extensions import db
 from ..mail import MailError, send_email
+from ..privacy.contacts import remember_earlier_contact
 from ..sms import SmsError, send_sms
 from ..timeutil import utcnow
 from .avatars import make_avatar
@@ -54,6 +55,7 @@ def finish_contact_change(user, pending, code):
     if owner is not None and owner.id != user.id:
         raise ContactInUse()
     old = user.email if identifier.kind == EMAIL else user.phone
+    remember_earlier_contact(user, old)
     if identifier.kind == EMAIL:
         user.email = identifier.value
     else:

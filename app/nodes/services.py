@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 from flask import current_app
 
-from sfu_node.protocol import MAX_REQUEST_AGE, InvalidSignature, derive_node_key, verify_request
+from sfu_node.protocol import MAX_REQUEST_AGE, InvalidSignature, derive_node_key, is_node_id, verify_request
 
 from ..extensions import db
 from ..timeutil import utcnow
@@ -26,8 +26,8 @@ def node_key(node_id):
 def authenticate(method, path, headers, body, now=None):
     """Verify a node's signed request and remember its nonce; return the node id."""
     node_id = headers.get("X-Parlor-Node", "")
-    if not node_id or len(node_id) > 64:
-        raise NodeRejected("missing node id")
+    if not is_node_id(node_id):
+        raise NodeRejected("missing or malformed node id")
     moment = now or utcnow().replace(tzinfo=UTC).timestamp()
     try:
         node_id, nonce = verify_request(node_key(node_id), method, path, headers, body, now=moment)

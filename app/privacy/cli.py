@@ -3,7 +3,7 @@ from flask.cli import AppGroup
 
 from ..extensions import db
 from .mailings import send_mailing
-from .notices import AnnouncementRefused, announce
+from .notices import AnnouncementRefused, announce_and_commit
 
 policy_cli = AppGroup("policy", help="Legal documents.")
 
@@ -14,7 +14,7 @@ policy_cli = AppGroup("policy", help="Legal documents.")
 def announce_command(document, version):
     """Email every user about a material change to DOCUMENT (e.g. privacy-policy) VERSION, once."""
     try:
-        sent = announce(document, version)
+        sent = announce_and_commit(document, version)
     except AnnouncementRefused as error:
         db.session.rollback()
         raise click.ClickException(str(error)) from None

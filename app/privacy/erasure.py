@@ -2,42 +2,33 @@
 
 import sqlalchemy as sa
 
-from ..auth.models import AccountEvent, LoginCode
 from ..extensions import db
 from ..mail import MailError, send_email
-from ..site.models import ContactRequest
 from ..sms import SmsError, send_sms
-from ..support.models import SupportTicket
-from ..usage import techlog
+from .registry import categories, erasure_steps
 
 
-def known_ips(user):
-    return {ip for ip in db.session.scalars(sa.select(AccountEvent.ip).where(AccountEvent.user_id == user.id)) if ip}
+def erase_account_and_commit(user):
+    """Delete the account and all it owns, commit, then tidy up outside the database.
 
-
-def erase_account(user):
-    """Delete the account and all it owns; return (address, kind) to confirm to afterwards.
-
-    Rooms, sessions, sign-ins, consents, analytics, acknowledgements, identities and tickets
-    go with the user row (ON DELETE CASCADE). Rows keyed on the address rather than the
-    account go here. Transactions stay, detached (ON DELETE SET NULL), for accounting law.
+    Returns the address to confirm to afterwards. Each feature's erasure step runs first and
+    may refuse (ErasureRefused) before anything is deleted. Rows keyed on an address rather
+    than the account are deleted here; the rest go with the user row (ON DELETE CASCADE), and
+    transactions stay, detached (ON DELETE SET NULL), for accounting law. The commit comes
+    before the steps' follow-ups (scrubbing log files), which cannot be rolled back.
     """
-    from ..billing.services import close_for_erasure
-
-    close_for_erasure(user)  # raises BillingError, before anything is deleted, if Stripe is unreachable
+    follow_ups = [step(user) for step in erasure_steps()]
     address = user.email or user.phone
-    contacts = [c for c in (user.email, user.phone) if c]
-    ips = known_ips(user)
-    user_id = user.id
-    if contacts:
-        db.session.execute(sa.delete(LoginCode).where(LoginCode.identifier.in_(contacts)))
-    if user.email:
-        db.session.execute(sa.delete(ContactRequest).where(ContactRequest.email == user.email))
-        db.session.execute(sa.delete(SupportTicket).where(SupportTicket.email == user.email))
+    for category in categories():
+        for source in category.sources:
+            if source.keyed_on_contact:
+                db.session.execute(sa.delete(source.model).where(source.where(user)))
     db.session.delete(user)
     db.session.flush()
     db.session.commit()
-    techlog.scrub(user_id, ips)
+    for follow_up in follow_ups:
+        if follow_up is not None:
+            follow_up()
     return address
 
 

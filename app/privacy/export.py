@@ -8,8 +8,7 @@ from datetime import date, datetime
 from flask import current_app
 
 from ..timeutil import utcnow
-from ..usage import techlog
-from .inventory import categories
+from .registry import categories
 
 
 def _plain(value):
@@ -44,11 +43,8 @@ def readme(user):
             lines.append(f"  [{source.table}]")
             lines += [f"    {name}: {text}" for name, text in source.fields.items()]
             lines += [f"    ({name} is not exported: {why})" for name, why in source.withheld.items()]
-        if category.key == "usage":
-            lines += [
-                "  [technical_log] one line per request we served you while signed in:",
-                "    time, ip, method, path, status, user_agent, language, user_id",
-            ]
+        for records in category.outside:
+            lines += [f"  [{records.name}] {records.description}:", f"    {', '.join(records.fields)}"]
         lines.append("")
     lines += [
         "avatar.webp: your profile picture, if you uploaded one.",
@@ -64,8 +60,7 @@ def build_export(user):
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for category in categories():
             content = {source.table: [record(row, source) for row in source.rows(user)] for source in category.sources}
-            if category.key == "usage":
-                content["technical_log"] = list(techlog.lines_for_user(user.id))
+            content |= {records.name: list(records.rows(user)) for records in category.outside}
             archive.writestr(f"{category.key}.json", json.dumps(content, indent=2, ensure_ascii=False))
         if user.avatar_image:
             archive.writestr("avatar.webp", user.avatar_image)

@@ -6,6 +6,7 @@ from flask_login import current_user
 from ..account.consents import visitor_choice
 from ..extensions import db
 from ..usage import track
+from .notices import pending_notices
 
 # Marketing, legal and support pages count as "page visited"; rooms have their own event.
 TRACKED_BLUEPRINTS = {"site", "support"}
@@ -24,8 +25,6 @@ def track_page_visit(response):
 
 
 def banner_context():
-    from .notices import pending_notices
-
     if not has_request_context():  # emails rendered from the command line
         return {"cookie_choice": None, "policy_notices": []}
     signed_in = current_user.is_authenticated

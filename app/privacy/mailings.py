@@ -22,8 +22,14 @@ def _serializer():
     return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="parlor-unsubscribe")
 
 
+def _account_stamp(user):
+    # An account number can come back after a deletion; its creation time, to the microsecond,
+    # does not, so a link from an old mailing can never speak for a later account.
+    return user.created_at.isoformat()
+
+
 def unsubscribe_token(user, purpose):
-    return _serializer().dumps({"u": user.id, "p": purpose})
+    return _serializer().dumps({"u": user.id, "c": _account_stamp(user), "p": purpose})
 
 
 def read_unsubscribe_token(token):
@@ -31,10 +37,15 @@ def read_unsubscribe_token(token):
         data = _serializer().loads(token)
     except BadSignature:
         raise InvalidUnsubscribeLink() from None
-    if not isinstance(data, dict) or data.get("p") not in LIST_PURPOSES or not isinstance(data.get("u"), int):
+    if (
+        not isinstance(data, dict)
+        or data.get("p") not in LIST_PURPOSES
+        or not isinstance(data.get("u"), int)
+        or not isinstance(data.get("c"), str)
+    ):
         raise InvalidUnsubscribeLink()
     user = db.session.get(User, data["u"])
-    if user is None:
+    if user is None or _account_stamp(user) != data["c"]:
         raise InvalidUnsubscribeLink()
     return user, data["p"]
 

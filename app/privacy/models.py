@@ -36,3 +36,22 @@ class PolicyAcknowledgement(db.Model):
     __table_args__ = (
         sa.UniqueConstraint("user_id", "document", "version", name="uq_policy_acknowledgements_user_document"),
     )
+
+
+class EarlierContact(db.Model):
+    """An email address or phone number an account had before, kept only as a keyed hash.
+
+    It lets erasure and the export find support tickets, sales enquiries and codes filed under
+    an address the person no longer uses, without keeping the address itself.
+    """
+
+    __tablename__ = "earlier_contacts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(10))  # email or phone
+    contact_hash: Mapped[str] = mapped_column(sa.String(64))
+    replaced_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+    # Hash first: the constraint's index also serves "which account gave this address up?".
+    __table_args__ = (sa.UniqueConstraint("contact_hash", "user_id", name="uq_earlier_contacts_hash_user"),)

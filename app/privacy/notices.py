@@ -18,7 +18,7 @@ class AnnouncementRefused(Exception):
     """The version cannot be announced; the message says why."""
 
 
-def announce(document, number):
+def announce_and_commit(document, number):
     """Email every user about a material change, at most once per version. Returns recipients."""
     version = legal.get_version(document, number)
     if version is None:

@@ -28,15 +28,15 @@ from ..auth.forms import CodeForm, EmptyForm
 from ..auth.identifiers import EMAIL, PHONE, Identifier
 from ..auth.routes import safe_next
 from ..auth.services import DeliveryFailed, deliver_code
-from ..billing.stripe_api import BillingError
 from ..extensions import csrf, db, limiter
 from ..timeutil import utcnow
 from ..usage import techlog
 from . import inventory, notices
-from .erasure import confirm_erasure, erase_account
+from .erasure import confirm_erasure, erase_account_and_commit
 from .export import build_export
 from .mailings import InvalidUnsubscribeLink, read_unsubscribe_token
 from .mailings import unsubscribe as withdraw_by_link
+from .registry import ErasureRefused
 
 bp = Blueprint("privacy", __name__, url_prefix="/user/privacy")
 
@@ -136,8 +136,8 @@ def confirm_delete():
             user = current_user._get_current_object()
             techlog.forget_this_request()
             try:
-                address = erase_account(user)
-            except BillingError as error:
+                address = erase_account_and_commit(user)
+            except ErasureRefused as error:
                 db.session.rollback()
                 flash(f"Your account was not deleted: {error}", "error")
                 return redirect(url_for("privacy.delete"))

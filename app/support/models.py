@@ -23,6 +23,10 @@ class SupportTicket(db.Model):
     closed_at: Mapped[datetime | None]
     mailed_at: Mapped[datetime | None]
 
+    @property
+    def is_closed(self):
+        return self.status == CLOSED
+
     def close(self, when=None):
         self.status = CLOSED
         self.closed_at = when or utcnow()

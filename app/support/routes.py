@@ -1,11 +1,11 @@
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from ..extensions import db, limiter
+from ..extensions import limiter
 from ..site.pages import page
 from .forms import SupportTicketForm
 from .help import ARTICLES
-from .services import open_ticket
+from .services import open_ticket_and_commit
 
 bp = Blueprint("support", __name__, url_prefix="/support")
 
@@ -18,8 +18,9 @@ def index():
         form.email.data = current_user.email
     if form.validate_on_submit():
         user = current_user if current_user.is_authenticated else None
-        ticket = open_ticket(email=form.email.data, subject=form.subject.data, message=form.message.data, user=user)
-        db.session.commit()
+        ticket = open_ticket_and_commit(
+            email=form.email.data, subject=form.subject.data, message=form.message.data, user=user
+        )
         flash(f"Ticket #{ticket.id} is open. We answer by email, usually within one working day.", "success")
         return redirect(url_for("support.index"))
     status = 400 if form.errors else 200

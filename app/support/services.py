@@ -5,12 +5,20 @@ from ..mail import notify_staff
 from .models import SupportTicket
 
 
-def open_ticket(*, email, subject, message, user=None):
-    """Store the ticket first, then mail support; a mail failure leaves it for `flask mail retry`."""
+class TicketNotFound(Exception):
+    """No support ticket has that number."""
+
+
+def open_ticket_and_commit(*, email, subject, message, user=None):
+    """Store the ticket (committed before mailing), then mail support and record that it went.
+
+    A mail failure leaves the ticket stored and unmarked, for `flask mail retry`.
+    """
     ticket = SupportTicket(email=email, subject=subject, message=message, user_id=user.id if user else None)
     db.session.add(ticket)
     db.session.commit()
-    notify_support(ticket)
+    if notify_support(ticket):
+        db.session.commit()
     return ticket
 
 
@@ -22,3 +30,15 @@ def notify_support(ticket):
         "support_ticket",
         ticket=ticket,
     )
+
+
+def close_ticket(ticket_id):
+    """Close the ticket, starting its retention clock; returns (ticket, whether it was open until now)."""
+    ticket = db.session.get(SupportTicket, ticket_id)
+    if ticket is None:
+        raise TicketNotFound(f"There is no support ticket #{ticket_id}.")
+    if ticket.is_closed:
+        return ticket, False
+    ticket.close()
+    db.session.flush()
+    return ticket, True

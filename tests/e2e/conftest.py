@@ -7,7 +7,9 @@ from pathlib import Path
 import pytest
 
 from ..support import services
-from ..support.live import CAPTURE_PEER_CONNECTIONS, CHROMIUM, CHROMIUM_ARGS, TURN_SECRET, LiveServer, NodeProcess
+from ..support.browser import CHROMIUM, launch_chromium
+from ..support.live import CAPTURE_PEER_CONNECTIONS, MASTER_SECRET, TURN_SECRET, LiveServer
+from ..support.node import NodeProcess
 
 
 def pytest_collection_modifyitems(items):
@@ -64,8 +66,16 @@ def sfu_nodes(live_server):
     started = []
 
     def start(node_id, region="eu-north"):
-        node = NodeProcess(live_server, node_id, region)
+        node = NodeProcess(
+            live_server.url,
+            MASTER_SECRET,
+            node_id,
+            region=region,
+            capacity=48,
+            log_path=live_server.directory / f"node-{node_id}.log",
+        )
         started.append(node)
+        node.wait_listening(timeout=30)
         deadline = time.time() + 20
         while node_id not in live_server.flask("nodes", "list"):
             if time.time() > deadline:
@@ -87,7 +97,7 @@ def browser():
     if not Path(CHROMIUM).exists():
         pytest.skip(f"Chromium not found at {CHROMIUM}")
     with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        instance = launch_chromium(playwright)
         yield instance
         instance.close()
 

@@ -2,8 +2,7 @@
 
 from playwright.sync_api import expect
 
-from ..support.live import join_meeting, sign_in, wait_decoding
-from .test_large_meeting import OPEN_CONNECTIONS
+from ..support.live import OPEN_CONNECTIONS, join_meeting, sign_in, wait_decoding
 
 
 def fill_card(page, number):

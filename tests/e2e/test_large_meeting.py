@@ -3,9 +3,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from ..support.live import join_meeting, wait_decoding
-
-OPEN_CONNECTIONS = "() => window.__peerConnections.filter((pc) => pc.connectionState !== 'closed').length"
+from ..support.live import OPEN_CONNECTIONS, join_meeting, wait_decoding
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from ..support.live import join_meeting, selected_candidates, sign_in, wait_decoding
+from ..support.live import TURN_SECRET, join_meeting, selected_candidates, sign_in, wait_decoding
 
 
 def in_meeting(page):
@@ -118,8 +118,6 @@ def test_coturn_checks_the_credentials(live_server, coturn, new_page):
     import base64
     import hashlib
     import hmac
-
-    from ..support.live import TURN_SECRET
 
     def credential(username, secret=TURN_SECRET):
         return base64.b64encode(hmac.new(secret.encode(), username.encode(), hashlib.sha1).digest()).decode()

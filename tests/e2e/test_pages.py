@@ -1,6 +1,10 @@
 """The public pages in a real browser, at phone and desktop widths."""
 
+from pathlib import Path
+
 import pytest
+
+from ..support.live import sign_in
 
 PHONE = {"width": 360, "height": 740}
 DESKTOP = {"width": 1280, "height": 800}
@@ -8,8 +12,6 @@ DESKTOP = {"width": 1280, "height": 800}
 
 @pytest.fixture(scope="module")
 def shots(tmp_path_factory):
-    from pathlib import Path
-
     directory = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
     directory.mkdir(parents=True, exist_ok=True)
     return directory
@@ -68,8 +70,6 @@ ACCOUNT_PAGES = [
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
 def test_account_pages_fit_and_load_cleanly(live_server, new_page, shots, viewport):
     """Do the signed-in pages load without console errors or sideways scrolling at phone and desktop widths?"""
-    from ..support.live import sign_in
-
     email = f"pages-{viewport['width']}@example.com"
     live_server.flask("create-admin", email)
     page = new_page(viewport)

@@ -1,7 +1,7 @@
 import pytest
 
-from tests.sfu.fakeapp import MASTER_SECRET, FakeApp
-from tests.sfu.nodeproc import NodeProcess
+from ..support.fakeapp import MASTER_SECRET, FakeApp
+from ..support.node import NodeProcess
 
 
 @pytest.fixture
@@ -30,6 +30,7 @@ def start_node(fake_app, tmp_path):
 
     yield start
     for node in nodes:
+        node.kill()
         node.stop()
 
 

@@ -4,9 +4,12 @@ import asyncio
 import json
 import time
 
+from aiohttp.test_utils import TestClient, TestServer
+
 from sfu_node import protocol
 from sfu_node.control import NonceCache
-from tests.sfu.inprocess import NODE_ID, NODE_KEY, join, next_json, running_node
+
+from ..support.inprocess import NODE_ID, NODE_KEY, join, next_json, running_node
 
 
 def signed(path: str, payload: dict, key: str = NODE_KEY, node_id: str = NODE_ID, now=None):
@@ -166,14 +169,19 @@ def test_nonce_cache_forgets_only_after_max_age():
 
 
 def test_healthz_and_metrics():
-    """Do /healthz and /metrics describe the node's state and load?"""
+    """Do /healthz and /metrics on the local listener describe the node's state and load?"""
 
     async def scenario():
-        async with running_node() as (_node, client):
+        async with running_node() as (node, client):
             ws = await join(client, participant="ann")
             await next_json(ws)
-            health = await (await client.get("/healthz")).json()
-            metrics = await (await client.get("/metrics")).text()
+            local = TestClient(TestServer(node.build_metrics_app()))
+            await local.start_server()
+            try:
+                health = await (await local.get("/healthz")).json()
+                metrics = await (await local.get("/metrics")).text()
+            finally:
+                await local.close()
             return health, metrics
 
     health, metrics = asyncio.run(scenario())

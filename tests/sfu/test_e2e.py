@@ -4,15 +4,10 @@ import time
 
 import pytest
 
+from ..support.browser import launch_chromium
+
 playwright_sync = pytest.importorskip("playwright.sync_api")
 
-CHROMIUM_ARGS = [
-    "--use-fake-device-for-media-stream",
-    "--use-fake-ui-for-media-stream",
-    "--no-sandbox",
-    "--disable-background-networking",
-    "--disable-gpu",
-]
 PARTICIPANTS = ["ann", "bob", "cat", "dan"]
 # Counts live peer connections so the test can check the client keeps exactly one.
 COUNT_PEER_CONNECTIONS = """
@@ -33,7 +28,7 @@ LIVE_PCS = "window.__pcs.filter((pc) => pc.connectionState !== 'closed').length"
 @pytest.fixture(scope="module")
 def browser():
     with playwright_sync.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        browser = launch_chromium(p)
         yield browser
         browser.close()
 
@@ -83,7 +78,7 @@ def test_four_browsers_decode_each_other_and_survive_node_death(browser, fake_ap
     assert [page.evaluate(LIVE_PCS) for page in pages] == [1, 1, 1, 1]
     assert node_a.health()["participants"] == 4
 
-    node_a.proc.kill()
+    node_a.process.kill()
     node_b = start_node("node-b")
     fake_app.current_node = (node_b.node_id, node_b.ws_url)
     print("node-b frames decoded:", wait_all_decoding(pages, expected=3, timeout=90))

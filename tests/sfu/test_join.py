@@ -3,7 +3,9 @@
 import asyncio
 import time
 
-from tests.sfu.inprocess import join, next_json, running_node, token
+from sfu_node.protocol import LARGE_MEETING_LIMIT
+
+from ..support.inprocess import join, next_json, running_node, token
 
 
 def refusal(token_text=None, **token_args) -> dict:
@@ -91,20 +93,20 @@ def test_silent_client_times_out():
     )
 
 
-def test_thirteenth_participant_refused():
-    """Does a room of 12 refuse the 13th participant as full?"""
+def test_participant_over_the_large_meeting_limit_refused():
+    """Does a full large meeting (12) refuse one more participant as full?"""
 
     async def scenario():
         async with running_node() as (node, client):
-            sockets = [await join(client, participant=f"p{i}") for i in range(12)]
+            sockets = [await join(client, participant=f"p{i}") for i in range(LARGE_MEETING_LIMIT)]
             for ws in sockets:
                 assert (await next_json(ws))["type"] == "joined"
-            late = await join(client, participant="p12")
+            late = await join(client, participant="late")
             return await next_json(late), node.registry.participant_count
 
     reply, count = asyncio.run(scenario())
     assert reply == {"type": "error", "error": "room full"}
-    assert count == 12
+    assert count == LARGE_MEETING_LIMIT
 
 
 def test_token_capacity_is_enforced_below_twelve():

@@ -4,18 +4,21 @@ import asyncio
 
 import pytest
 
-from tests.sfu.inprocess import join, next_json, running_node
+from ..support.inprocess import join, next_json, running_node
 
 BAD_MESSAGES = [
     ("not json at all", "malformed JSON"),
     ("[1, 2, 3]", "a message must be a JSON object with a string type"),
     ('{"type": 7}', "a message must be a JSON object with a string type"),
     ('{"type": "dance"}', "unknown message type"),
-    ('{"type": "answer"}', "answer needs an sdp string"),
+    ('{"type": "answer"}', "answer needs sdp"),
+    ('{"type": "answer", "sdp": 5}', "answer has a sdp of the wrong type"),
+    ('{"type": "ping", "room": "other-room"}', "ping has an unexpected field"),
     (
         '{"type": "candidate", "candidate": "nope"}',
-        "candidate must be an object or null",
+        "candidate has a candidate of the wrong type",
     ),
+    ('{"type": "candidate", "candidate": {"sdpMid": "0"}}', "candidate needs candidate"),
     (
         '{"type": "candidate", "candidate": {"candidate": "candidate:garbage"}}',
         "malformed candidate",

@@ -13,8 +13,10 @@ import aiohttp
 import pytest
 
 from sfu_node import protocol
-from tests.sfu.fakeapp import MASTER_SECRET, FakeApp
-from tests.sfu.nodeproc import ROOT, NodeProcess, free_port
+
+from ..support.fakeapp import MASTER_SECRET, FakeApp
+from ..support.node import NodeProcess
+from ..support.services import ROOT, free_port
 
 
 def wait_for(condition, timeout=10.0, message="condition"):
@@ -87,10 +89,14 @@ def test_help_explains_every_option():
         "--node-id",
         "--key-file",
         "--drain-grace",
+        "--metrics-listen",
+        "--metrics-token-file",
         "PARLOR_NODE_KEY",
+        "PARLOR_NODE_METRICS_TOKEN",
     ):
         assert option in out
     assert "--node-key" not in out and "--key " not in out
+    assert "--metrics-token " not in out
 
 
 def test_missing_key_refuses_to_start():
@@ -151,7 +157,7 @@ def test_keeps_retrying_while_app_is_down(tmp_path):
     try:
         wait_for(lambda: _healthy(node), message="node up")
         time.sleep(1.5)
-        assert node.proc.poll() is None and node.health()["registered"] is False
+        assert node.process.poll() is None and node.health()["registered"] is False
         app = FakeApp(port=port).start()
         try:
             wait_for(
@@ -162,6 +168,7 @@ def test_keeps_retrying_while_app_is_down(tmp_path):
         finally:
             app.stop()
     finally:
+        node.kill()
         node.stop()
 
 
@@ -188,7 +195,7 @@ def test_sigterm_drains_then_exits_when_empty(fake_app, start_node):
     node = start_node("node-a")
     ann = WsClient(node.ws_url, join_token(node, "daily", "ann"))
     wait_for(lambda: "joined" in ann.types(), message="ann joined")
-    node.proc.send_signal(signal.SIGTERM)
+    node.process.send_signal(signal.SIGTERM)
     wait_for(lambda: node.health()["state"] == "draining", message="draining")
     wait_for(
         lambda: fake_app.heartbeats[-1]["state"] == "draining",
@@ -199,10 +206,10 @@ def test_sigterm_drains_then_exits_when_empty(fake_app, start_node):
     assert newcomer.messages[0] == {"type": "error", "error": "node is draining"}
     late = WsClient(node.ws_url, join_token(node, "daily", "cat"))
     wait_for(lambda: "joined" in late.types(), message="late joiner to a current room")
-    assert node.proc.poll() is None
+    assert node.process.poll() is None
     ann.leave()
     late.leave()
-    assert node.proc.wait(15) == 0
+    assert node.process.wait(15) == 0
 
 
 def test_sigterm_grace_period_ends_drain(fake_app, start_node):
@@ -210,8 +217,8 @@ def test_sigterm_grace_period_ends_drain(fake_app, start_node):
     node = start_node("node-a", drain_grace=1.0)
     ann = WsClient(node.ws_url, join_token(node, "daily", "ann"))
     wait_for(lambda: "joined" in ann.types(), message="ann joined")
-    node.proc.send_signal(signal.SIGTERM)
-    assert node.proc.wait(15) == 0
+    node.process.send_signal(signal.SIGTERM)
+    assert node.process.wait(15) == 0
     wait_for(
         lambda: {"type": "error", "error": "node shutting down"} in ann.messages,
         message="goodbye",

@@ -16,8 +16,14 @@ import time
 from pathlib import Path
 
 import requests
+import sqlalchemy as sa
 import stripe
 
+from app.auth.models import User
+from app.billing.models import BillingAccount
+from app.extensions import db
+
+from .accounts import csrf_token
 from .services import Daemon, free_port
 
 CARD_OK = "4242424242424242"
@@ -141,3 +147,63 @@ def signature_header(payload, secret=WEBHOOK_SECRET, timestamp=None):
     timestamp = int(time.time()) if timestamp is None else timestamp
     digest = hmac.new(secret.encode(), f"{timestamp}.{payload}".encode(), hashlib.sha256).hexdigest()
     return f"t={timestamp},v1={digest}"
+
+
+OPERATION_RE = re.compile(r'name="operation"[^>]*value="([0-9a-f]{32})"')
+
+
+class BillingActions:
+    """What a signed-in person does on /user/billing, with the card step done as Stripe.js does it."""
+
+    def __init__(self, app, client, localstripe):
+        self.app = app
+        self.client = client
+        self.stripe = localstripe
+
+    def form_fields(self, form_id):
+        html = self.client.get("/user/billing").get_data(as_text=True)
+        start = html.index(f'id="{form_id}"')
+        block = html[start : html.index("</form>", start)]
+        return csrf_token(self.client, "/user/billing"), OPERATION_RE.search(block).group(1)
+
+    def start_setup(self, form_id="billing-form"):
+        token, operation = self.form_fields(form_id)
+        response = self.client.post(
+            "/user/billing/setup", json={"operation": operation}, headers={"X-CSRFToken": token}
+        )
+        return response, token, operation
+
+    def upgrade(self, plan="pro", card=None, **fields):
+        response, token, operation = self.start_setup()
+        assert response.status_code == 200, response.get_data(as_text=True)
+        self.confirmed = self.stripe.confirm_card(response.json["client_secret"], card or CARD_OK)
+        data = {
+            "csrf_token": token,
+            "operation": operation,
+            "plan": plan,
+            "billing_name": "Alice Example",
+            "billing_email": "alice@example.com",
+            "billing_country": "NO",
+            "billing_line1": "Storgata 1",
+            "billing_postal_code": "0155",
+            "billing_city": "Oslo",
+        }
+        data.update(fields)
+        return self.client.post("/user/billing/subscribe", data=data)
+
+    def act(self, path, form_id, **fields):
+        token, operation = self.form_fields(form_id)
+        return self.client.post(path, data={"csrf_token": token, "operation": operation, **fields})
+
+    def change_card(self, card=None):
+        response, token, operation = self.start_setup("card-form")
+        assert response.status_code == 200, response.get_data(as_text=True)
+        self.stripe.confirm_card(response.json["client_secret"], card or CARD_OK)
+        return self.client.post("/user/billing/card", data={"csrf_token": token, "operation": operation})
+
+    def account(self, email="alice@example.com"):
+        with self.app.app_context():
+            user = db.session.scalar(sa.select(User).where(User.email == email))
+            account = db.session.scalar(sa.select(BillingAccount).where(BillingAccount.user_id == user.id))
+            db.session.expunge_all()
+            return user, account

@@ -1,29 +1,16 @@
-"""The real app, SFU nodes and browser helpers, shared by the end-to-end tests and the benchmarks."""
+"""The real app and browser helpers, shared by the end-to-end tests and the benchmarks."""
 
 import os
 import re
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import requests
 
-from sfu_node.protocol import derive_node_key
-
 from . import services
+from .services import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--use-fake-device-for-media-stream",
-    "--use-fake-ui-for-media-stream",
-    "--no-sandbox",
-    "--disable-background-networking",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--autoplay-policy=no-user-gesture-required",
-]
 TURN_SECRET = "e2e-turn-secret"
 MASTER_SECRET = "e2e-node-master-secret"
 
@@ -38,6 +25,7 @@ CAPTURE_PEER_CONNECTIONS = """
   };
 })();
 """
+OPEN_CONNECTIONS = "() => window.__peerConnections.filter((pc) => pc.connectionState !== 'closed').length"
 
 INBOUND_VIDEO = """
 async () => {
@@ -137,6 +125,7 @@ class LiveServer:
             try:
                 if requests.get(f"{self.url}/healthz", timeout=1).ok:
                     if self.stripe is not None:
+                        # Imported late: the benchmarks use this module without loading the app.
                         from app.billing.local import register_local_webhook
 
                         register_local_webhook(
@@ -156,42 +145,6 @@ class LiveServer:
     def latest_code(self, address, after=0):
         messages = self.mail.wait_for(address, count=after + 1, timeout=15)
         return re.search(r"\b(\d{6})\b", messages[-1]["Subject"]).group(1)
-
-
-class NodeProcess:
-    def __init__(self, live_server, node_id, region="eu-north", capacity=48):
-        self.node_id = node_id
-        self.port = services.free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        env = dict(os.environ, PARLOR_NODE_KEY=derive_node_key(MASTER_SECRET, node_id), PYTHONUNBUFFERED="1")
-        command = [
-            sys.executable,
-            "-m",
-            "sfu_node",
-            "--app-url",
-            live_server.url,
-            "--region",
-            region,
-            "--public-url",
-            self.url,
-            "--listen",
-            f"127.0.0.1:{self.port}",
-            "--capacity",
-            str(capacity),
-            "--node-id",
-            node_id,
-        ]
-        self.log_path = live_server.directory / f"node-{node_id}.log"
-        self.log = open(self.log_path, "w")  # noqa: SIM115 (closed in stop())
-        self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
-        services.wait_for_port(self.port, timeout=30)
-
-    def kill(self):
-        self.process.kill()
-        self.process.wait()
-
-    def stop(self):
-        services.stop_process(self.process, self.log)
 
 
 def sign_in(page, live_server, email):

@@ -9,6 +9,8 @@ import time
 from email import message_from_bytes, policy
 from pathlib import Path
 
+ROOT = Path(__file__).resolve().parents[2]
+
 
 def free_port():
     with socket.socket() as sock:

@@ -8,7 +8,8 @@ from aiohttp.test_utils import TestClient, TestServer
 from sfu_node import protocol
 from sfu_node.config import NodeConfig
 from sfu_node.server import Node
-from tests.sfu.fakeapp import MASTER_SECRET
+
+from .fakeapp import MASTER_SECRET
 
 NODE_ID = "node-t"
 NODE_KEY = protocol.derive_node_key(MASTER_SECRET, NODE_ID)

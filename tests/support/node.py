@@ -1,8 +1,7 @@
-"""Run ``python -m sfu_node`` as a subprocess for tests and the benchmark."""
+"""``python -m sfu_node`` as a subprocess, for the node tests, the end-to-end tests and the benchmarks."""
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -10,13 +9,7 @@ import urllib.request
 
 from sfu_node import protocol
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from . import services
 
 
 class NodeProcess:
@@ -25,17 +18,24 @@ class NodeProcess:
         app_url: str,
         master_secret: str,
         node_id: str = "node-a",
+        *,
+        region: str = "test",
+        capacity: int = 50,
         drain_grace: float = 30.0,
-        log_path: str | None = None,
+        log_path=None,
     ) -> None:
         self.node_id = node_id
-        self.port = free_port()
+        self.port = services.free_port()
         self.key = protocol.derive_node_key(master_secret, node_id)
         self.url = f"http://127.0.0.1:{self.port}"
         self.ws_url = f"ws://127.0.0.1:{self.port}/ws"
+        # /healthz and /metrics live on the node's separate local listener.
+        self.metrics_port = services.free_port()
+        self.metrics_url = f"http://127.0.0.1:{self.metrics_port}"
+        self.log_path = log_path
         env = dict(os.environ, PARLOR_NODE_KEY=self.key, PYTHONUNBUFFERED="1")
-        self._log = open(log_path or os.devnull, "w")  # noqa: SIM115 - lives as long as the process
-        self.proc = subprocess.Popen(
+        self.log = open(log_path or os.devnull, "w")  # noqa: SIM115 (closed in stop())
+        self.process = subprocess.Popen(
             [
                 sys.executable,
                 "-m",
@@ -43,33 +43,39 @@ class NodeProcess:
                 "--app-url",
                 app_url,
                 "--region",
-                "test",
+                region,
                 "--public-url",
                 self.url,
                 "--listen",
                 f"127.0.0.1:{self.port}",
                 "--capacity",
-                "50",
+                str(capacity),
                 "--node-id",
                 node_id,
                 "--drain-grace",
                 str(drain_grace),
+                "--metrics-listen",
+                f"127.0.0.1:{self.metrics_port}",
             ],
-            cwd=ROOT,
+            cwd=services.ROOT,
             env=env,
-            stdout=self._log,
+            stdout=self.log,
             stderr=subprocess.STDOUT,
         )
 
     def health(self) -> dict:
-        with urllib.request.urlopen(self.url + "/healthz", timeout=2) as response:
+        with urllib.request.urlopen(self.metrics_url + "/healthz", timeout=2) as response:
             return json.load(response)
 
+    def wait_listening(self, timeout: float = 30.0) -> None:
+        services.wait_for_port(self.port, timeout=timeout)
+
     def wait_ready(self, timeout: float = 15.0) -> dict:
+        """Wait until the node says it has registered with its app."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"node exited with {self.proc.returncode}")
+            if self.process.poll() is not None:
+                raise RuntimeError(f"node exited with {self.process.returncode}")
             try:
                 health = self.health()
                 if health["registered"]:
@@ -79,8 +85,12 @@ class NodeProcess:
             time.sleep(0.1)
         raise TimeoutError("node did not become ready")
 
+    def kill(self) -> None:
+        """Die at once, as a crashed machine would: no drain, no goodbye to the app."""
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(10)
+
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait(10)
-        self._log.close()
+        """SIGTERM (the node drains), SIGKILL after ten seconds; closes the log."""
+        services.stop_process(self.process, self.log)

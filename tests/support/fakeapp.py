@@ -7,14 +7,14 @@ serves the client module plus the test harness page.
 
 import asyncio
 import json
-import pathlib
 import threading
 
 from aiohttp import web
 
 from sfu_node import protocol
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
+from .services import ROOT
+
 MASTER_SECRET = "test-master-secret-for-parlor-sfu-tests"
 
 

@@ -1,0 +1,31 @@
+"""Rooms, as the privacy registry lists them."""
+
+from ..privacy.registry import CONTRACT, Category, Source, owned_by, register_category
+from .models import Room
+
+
+def register(app):
+    register_category(
+        app,
+        Category(
+            "rooms",
+            "Room information",
+            CONTRACT,
+            lambda: "Kept until you delete the room or your account.",
+            (
+                Source(
+                    Room,
+                    owned_by(Room.owner_id),
+                    {
+                        "id": "Room number.",
+                        "name": "The public room name.",
+                        "key": "A random identifier telling this room apart from earlier rooms of the same name.",
+                        "owner_id": "Your account number.",
+                        "mode": "normal (follows your plan) or group (always large meetings).",
+                        "locked": "Whether visitors must knock.",
+                        "created_at": "When you claimed it.",
+                    },
+                ),
+            ),
+        ),
+    )
