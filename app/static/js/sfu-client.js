@@ -10,8 +10,10 @@
 const RECONNECT_DELAYS_MS = [500, 1000, 2000, 4000, 8000];
 // A node that accepted the socket but never says "joined" is as good as dead.
 const JOIN_TIMEOUT_MS = 10000;
-// Errors after which trying again cannot help.
-const FINAL_ERRORS = new Set(["room full", "replaced by a newer connection"]);
+// Errors after which trying again cannot help. ("removed", a message of its own, is not one:
+// the app drops a participant's node grant when their signaling socket drops, and gives a new
+// one once they are back.)
+const FINAL_ERRORS = new Set(["room full", "replaced by a newer connection", "removed from this meeting"]);
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
