@@ -59,10 +59,11 @@ def socket_frames(new_page):
 
     page.route_web_socket("**/socket.io/**", route)
 
-    def inject(event, payload):
-        routes[-1].send("42" + json.dumps([event, payload]))
+    def send_frame(frame):
+        routes[-1].send(frame)
 
-    page.inject = inject
+    page.send_frame = send_frame  # raw Engine.IO text: "4" message, then Socket.IO "2" event or "1" disconnect
+    page.inject = lambda event, payload: send_frame("42" + json.dumps([event, payload]))
     return page
 
 
@@ -117,6 +118,17 @@ def test_signals_from_strangers_are_ignored(room, socket_frames):
     assert page.locator(".tile").count() == 2
     assert page.locator('.tile[data-id="intruder"]').count() == 0
     assert page.locator("#chat-log li").count() == 0
+
+
+def test_page_the_server_hung_up_on_says_so(room, socket_frames):
+    """When the server closes the socket on purpose, is the person told, not left "reconnecting" forever?"""
+    page = socket_frames
+    join_meeting(page, room["url"], "Hung up")
+    in_meeting(page)
+    page.send_frame("41")
+    expect(page.locator("#ended-title")).to_have_text("You were disconnected")
+    expect(page.locator("#rejoin-here")).to_be_visible()
+    assert page.evaluate(LIVE_SELF_TRACKS) == 0
 
 
 def test_page_replaced_by_another_tab_stops_and_can_take_over_again(room, new_page):

@@ -89,7 +89,15 @@ export class Meeting extends EventTarget {
       "You were disconnected",
       { rejoinHere: true },
     ));
-    signaling.addEventListener("disconnected", () => this.live && this.view.setNetwork("offline"));
+    signaling.addEventListener("disconnected", ({ detail }) => {
+      if (!this.live) return;
+      // Socket.IO never reconnects after the server hung up on purpose (without a notice above).
+      if (detail === "io server disconnect") {
+        this.end("The server closed this page's connection to the meeting.", "You were disconnected", { rejoinHere: true });
+      } else {
+        this.view.setNetwork("offline");
+      }
+    });
     signaling.addEventListener("connected", () => this.live && this.rejoin());
   }
 
