@@ -203,7 +203,7 @@ class ProductionConfig(Config):
     REMEMBER_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = "https"
     HSTS = True
-    REQUIRED = ("SECRET_KEY", "SQLALCHEMY_DATABASE_URI", "NODE_MASTER_SECRET", "PUBLIC_URL")
+    REQUIRED = ("SECRET_KEY", "SQLALCHEMY_DATABASE_URI", "NODE_MASTER_SECRET", "PUBLIC_URL", "METRICS_TOKEN")
 
     def __init__(self):
         super().__init__()
@@ -213,6 +213,12 @@ class ProductionConfig(Config):
         super().check()
         if len(self.SECRET_KEY) < 32:
             raise RuntimeError("SECRET_KEY must be at least 32 characters long")
+        if len(self.METRICS_TOKEN) < 16:
+            raise RuntimeError("METRICS_TOKEN must be at least 16 characters long")
+        for name in ("MAIL_URL", "SMS_URL"):
+            # The console transports print every message, sign-in codes included, into the logs.
+            if getattr(self, name).strip().lower() == "console":
+                raise RuntimeError(f"{name}=console would write sign-in codes into the logs; set a real transport")
         if self.STRIPE_SECRET_KEY and not (self.STRIPE_PUBLISHABLE_KEY and self.STRIPE_WEBHOOK_SECRET):
             # Without the webhook secret every renewal and failed payment would be refused.
             raise RuntimeError("With STRIPE_SECRET_KEY, also set STRIPE_PUBLISHABLE_KEY and STRIPE_WEBHOOK_SECRET")

@@ -4,7 +4,6 @@ import sqlite3
 
 from authlib.integrations.flask_client import OAuth
 from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_socketio import SocketIO
@@ -13,6 +12,8 @@ from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
+
+from .netkeys import client_network
 
 # Stable constraint names so Alembic can alter them on every database.
 NAMING_CONVENTION = {
@@ -43,6 +44,6 @@ def enforce_sqlite_foreign_keys(connection, record):
 migrate = Migrate()
 csrf = CSRFProtect()
 login_manager = LoginManager()
-limiter = Limiter(key_func=get_remote_address)
+limiter = Limiter(key_func=client_network)  # IPv6 counted per /64
 socketio = SocketIO()
 oauth = OAuth()

@@ -237,7 +237,8 @@ def test_a_flood_does_not_lock_the_owner_out_for_long(client, app, auth, clock):
     for _ in range(6):
         auth.request_code("rae@example.com")
     assert auth.request_code("rae@example.com").status_code == 429
-    limiter.storage.reset()  # the window (10 minutes) has passed
+    clock.advance(timedelta(minutes=10))  # the window has passed, and so has the wait between codes
+    limiter.storage.reset()
     assert auth.request_code("rae@example.com").status_code == 302
 
 
@@ -308,3 +309,16 @@ def test_twilio_backend_posts_to_the_provider(app):
     assert received["path"] == "/2010-04-01/Accounts/AC123/Messages.json"
     assert received["auth"] == "Basic " + base64.b64encode(b"AC123:secret").decode()
     assert received["form"] == {"To": ["+4791234567"], "From": ["+4790000000"], "Body": ["123456 is your Parlor code"]}
+
+
+def test_a_page_view_keeps_a_browser_session_alive(client, app, auth, clock):
+    """Does a plain page view (no form) still move the session's last-seen time and expiry forward?"""
+    auth.login("uma@example.com")
+    clock.advance(timedelta(hours=11))
+    assert client.get("/user/profile").status_code == 200
+    with app.app_context():
+        record = db.session.scalar(sa.select(UserSession))
+        assert record.last_seen_at == clock.now
+        assert record.expires_at == clock.now + timedelta(hours=12)
+    clock.advance(timedelta(hours=11))
+    assert client.get("/user/profile").status_code == 200

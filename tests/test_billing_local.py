@@ -82,6 +82,9 @@ def test_production_refuses_stripe_keys_without_a_webhook_secret(monkeypatch):
         "DATABASE_URL": "sqlite://",
         "NODE_MASTER_SECRET": "node-secret",
         "PUBLIC_URL": "https://parlor.example",
+        "METRICS_TOKEN": "m" * 32,
+        "MAIL_URL": "smtp://smtp.example:25",
+        "SMS_URL": "twilio://AC123:token@api.twilio.com?from=%2B4791234567",
         "STRIPE_SECRET_KEY": "sk_live_example",
         "STRIPE_PUBLISHABLE_KEY": "pk_live_example",
     }.items():

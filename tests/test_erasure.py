@@ -155,11 +155,24 @@ def test_forged_deletion_is_refused(app, client, rich_account, count):
 
 # ---------------------------------------------------------------- records filed under earlier addresses
 def change_contact(client, app, new):
-    """Move the signed-in account to ``new`` through the profile page (code sent to the new address)."""
+    """Move the signed-in account to ``new`` through the profile page (codes sent to the new and current address)."""
+    from app.auth.codes import CHANGE_CONTACT
+    from app.auth.models import LoginCode
+
     client.post("/user/profile/contact", data={"csrf_token": csrf_token(client, "/user/profile"), "identifier": new})
+    with app.app_context():
+        current = db.session.scalar(
+            sa.select(LoginCode.identifier)
+            .where(LoginCode.purpose == CHANGE_CONTACT, LoginCode.identifier != new)
+            .order_by(LoginCode.id.desc())
+        )
     return client.post(
         "/user/profile/contact/verify",
-        data={"csrf_token": csrf_token(client, "/user/profile/contact/verify"), "code": console_code(app, new)},
+        data={
+            "csrf_token": csrf_token(client, "/user/profile/contact/verify"),
+            "code": console_code(app, new),
+            "old_code": console_code(app, current),
+        },
     )
 
 

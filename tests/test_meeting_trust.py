@@ -4,13 +4,13 @@ import pytest
 import sqlalchemy as sa
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+import config
 from app import create_app
 from app.auth.models import User
 from app.extensions import db, socketio
 from app.rooms import meetings
 from app.rooms.connections import REPLACED
 from app.rooms.models import Room
-from config import TestingConfig as Testing
 
 from .support.sockets import join, received, ticket_for
 
@@ -197,7 +197,7 @@ def test_socket_io_sees_the_client_address_behind_a_proxy(monkeypatch, app):
     """With TRUSTED_PROXIES, does ProxyFix wrap Socket.IO's middleware too (placement sees the client)?"""
     monkeypatch.setenv("TRUSTED_PROXIES", "1")
 
-    class Proxied(Testing):
+    class Proxied(config.TestingConfig):
         SQLALCHEMY_DATABASE_URI = app.config["SQLALCHEMY_DATABASE_URI"]
 
     proxied = create_app(Proxied)

@@ -1,14 +1,15 @@
 import io
 import re
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 from PIL import Image
 
-from app.auth.models import AccountEvent, User
+from app.auth.models import AccountEvent, User, UserSession
 from app.extensions import db
 
-from .support.accounts import console_code, csrf_token
+from .support.accounts import AuthActions, console_code, csrf_token
 
 
 def image_bytes(fmt, size=(400, 300), mode="RGB", exif=False):
@@ -123,17 +124,28 @@ def test_picture_can_be_removed(client, app, signed_in):
     assert client.get(f"/user/avatars/{key}.webp").status_code == 404
 
 
-def test_change_email_is_verified_and_the_old_address_told(client, app, signed_in):
-    """Does an email change need the code sent to the new address, and notify the old one?"""
+def ask_to_change(client, identifier):
     token = csrf_token(client, "/user/profile")
-    response = client.post("/user/profile/contact", data={"csrf_token": token, "identifier": "una@new.example"})
-    assert response.headers["Location"].endswith("/user/profile/contact/verify")
-    assert user(app).email == "una@example.com"  # nothing changes before the code comes back
-    code = console_code(app, "una@new.example")
-    response = client.post(
-        "/user/profile/contact/verify",
-        data={"csrf_token": csrf_token(client, "/user/profile/contact/verify"), "code": code},
+    return client.post("/user/profile/contact", data={"csrf_token": token, "identifier": identifier})
+
+
+def enter_codes(client, new_code, old_code):
+    token = csrf_token(client, "/user/profile/contact/verify")
+    return client.post(
+        "/user/profile/contact/verify", data={"csrf_token": token, "code": new_code, "old_code": old_code}
     )
+
+
+def wrong(code):
+    return f"{(int(code) + 1) % 1_000_000:06d}"
+
+
+def test_change_email_is_verified_and_the_old_address_told(client, app, signed_in):
+    """Does an email change need the codes sent to the new and the old address, and notify the old one?"""
+    response = ask_to_change(client, "una@new.example")
+    assert response.headers["Location"].endswith("/user/profile/contact/verify")
+    assert user(app).email == "una@example.com"  # nothing changes before the codes come back
+    response = enter_codes(client, console_code(app, "una@new.example"), console_code(app, "una@example.com"))
     assert response.status_code == 302
     assert user(app).email == "una@new.example"
     notices = [m for m in app.extensions["parlor_mail"].outbox if m["To"] == "una@example.com"]
@@ -143,50 +155,84 @@ def test_change_email_is_verified_and_the_old_address_told(client, app, signed_i
         assert "contact_changed" in db.session.scalars(sa.select(AccountEvent.kind)).all()
 
 
-def test_adding_a_phone_keeps_the_email(client, app, signed_in):
-    """Does adding a phone number keep the email address?"""
-    client.post(
-        "/user/profile/contact",
-        data={"csrf_token": csrf_token(client, "/user/profile"), "identifier": "+47 912 34 567"},
-    )
-    code = console_code(app, "+4791234567")
-    client.post(
-        "/user/profile/contact/verify",
-        data={"csrf_token": csrf_token(client, "/user/profile/contact/verify"), "code": code},
-    )
+def test_adding_a_phone_needs_a_code_from_the_email_and_keeps_it(client, app, signed_in):
+    """Does adding a phone number need a code sent to the account's email, and keep the email?"""
+    ask_to_change(client, "+47 912 34 567")
+    enter_codes(client, console_code(app, "+4791234567"), console_code(app, "una@example.com"))
     stored = user(app)
     assert (stored.email, stored.phone) == ("una@example.com", "+4791234567")
 
 
 def test_wrong_contact_code_changes_nothing(client, app, signed_in):
     """Does a wrong code leave the contact details as they were?"""
-    client.post(
-        "/user/profile/contact",
-        data={"csrf_token": csrf_token(client, "/user/profile"), "identifier": "una@new.example"},
-    )
-    response = client.post(
-        "/user/profile/contact/verify",
-        data={"csrf_token": csrf_token(client, "/user/profile/contact/verify"), "code": "000000"},
-    )
+    ask_to_change(client, "una@new.example")
+    response = enter_codes(client, "000000", "000000")
     assert response.status_code == 400
     assert user(app).email == "una@example.com"
+
+
+def test_the_new_address_alone_cannot_change_the_contact(client, app, signed_in):
+    """Can someone holding only the new address's code (a stolen session) not take the account over?"""
+    ask_to_change(client, "thief@example.com")
+    new_code, old_code = console_code(app, "thief@example.com"), console_code(app, "una@example.com")
+    response = enter_codes(client, new_code, wrong(old_code))
+    assert response.status_code == 400
+    assert "That code is not right" in response.get_data(as_text=True)
+    assert user(app).email == "una@example.com"
+    # The right new code was not spent by the failed pair: both right codes still work.
+    assert enter_codes(client, new_code, old_code).status_code == 302
+    assert user(app).email == "thief@example.com"
+
+
+def test_contact_change_signs_out_other_sessions(client, app, signed_in):
+    """After a contact change, is every other browser of the account signed out, and this one not?"""
+    other = app.test_client()
+    other_auth = type(signed_in)(app, other)
+    other_auth.login("una@example.com")
+    assert other.get("/user/profile").status_code == 200
+    ask_to_change(client, "una@new.example")
+    enter_codes(client, console_code(app, "una@new.example"), console_code(app, "una@example.com"))
+    assert user(app).email == "una@new.example"
+    response = other.get("/user/profile")
+    assert response.status_code == 302 and "/user/login" in response.headers["Location"]
+    assert client.get("/user/profile").status_code == 200
 
 
 def test_contact_taken_by_another_account_is_refused(client, app, signed_in, make_user):
     """Can an address belonging to another account not be moved onto this one?"""
     make_user("taken@example.com")
-    client.post(
-        "/user/profile/contact",
-        data={"csrf_token": csrf_token(client, "/user/profile"), "identifier": "taken@example.com"},
-    )
-    code = console_code(app, "taken@example.com")
-    response = client.post(
-        "/user/profile/contact/verify",
-        data={"csrf_token": csrf_token(client, "/user/profile/contact/verify"), "code": code},
-    )
+    ask_to_change(client, "taken@example.com")
+    response = enter_codes(client, console_code(app, "taken@example.com"), console_code(app, "una@example.com"))
     assert response.status_code == 302
     assert "belongs to another Parlor account" in client.get("/user/profile").get_data(as_text=True)
     assert user(app).email == "una@example.com"
+
+
+def test_sign_out_everywhere_else(client, app, signed_in):
+    """Does "Sign out everywhere else" end the other browsers' sessions and keep this one?"""
+    other = app.test_client()
+    type(signed_in)(app, other).login("una@example.com", remember="y")
+    remember = other.get_cookie("parlor_remember").value
+    assert "Sign out everywhere else" in client.get("/user/profile").get_data(as_text=True)
+    response = client.post(
+        "/user/profile/sessions/end-others", data={"csrf_token": csrf_token(client, "/user/profile")}
+    )
+    assert response.status_code == 302
+    assert "Signed out everywhere else (1 browser)" in client.get("/user/profile").get_data(as_text=True)
+    assert other.get("/user/profile").status_code == 302
+    replay = app.test_client()
+    replay.set_cookie("parlor_remember", remember)
+    assert replay.get("/user/profile").status_code == 302  # the remember cookie died with its session
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(UserSession)) == 1
+
+
+def test_sign_out_everywhere_else_needs_csrf(client, app, signed_in):
+    """Is a forged "Sign out everywhere else" refused, leaving the other browsers signed in?"""
+    other = app.test_client()
+    type(signed_in)(app, other).login("una@example.com")
+    assert client.post("/user/profile/sessions/end-others").status_code == 400
+    assert other.get("/user/profile").status_code == 200
 
 
 def test_profile_lists_recent_sign_ins(client, signed_in):
@@ -194,3 +240,71 @@ def test_profile_lists_recent_sign_ins(client, signed_in):
     html = client.get("/user/profile").get_data(as_text=True)
     assert "Recent sign-ins" in html and "Signed in" in html and "127.0.0.1" in html
     assert re.search(r"\d{1,2} \w+ 20\d\d", html)
+
+
+def test_profile_regions_have_distinct_names(client, signed_in):
+    """Does each region on the profile have an accessible name of its own (no two "Recent sign-ins")?"""
+    html = client.get("/user/profile").get_data(as_text=True)
+    headings = dict(re.findall(r'<h2 id="([^"]+)">([^<]+)</h2>', html))
+    names = [headings[ref] for ref in re.findall(r'<section[^>]*aria-labelledby="([^"]+)"', html)]
+    names += re.findall(r'role="region" aria-label="([^"]+)"', html)
+    names += [headings[ref] for ref in re.findall(r'role="region" aria-labelledby="([^"]+)"', html)]
+    assert "Recent sign-ins" in names and "Recent sign-ins table" in names
+    assert len(names) == len(set(names))
+
+
+def signed_in_client(app, email, address):
+    """Another account, signed in from its own IP address."""
+    other = app.test_client()
+    other.environ_base["REMOTE_ADDR"] = address
+    with app.app_context():
+        db.session.add(User(email=email))
+        db.session.commit()
+    actions = AuthActions(app, other)
+    actions.login(email)
+    return other
+
+
+@pytest.mark.config(RATELIMIT_ENABLED=True)
+def test_contact_changes_are_limited_per_account(clock, client, app, signed_in):
+    """Does one account get five contact-change requests an hour, however many addresses it uses?"""
+    statuses = []
+    for n in range(6):
+        client.environ_base["REMOTE_ADDR"] = f"198.51.100.{n + 1}"
+        statuses.append(ask_to_change(client, f"una{n}@new.example").status_code)
+        clock.advance(timedelta(hours=1))  # past the growing wait for codes to the current address
+    assert statuses == [302] * 5 + [429]
+
+
+@pytest.mark.config(RATELIMIT_ENABLED=True)
+def test_contact_changes_are_limited_per_target_address(app):
+    """Can six accounts, each from its own address, not all send codes to one target address?"""
+    statuses = []
+    for n in range(6):
+        other = signed_in_client(app, f"member{n}@example.com", f"203.0.113.{n + 1}")
+        statuses.append(ask_to_change(other, "target@example.com").status_code)
+    assert statuses == [302] * 5 + [429]
+    assert sum(m["To"] == "target@example.com" for m in app.extensions["parlor_mail"].outbox) == 5
+
+
+@pytest.mark.config(RATELIMIT_ENABLED=True)
+def test_contact_codes_are_limited_per_account(client, app, signed_in):
+    """Are code checks on contact changes limited per account, across target and IP addresses?"""
+    statuses = []
+    for target in range(3):
+        client.environ_base["REMOTE_ADDR"] = f"198.51.100.{target + 1}"
+        ask_to_change(client, f"una{target}@new.example")
+        for n in range(10):
+            client.environ_base["REMOTE_ADDR"] = f"203.0.113.{target * 10 + n + 1}"
+            statuses.append(enter_codes(client, "000000", "000000").status_code)
+    assert 429 not in statuses[:20] and statuses[20:] == [429] * 10
+
+
+def test_contact_change_waits_for_the_current_address(clock, client, app, signed_in):
+    """When the current address has had its codes for now, is the change refused before any code is sent?"""
+    for n in range(4):  # with the sign-up code, five codes to una@example.com
+        assert ask_to_change(client, f"una{n}@new.example").status_code == 302
+    response = ask_to_change(client, "una9@new.example")
+    assert response.status_code == 429
+    assert "We just sent a code to your current address" in response.get_data(as_text=True)
+    assert not [m for m in app.extensions["parlor_mail"].outbox if m["To"] == "una9@new.example"]

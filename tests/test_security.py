@@ -30,36 +30,85 @@ def test_hsts_only_in_production(client):
     assert "Strict-Transport-Security" not in client.get("/").headers
 
 
-@pytest.mark.parametrize("missing", ["SECRET_KEY", "DATABASE_URL", "NODE_MASTER_SECRET", "PUBLIC_URL"])
-def test_production_refuses_to_start_without_secrets(monkeypatch, missing):
-    """Does production refuse to start when a required secret is missing?"""
-    values = {
-        "SECRET_KEY": "x" * 40,
-        "DATABASE_URL": "postgresql://db/parlor",
-        "NODE_MASTER_SECRET": "y" * 40,
-        "PUBLIC_URL": "https://parlor.example",
-    }
-    for name, value in values.items():
+PRODUCTION = {
+    "SECRET_KEY": "x" * 40,
+    "DATABASE_URL": "postgresql://db/parlor",
+    "NODE_MASTER_SECRET": "y" * 40,
+    "PUBLIC_URL": "https://parlor.example",
+    "METRICS_TOKEN": "m" * 32,
+    "MAIL_URL": "smtp+starttls://parlor:secret@smtp.example:587",
+    "SMS_URL": "twilio://AC123:token@api.twilio.com?from=%2B4791234567",
+}
+
+
+@pytest.fixture
+def production_env(monkeypatch):
+    """A complete production environment; tests take one thing away."""
+    for name, value in PRODUCTION.items():
         monkeypatch.setenv(name, value)
-    monkeypatch.delenv(missing)
+    return monkeypatch
+
+
+def test_production_starts_with_a_complete_environment(production_env):
+    """Does the complete production environment these tests start from pass the checks?"""
+    ProductionConfig().check()
+
+
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "DATABASE_URL", "NODE_MASTER_SECRET", "PUBLIC_URL", "METRICS_TOKEN"])
+def test_production_refuses_to_start_without_secrets(production_env, missing):
+    """Does production refuse to start when a required secret is missing?"""
+    production_env.delenv(missing)
     with pytest.raises(RuntimeError, match="Set these environment variables"):
         ProductionConfig().check()
 
 
-def test_production_uses_secure_cookies_and_hsts(monkeypatch, tmp_path):
+def test_production_refuses_a_short_metrics_token(production_env):
+    """Does production refuse a metrics token short enough to guess?"""
+    production_env.setenv("METRICS_TOKEN", "short")
+    with pytest.raises(RuntimeError, match="METRICS_TOKEN must be at least 16"):
+        ProductionConfig().check()
+
+
+@pytest.mark.parametrize("name", ["MAIL_URL", "SMS_URL"])
+@pytest.mark.parametrize("value", ["console", " Console ", None])
+def test_production_refuses_console_transports(production_env, name, value):
+    """Does production refuse to print emails or texts (and the codes in them) into its logs, default included?"""
+    if value is None:
+        production_env.delenv(name)  # the default is the console
+    else:
+        production_env.setenv(name, value)
+    with pytest.raises(RuntimeError, match=f"{name}=console would write sign-in codes into the logs"):
+        ProductionConfig().check()
+
+
+def test_production_uses_secure_cookies_and_hsts(production_env, tmp_path):
     """Are cookies secure and HSTS sent in production?"""
     from app import create_app
 
-    monkeypatch.setenv("SECRET_KEY", "x" * 40)
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/prod.db")
-    monkeypatch.setenv("NODE_MASTER_SECRET", "y" * 40)
-    monkeypatch.setenv("PUBLIC_URL", "https://parlor.example")
-    monkeypatch.setenv("SOCKETIO_ASYNC_MODE", "threading")
+    production_env.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/prod.db")
+    production_env.setenv("SOCKETIO_ASYNC_MODE", "threading")
     app = create_app(ProductionConfig)
     assert app.config["SESSION_COOKIE_SECURE"] and app.config["REMEMBER_COOKIE_SECURE"]
     assert app.config["SESSION_COOKIE_HTTPONLY"]
     response = app.test_client().get("/information/tos/")
     assert response.headers["Strict-Transport-Security"].startswith("max-age=")
+
+
+def test_production_metrics_need_the_token(production_env, tmp_path):
+    """In production, does /metrics answer only a request bearing METRICS_TOKEN?"""
+    from app import create_app
+    from app.extensions import db
+
+    production_env.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/prod.db")
+    production_env.setenv("SOCKETIO_ASYNC_MODE", "threading")
+    app = create_app(ProductionConfig)
+    with app.app_context():
+        db.create_all()
+    client = app.test_client()
+    assert client.get("/metrics").status_code == 401
+    assert client.get("/metrics", headers={"Authorization": "Bearer wrong"}).status_code == 401
+    response = client.get("/metrics", headers={"Authorization": f"Bearer {PRODUCTION['METRICS_TOKEN']}"})
+    assert response.status_code == 200 and b"parlor_users" in response.data
 
 
 def test_development_generates_and_keeps_secrets(monkeypatch, tmp_path):

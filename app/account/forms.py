@@ -3,7 +3,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import StringField
 from wtforms.validators import DataRequired
 
-from ..auth.forms import IdentifierField
+from ..auth.forms import IdentifierField, code_field
 from ..forms_common import display_name_validators, strip
 
 
@@ -21,3 +21,8 @@ class AvatarForm(FlaskForm):
 
 class ContactForm(FlaskForm):
     identifier = IdentifierField("New email address or phone number", filters=[strip])
+
+
+class ContactCodesForm(FlaskForm):
+    code = code_field("Code sent to the new address")
+    old_code = code_field("Code sent to your current address")

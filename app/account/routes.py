@@ -2,17 +2,19 @@ import sqlalchemy as sa
 from flask import Blueprint, Response, abort, flash, redirect, render_template, session, url_for
 from flask_login import current_user, login_required
 
-from ..auth.codes import CodeError
-from ..auth.forms import CodeForm, EmptyForm
+from ..auth import limits
+from ..auth.codes import CodeErrors, DeliveryFailed, TooManyCodes
+from ..auth.forms import EmptyForm
 from ..auth.identifiers import Identifier
 from ..auth.models import AccountEvent, User
-from ..auth.services import DeliveryFailed
+from ..auth.sessions import active_sessions, current_session_hash, end_other_sessions
 from ..extensions import db, limiter
 from .avatars import InvalidPicture
-from .forms import AvatarForm, ContactForm, DisplayNameForm
+from .forms import AvatarForm, ContactCodesForm, ContactForm, DisplayNameForm
 from .services import (
     ContactInUse,
     finish_contact_change,
+    notify_old_contact,
     remove_avatar,
     set_avatar,
     set_display_name,
@@ -36,7 +38,13 @@ def render_profile(status=200, **forms):
         .limit(RECENT_EVENTS)
     ).all()
     return render_template(
-        "account/profile.html", events=events, remove_form=EmptyForm(), pending=session.get("pending_contact"), **forms
+        "account/profile.html",
+        events=events,
+        sessions=active_sessions(user),
+        this_session=current_session_hash(user),
+        remove_form=EmptyForm(),
+        pending=session.get("pending_contact"),
+        **forms,
     ), status
 
 
@@ -99,7 +107,9 @@ def avatar(key):
 
 @bp.route("/profile/contact", methods=["POST"])
 @login_required
-@limiter.limit("5 per 10 minutes")
+@limits.request_ip_limit
+@limiter.limit(limits.CONTACT_REQUEST_PER_ACCOUNT, key_func=limits.account)
+@limits.request_identifier_limit(limits.submitted_identifier)
 def change_contact():
     form = ContactForm()
     if not form.validate_on_submit():
@@ -109,28 +119,35 @@ def change_contact():
         form.identifier.errors.append("That is already on your account.")
         return render_profile(400, contact_form=form)
     try:
-        record = start_contact_change(current_user, identifier)
+        session["pending_contact"] = start_contact_change(current_user, identifier)
+    except TooManyCodes as error:
+        form.identifier.errors.append(str(error))
+        return render_profile(429, contact_form=form)
     except DeliveryFailed:
         flash("We could not send a code just now. Please try again in a minute.", "error")
         return redirect(url_for("account.profile"))
-    session["pending_contact"] = {"id": record.id, "kind": identifier.kind, "identifier": identifier.value}
     return redirect(url_for("account.verify_contact"))
 
 
 @bp.route("/profile/contact/verify", methods=["GET", "POST"])
 @login_required
-@limiter.limit("20 per 10 minutes", methods=["POST"])
+@limits.check_ip_limit
+@limiter.limit(limits.CONTACT_CHECK_PER_ACCOUNT, key_func=limits.account, methods=["POST"])
+@limits.check_identifier_limit(limits.pending_contact_identifier)
 def verify_contact():
     pending = session.get("pending_contact")
-    if not pending:
+    if not pending or "old_id" not in pending:
+        session.pop("pending_contact", None)  # from before both addresses were asked
         return redirect(url_for("account.profile"))
-    form = CodeForm()
+    form = ContactCodesForm()
     identifier = Identifier(pending["kind"], pending["identifier"])
     if form.validate_on_submit():
+        user = current_user._get_current_object()
         try:
-            finish_contact_change(current_user, pending, form.code.data)
-        except CodeError as error:
-            form.code.errors.append(str(error))
+            old = finish_contact_change(user, pending, form.code.data, form.old_code.data)
+        except CodeErrors as error:
+            for name, message in error.errors.items():
+                form[name].errors.append(message)
         except ContactInUse:
             db.session.rollback()
             session.pop("pending_contact", None)
@@ -139,11 +156,16 @@ def verify_contact():
         else:
             db.session.commit()
             session.pop("pending_contact", None)
-            flash("Your contact details are updated. We told your previous address too.", "success")
+            notify_old_contact(user, old or user.contact, identifier)
+            flash(
+                "Your contact details are updated. We told your previous address too, "
+                "and signed out every other browser signed in to your account.",
+                "success",
+            )
             return redirect(url_for("account.profile"))
-    return render_template("account/verify_contact.html", form=form, identifier=identifier), (
-        400 if form.errors else 200
-    )
+    return render_template(
+        "account/verify_contact.html", form=form, identifier=identifier, old_masked=pending["old_masked"]
+    ), (400 if form.errors else 200)
 
 
 @bp.route("/profile/contact/cancel", methods=["POST"])
@@ -151,4 +173,16 @@ def verify_contact():
 def cancel_contact_change():
     if EmptyForm().validate_on_submit():
         session.pop("pending_contact", None)
+    return redirect(url_for("account.profile"))
+
+
+@bp.route("/profile/sessions/end-others", methods=["POST"])
+@login_required
+def sign_out_elsewhere():
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    ended = end_other_sessions(current_user._get_current_object())
+    db.session.commit()
+    plural = "browser" if ended == 1 else "browsers"
+    flash(f"Signed out everywhere else ({ended} {plural}). This browser stays signed in.", "success")
     return redirect(url_for("account.profile"))

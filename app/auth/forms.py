@@ -41,9 +41,9 @@ class SignupForm(FlaskForm):
     next = HiddenField()
 
 
-class CodeForm(FlaskForm):
-    code = StringField(
-        "Six-digit code",
+def code_field(label="Six-digit code"):
+    return StringField(
+        label,
         filters=[lambda value: "".join(value.split()) if isinstance(value, str) else value],
         validators=[
             DataRequired("Enter the code we sent you."),
@@ -51,6 +51,10 @@ class CodeForm(FlaskForm):
         ],
         render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "maxlength": 7},
     )
+
+
+class CodeForm(FlaskForm):
+    code = code_field()
 
 
 class EmptyForm(FlaskForm):

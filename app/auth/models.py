@@ -107,6 +107,7 @@ class AccountEvent(db.Model):
         "sign_in_google": "Signed in with Google",
         "sign_out": "Signed out",
         "contact_changed": "Contact details changed",
+        "signed_out_elsewhere": "Signed out everywhere else",
     }
 
     @property

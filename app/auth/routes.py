@@ -3,24 +3,19 @@ from urllib.parse import urlsplit
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
-from ..extensions import db, limiter
+from ..account.consents import record_consent
+from ..extensions import db
 from . import limits
-from .codes import SIGN_IN, CodeError, check_code
+from .codes import SIGN_IN, CodeError, DeliveryFailed, TooManyCodes, check_code_and_commit
 from .forms import CodeForm, EmptyForm, LoginForm, SignupForm
 from .identifiers import Identifier
-from .services import DeliveryFailed, complete_sign_in, send_sign_in_code, send_welcome
-from .sessions import sign_in, sign_out
+from .services import complete_sign_in, send_sign_in_code_and_commit, send_welcome
+from .sessions import persist_last_seen, sign_in, sign_out
 
 bp = Blueprint("auth", __name__, url_prefix="/user")
+bp.after_app_request(persist_last_seen)
 
-request_ip_limit = limiter.shared_limit(limits.REQUEST_PER_IP, scope="code-request-ip", methods=["POST"])
-check_ip_limit = limiter.shared_limit(limits.CHECK_PER_IP, scope="code-check-ip", methods=["POST"])
-
-
-def request_identifier_limit(key_func):
-    return limiter.shared_limit(
-        limits.REQUEST_PER_IDENTIFIER, scope="code-request-identifier", key_func=key_func, methods=["POST"]
-    )
+DELIVERY_FAILED = "We could not send a code just now. Please try again in a minute."
 
 
 def safe_next(target, default="rooms.index"):
@@ -33,12 +28,19 @@ def safe_next(target, default="rooms.index"):
 
 
 def start_code_flow(form, signup):
+    """On a valid POST, send a code and remember it: return (redirect to the code page, None), or
+    (None, status) to show the form again, with its errors or a flash saying why."""
+    if not form.validate_on_submit():
+        return None, 400 if form.errors else 200
     identifier = form.identifier.identifier
     try:
-        record = send_sign_in_code(identifier, SIGN_IN)
+        record = send_sign_in_code_and_commit(identifier)
+    except TooManyCodes as error:
+        form.identifier.errors.append(str(error))
+        return None, 429
     except DeliveryFailed:
-        flash("We could not send a code just now. Please try again in a minute.", "error")
-        return None
+        flash(DELIVERY_FAILED, "error")
+        return None, 200
     session["pending_code"] = {
         "id": record.id,
         "kind": identifier.kind,
@@ -48,44 +50,35 @@ def start_code_flow(form, signup):
         "display_name": form.display_name.data if signup else None,
         "newsletter": bool(form.newsletter.data) if signup else False,
     }
-    return redirect(url_for("auth.verify"))
+    return redirect(url_for("auth.verify")), None
 
 
 @bp.route("/signup", methods=["GET", "POST"])
-@request_ip_limit
-@request_identifier_limit(limits.submitted_identifier)
+@limits.request_ip_limit
+@limits.request_identifier_limit(limits.submitted_identifier)
 def signup():
     if current_user.is_authenticated:
         return redirect(url_for("rooms.index"))
     form = SignupForm(next=request.args.get("next", ""))
-    if form.validate_on_submit():
-        response = start_code_flow(form, signup=True)
-        if response:
-            return response
-    return render_template("auth/signup.html", form=form), 400 if form.errors else 200
+    response, status = start_code_flow(form, signup=True)
+    return response or (render_template("auth/signup.html", form=form), status)
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@request_ip_limit
-@request_identifier_limit(limits.submitted_identifier)
+@limits.request_ip_limit
+@limits.request_identifier_limit(limits.submitted_identifier)
 def login():
     if current_user.is_authenticated:
         return redirect(safe_next(request.args.get("next")))
     form = LoginForm(next=request.args.get("next", ""))
-    if form.validate_on_submit():
-        response = start_code_flow(form, signup=False)
-        if response:
-            return response
-    return render_template(
-        "auth/login.html", form=form, google_enabled=bool(current_app.config["OIDC_CLIENT_ID"])
-    ), 400 if form.errors else 200
+    response, status = start_code_flow(form, signup=False)
+    google_enabled = bool(current_app.config["OIDC_CLIENT_ID"])
+    return response or (render_template("auth/login.html", form=form, google_enabled=google_enabled), status)
 
 
 @bp.route("/verify", methods=["GET", "POST"])
-@check_ip_limit
-@limiter.shared_limit(
-    limits.CHECK_PER_IDENTIFIER, scope="code-check-identifier", key_func=limits.pending_identifier, methods=["POST"]
-)
+@limits.check_ip_limit
+@limits.check_identifier_limit(limits.pending_identifier)
 def verify():
     pending = session.get("pending_code")
     if not pending:
@@ -95,14 +88,12 @@ def verify():
     form = CodeForm()
     if form.validate_on_submit():
         try:
-            check_code(pending["id"], form.code.data, SIGN_IN)
+            check_code_and_commit(pending["id"], form.code.data, SIGN_IN)
         except CodeError as error:
             form.code.errors.append(str(error))
         else:
             user, created = complete_sign_in(identifier, pending.get("display_name"))
             if created and pending.get("newsletter"):
-                from ..account.consents import record_consent
-
                 record_consent(user, "newsletter", True, source="signup_form")
             sign_in(user, remember=pending.get("remember", False))
             db.session.commit()
@@ -116,8 +107,8 @@ def verify():
 
 
 @bp.route("/verify/resend", methods=["POST"])
-@request_ip_limit
-@request_identifier_limit(limits.pending_identifier)
+@limits.request_ip_limit
+@limits.request_identifier_limit(limits.pending_identifier)
 def resend():
     pending = session.get("pending_code")
     form = EmptyForm()
@@ -125,9 +116,11 @@ def resend():
         return redirect(url_for("auth.login"))
     identifier = Identifier(pending["kind"], pending["identifier"])
     try:
-        record = send_sign_in_code(identifier, SIGN_IN)
+        record = send_sign_in_code_and_commit(identifier)
+    except TooManyCodes as error:
+        flash(str(error), "error")
     except DeliveryFailed:
-        flash("We could not send a code just now. Please try again in a minute.", "error")
+        flash(DELIVERY_FAILED, "error")
     else:
         pending["id"] = record.id
         session["pending_code"] = pending

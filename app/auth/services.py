@@ -5,13 +5,9 @@ import sqlalchemy as sa
 from ..extensions import db
 from ..mail import MailError, send_email
 from ..sms import SmsError, send_sms
-from .codes import CODE_LIFETIME, issue_code
+from .codes import SIGN_IN, send_code_and_commit
 from .identifiers import EMAIL, Identifier
 from .models import OAuthIdentity, User
-
-
-class DeliveryFailed(Exception):
-    """The code could not be sent; nothing about the account is revealed."""
 
 
 class ProviderEmailUnverified(Exception):
@@ -23,36 +19,14 @@ def find_user(identifier):
     return db.session.scalar(sa.select(User).where(column == identifier.value))
 
 
-def deliver_code(identifier, code, purpose_text, existing=None):
-    """Send ``code`` by email or SMS. The message differs for known addresses; the page never does."""
-    minutes = int(CODE_LIFETIME.total_seconds() // 60)
-    try:
-        if identifier.kind == EMAIL:
-            send_email(
-                identifier.value,
-                f"{code} is your Parlor code",
-                "login_code",
-                code=code,
-                minutes=minutes,
-                purpose_text=purpose_text,
-                existing=existing,
-            )
-        else:
-            send_sms(
-                identifier.value, f"{code} is your Parlor code to {purpose_text}. It expires in {minutes} minutes."
-            )
-    except (MailError, SmsError) as error:
-        raise DeliveryFailed(str(error)) from error
+def send_sign_in_code_and_commit(identifier):
+    """Issue and send a sign-in code to anyone who asks; whether an account exists stays private.
 
-
-def send_sign_in_code(identifier, purpose):
-    """Issue and send a sign-in code to anyone who asks; whether an account exists stays private."""
+    Raises TooManyCodes or DeliveryFailed (see ``codes.send_code_and_commit``).
+    """
     existing = find_user(identifier) is not None
-    record, code = issue_code(identifier.value, purpose)
-    db.session.commit()
     text = "sign in" if existing else "create your account"
-    deliver_code(identifier, code, text, existing=existing)
-    return record
+    return send_code_and_commit(identifier, SIGN_IN, text, existing=existing)
 
 
 def complete_sign_in(identifier, display_name=None):

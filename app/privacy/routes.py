@@ -23,11 +23,17 @@ from ..account.consents import (
     consent_state,
     record_consent,
 )
-from ..auth.codes import DELETE_ACCOUNT, CodeError, check_code, issue_code
+from ..auth.codes import (
+    DELETE_ACCOUNT,
+    CodeError,
+    DeliveryFailed,
+    TooManyCodes,
+    check_code_and_commit,
+    send_code_and_commit,
+)
 from ..auth.forms import CodeForm, EmptyForm
 from ..auth.identifiers import EMAIL, PHONE, Identifier
 from ..auth.routes import safe_next
-from ..auth.services import DeliveryFailed, deliver_code
 from ..extensions import csrf, db, limiter
 from ..timeutil import utcnow
 from ..usage import techlog
@@ -105,12 +111,14 @@ def delete():
         identifier = (
             Identifier(EMAIL, current_user.email) if current_user.email else Identifier(PHONE, current_user.phone)
         )
-        record, code = issue_code(identifier.value, DELETE_ACCOUNT, user=current_user)
-        db.session.commit()
+        text = "confirm that your account should be deleted"
         try:
-            deliver_code(identifier, code, "confirm that your account should be deleted")
+            record = send_code_and_commit(identifier, DELETE_ACCOUNT, text, user=current_user)
         except DeliveryFailed:
             flash("We could not send the code just now. Please try again in a minute.", "error")
+            return redirect(url_for("privacy.delete"))
+        except TooManyCodes as error:
+            flash(str(error), "error")
             return redirect(url_for("privacy.delete"))
         session["pending_deletion"] = {"id": record.id, "masked": identifier.masked}
         return redirect(url_for("privacy.confirm_delete"))
@@ -127,9 +135,7 @@ def confirm_delete():
     form = CodeForm()
     if form.validate_on_submit():
         try:
-            record = check_code(pending["id"], form.code.data, DELETE_ACCOUNT)
-            if record.user_id != current_user.id:
-                raise CodeError("That code has expired. Ask for a new one.")
+            check_code_and_commit(pending["id"], form.code.data, DELETE_ACCOUNT, user=current_user)
         except CodeError as error:
             form.code.errors.append(str(error))
         else:

@@ -158,8 +158,19 @@ def redis_server(directory):
     return Daemon(command, port, Path(directory) / "redis.log").start()
 
 
+DEPLOYED_TURN_CONFIG = Path(__file__).resolve().parents[2] / "deploy" / "coturn" / "turnserver.conf"
+HARDENING = ("no-tcp-relay", "no-rfc5780", "no-stun-backward-compatibility", "no-multicast-peers", "denied-peer-ip=")
+LOOPBACK_DENIALS = ("denied-peer-ip=127.0.0.0-127.255.255.255", "denied-peer-ip=::1")
+
+
+def deployed_turn_hardening():
+    """The deployed coturn's relay restrictions, minus the loopback denials local browsers need."""
+    lines = [line.strip() for line in DEPLOYED_TURN_CONFIG.read_text().splitlines()]
+    return [line for line in lines if line.startswith(HARDENING) and line not in LOOPBACK_DENIALS]
+
+
 def coturn_server(directory, secret, realm="parlor.test"):
-    """coturn with our hardened settings, but allowing loopback peers so local browsers can relay."""
+    """coturn with the deployed hardening, but allowing loopback peers so local browsers can relay."""
     binary = shutil.which("turnserver")
     if binary is None:
         raise RuntimeError("coturn (turnserver) is not installed")
@@ -180,7 +191,7 @@ def coturn_server(directory, secret, realm="parlor.test"):
                 "no-cli",
                 "no-tls",
                 "no-dtls",
-                "no-multicast-peers",
+                *deployed_turn_hardening(),
                 "allow-loopback-peers",  # tests only: the browsers are on this machine
                 "user-quota=12",
                 "total-quota=200",
