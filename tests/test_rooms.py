@@ -1,7 +1,15 @@
+import io
+import re
+from pathlib import Path
+
 import pytest
 import sqlalchemy as sa
+from PIL import Image
 
+from app.account.services import set_avatar
+from app.auth.models import User
 from app.extensions import db
+from app.plans import LARGE, LARGE_MEETING_LIMIT, SMALL, SMALL_MEETING_LIMIT
 from app.rooms.models import Room
 from app.rooms.names import InvalidRoomName, check_room_name
 
@@ -236,3 +244,50 @@ def test_operator_commands(app, runner, make_user):
     assert bad.exit_code != 0 and "reserved" in bad.output
     missing = runner.invoke(args=["rooms", "create", "fine-name", "--owner", "ghost@example.com"])
     assert missing.exit_code != 0 and "No account uses" in missing.output
+
+
+def test_lobby_has_a_meta_description(client, owner):
+    """Does the lobby tell search engines and link previews what the page is?"""
+    claim(client, "olga-room")
+    html = client.get("/olga-room").get_data(as_text=True)
+    assert '<meta name="description" content="Join the olga-room video meeting on Parlor' in html
+
+
+def test_lobby_passes_modes_and_sizes_from_the_plans(client, owner):
+    """Does the room page hand its script the meeting modes and sizes from app/plans.py, not its own copies?"""
+    claim(client, "olga-room")
+    html = client.get("/olga-room").get_data(as_text=True)
+    assert f'data-mode="{SMALL}"' in html and f'data-capacity="{SMALL_MEETING_LIMIT}"' in html
+    assert f'data-large-mode="{LARGE}"' in html and f'data-max-tiles="{LARGE_MEETING_LIMIT}"' in html
+
+
+def test_lobby_passes_own_picture_only_when_there_is_one(app, client, owner):
+    """Does the page give the signed-in person their own picture for their tile, and nothing to a visitor?"""
+    claim(client, "olga-room")
+    assert 'data-picture=""' in client.get("/olga-room").get_data(as_text=True)
+    picture = io.BytesIO()
+    Image.new("RGB", (64, 64), (10, 120, 90)).save(picture, format="PNG")
+    with app.app_context():
+        user = db.session.scalar(sa.select(User).where(User.email == "olga@example.com"))
+        set_avatar(user, picture.getvalue())
+        db.session.commit()
+        key = user.avatar_key
+    assert f'data-picture="/user/avatars/{key}.webp"' in client.get("/olga-room").get_data(as_text=True)
+    assert 'data-picture=""' in app.test_client().get("/olga-room").get_data(as_text=True)
+
+
+ROOT = Path(__file__).resolve().parent.parent
+MEETING_PAGE_FILES = [
+    *(ROOT / "app/static/js/room").glob("*.js"),
+    ROOT / "app/static/js/sfu-client.js",
+    *(ROOT / "templates/rooms").glob("*.html"),
+]
+
+
+@pytest.mark.parametrize("path", MEETING_PAGE_FILES, ids=lambda path: path.name)
+def test_meeting_page_has_no_copies_of_modes_or_sizes(path):
+    """Do the meeting page's scripts and templates take modes and capacities from the server?"""
+    text = path.read_text()
+    assert not re.search(rf"""["']({SMALL}|{LARGE})["']""", text)
+    assert not re.search(rf"up to ({SMALL_MEETING_LIMIT}|{LARGE_MEETING_LIMIT})\b", text)
+    assert not re.search(rf"\b(min|max)\([^)]*\b({SMALL_MEETING_LIMIT}|{LARGE_MEETING_LIMIT})\b", text, re.I)

@@ -105,6 +105,13 @@ def delete(room_name):
     return redirect(url_for("rooms.index"))
 
 
+def own_picture():
+    """The visitor's profile picture for their own tile (the others get it from the server)."""
+    if current_user.is_authenticated and current_user.has_avatar:
+        return url_for("account.avatar", key=current_user.avatar_key)
+    return None
+
+
 @bp.route("/<room_name>")
 def lobby(room_name):
     name = normalise(room_name)
@@ -133,6 +140,7 @@ def lobby(room_name):
         can_record=room.is_owned_by(current_user) and get_plan(room.owner.plan).recording,
         mode=mode,
         capacity=services.capacity(room),
+        picture=own_picture(),
         read_only=services.is_read_only(room),
         default_name=current_user.display_name if current_user.is_authenticated else "",
     )

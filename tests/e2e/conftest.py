@@ -51,6 +51,16 @@ def live_server(tmp_path_factory, mail_sink, request):
 
 
 @pytest.fixture
+def room(live_server, request):
+    """A fresh room owned by a fresh account, named after the test."""
+    name = "e2e-" + request.node.name.replace("_", "-")[5:30].strip("-").lower()
+    email = f"{name}@example.com"
+    live_server.flask("create-admin", email)
+    live_server.flask("rooms", "create", name, "--owner", email)
+    return {"name": name, "url": f"{live_server.url}/{name}", "owner": email}
+
+
+@pytest.fixture
 def sfu_nodes(live_server):
     """Start SFU nodes registered to the live app; all are stopped after the test."""
     started = []

@@ -8,16 +8,6 @@ from playwright.sync_api import expect
 from ..support.live import TURN_SECRET, join_meeting, selected_candidates, sign_in, wait_decoding
 
 
-@pytest.fixture
-def room(live_server, request):
-    """A fresh room owned by a fresh account, named after the test."""
-    name = "e2e-" + request.node.name.replace("_", "-")[5:30].strip("-").lower()
-    email = f"{name}@example.com"
-    live_server.flask("create-admin", email)
-    live_server.flask("rooms", "create", name, "--owner", email)
-    return {"name": name, "url": f"{live_server.url}/{name}", "owner": email}
-
-
 def in_meeting(page):
     page.wait_for_selector("#meeting:not([hidden])")
 

@@ -1,19 +1,31 @@
 // Browser side of a large meeting: one WebSocket and one RTCPeerConnection to the
 // SFU node assigned to the room. The node drives every negotiation (it always
 // offers), so this side only answers, which rules out glare.
+//
+// This class is the one owner of the reconnection policy: when the socket or the peer
+// connection is lost it asks for a fresh token (maybe naming another node, if this one
+// died) and tries again, backing off, until it is closed or told to stop for good.
 
+// Waits between attempts; the last one repeats for as long as the meeting lasts.
 const RECONNECT_DELAYS_MS = [500, 1000, 2000, 4000, 8000];
-// Errors after which trying again cannot help.
-const FINAL_ERRORS = new Set(["room full", "replaced by a newer connection"]);
+// A node that accepted the socket but never says "joined" is as good as dead.
+const JOIN_TIMEOUT_MS = 10000;
+// Errors after which trying again cannot help. ("removed", a message of its own, is not one:
+// the app drops a participant's node grant when their signaling socket drops, and gives a new
+// one once they are back.)
+const FINAL_ERRORS = new Set(["room full", "replaced by a newer connection", "removed from this meeting"]);
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class SfuConnection {
-  constructor({ url, token, localStream = null, refresh = null, onTrack = () => {},
+  // ``refresh({reconnect})`` resolves to a fresh ``{url, token}``: ``reconnect`` is false
+  // for the first attempt and true afterwards, so the app can move the room off a dead node.
+  // ``url`` and ``token`` may be given for the first attempt; otherwise it calls ``refresh``.
+  constructor({ url = null, token = null, localStream = null, refresh = null, onTrack = () => {},
                 onPeerLeft = () => {}, onState = () => {}, onMessage = () => {} }) {
     this.url = url;
     this.token = token;
     this.localStream = localStream;
-    // Optional async () => ({url, token}): how to get a fresh token (and maybe a
-    // new node) when the connection is lost, e.g. because the node died.
     this.refresh = refresh;
     this.onTrack = onTrack;
     this.onPeerLeft = onPeerLeft;
@@ -39,43 +51,61 @@ export class SfuConnection {
     this.onState(state);
   }
 
+  // Resolves once the first attempt is over: joined, or lost and retrying in the background.
+  // Rejects only when the node refused us for good (``finalError``).
   async connect() {
     this.closedByUser = false;
-    this.setState(this.attempt === 0 ? "connecting" : "reconnecting");
+    this.setState("connecting");
+    try {
+      await this.attemptJoin(false);
+    } catch (error) {
+      if (this.finalError) {
+        this.setState("failed");
+        throw error;
+      }
+      this.lost();
+    }
+  }
+
+  async attemptJoin(reconnect) {
+    if ((reconnect || !this.token) && this.refresh) {
+      const fresh = await this.refresh({ reconnect });
+      this.url = fresh.url || this.url;
+      this.token = fresh.token || this.token;
+    }
+    if (this.closedByUser) return;
+    if (!this.url || !this.token) throw new Error("No video router to join.");
     await this.openSocket();
   }
 
+  // Resolves on "joined"; rejects if the socket closes (or stays silent) before that.
+  // A socket lost after "joined" hands over to ``lost()``.
   openSocket() {
     return new Promise((resolve, reject) => {
       const ws = new WebSocket(this.url);
       this.ws = ws;
-      let settled = false;
+      let joined = false;
+      const timer = setTimeout(() => ws.close(), JOIN_TIMEOUT_MS);
       ws.onopen = () => ws.send(JSON.stringify({ type: "join", token: this.token }));
       ws.onmessage = (event) => {
+        if (ws !== this.ws) return; // a socket we already gave up on
         let msg;
         try {
           msg = JSON.parse(event.data);
         } catch {
           return;
         }
-        if (msg.type === "joined" && !settled) {
-          settled = true;
+        if (msg.type === "joined" && !joined) {
+          joined = true;
+          clearTimeout(timer);
           resolve();
         }
         this.handleMessage(msg).catch((err) => console.warn("sfu-client:", err));
       };
       ws.onclose = () => {
-        if (ws !== this.ws) return;
-        if (!settled) {
-          settled = true;
-          if (this.attempt === 0 && this.finalError) {
-            this.setState("failed");
-            reject(new Error(this.finalError));
-            return;
-          }
-          resolve();
-        }
-        this.lost();
+        clearTimeout(timer);
+        if (!joined) reject(new Error(this.finalError || "The video router closed the connection."));
+        else if (ws === this.ws) this.lost();
       };
     });
   }
@@ -193,28 +223,25 @@ export class SfuConnection {
     this.announcedStreams.clear();
   }
 
+  // The one retry loop: back off, get a fresh token, try again, until joined or stopped.
   async lost() {
     this.teardown();
-    if (this.closedByUser) return;
-    if (this.finalError || this.attempt >= RECONNECT_DELAYS_MS.length) {
-      this.setState("failed");
-      return;
-    }
-    this.setState("reconnecting");
-    const delay = RECONNECT_DELAYS_MS[this.attempt];
-    this.attempt += 1;
-    await new Promise((resolve) => setTimeout(resolve, delay));
-    if (this.closedByUser) return;
-    try {
-      if (this.refresh) {
-        const fresh = await this.refresh();
-        this.url = fresh.url || this.url;
-        this.token = fresh.token || this.token;
+    while (!this.closedByUser) {
+      if (this.finalError) {
+        this.setState("failed");
+        return;
       }
-      await this.openSocket();
-    } catch (err) {
-      console.warn("sfu-client: reconnect failed:", err);
-      this.lost();
+      this.setState("reconnecting");
+      await sleep(RECONNECT_DELAYS_MS[Math.min(this.attempt, RECONNECT_DELAYS_MS.length - 1)]);
+      this.attempt += 1;
+      if (this.closedByUser) return;
+      try {
+        await this.attemptJoin(true);
+        return;
+      } catch (err) {
+        console.warn("sfu-client: reconnect failed:", err.message);
+        this.teardown();
+      }
     }
   }
 

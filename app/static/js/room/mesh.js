@@ -2,6 +2,8 @@
 // "perfect negotiation" pattern so either side may offer at any time without glare.
 // When ICE fails we build a brand-new connection (a new "generation"); the other side sees
 // the new generation in our offer and rebuilds its end too.
+// Signals only count from people in the meeting's people list (``isKnown``): anyone else
+// gets no answer and no peer connection.
 
 const FAILED_GRACE_MS = 4000;
 
@@ -10,9 +12,10 @@ function newGeneration() {
 }
 
 export class Mesh extends EventTarget {
-  constructor({ selfId, signaling, iceServers, localStream }) {
+  constructor({ selfId, signaling, iceServers, localStream, isKnown }) {
     super();
     this.selfId = selfId;
+    this.isKnown = isKnown;
     this.signaling = signaling;
     this.iceServers = iceServers || [];
     this.iceTransportPolicy = new URLSearchParams(location.search).get("relay") === "1" ? "relay" : "all";
@@ -27,7 +30,7 @@ export class Mesh extends EventTarget {
   }
 
   connect(peerId) {
-    this.buildPeer(peerId);
+    if (this.isKnown(peerId)) this.buildPeer(peerId);
   }
 
   buildPeer(peerId) {
@@ -88,6 +91,7 @@ export class Mesh extends EventTarget {
   }
 
   async onSignal({ from, description, candidate, gen }) {
+    if (typeof from !== "string" || from === this.selfId || !this.isKnown(from)) return;
     let peer = this.peers.get(from);
     if (!peer || (description && description.type === "offer" && peer.remoteGen && gen && gen !== peer.remoteGen)) {
       // A peer we have no connection with, or one that rebuilt its side: start fresh.

@@ -1,56 +1,25 @@
-// Large meetings: one connection to the room's video router. When the router dies, the
-// client asks the app again ("reconnect"); the app moves the room to a live router.
+// Large meetings: one connection to the room's video router. Retrying is the
+// connection's job (sfu-client.js); this module only tells it where tokens come from
+// and shows its state. A reconnect asks the app with ``reconnect: true``, so the app
+// can move the room to a live router when this one died.
 import { SfuConnection } from "../sfu-client.js";
 
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const NETWORK_STATES = {
+  connecting: "connecting",
+  connected: "connected",
+  reconnecting: "reconnecting",
+  failed: "router-failed",
+};
 
-export async function startLargeMeeting({ signaling, view, localStream }) {
-  let connection = null;
-  let closed = false;
-  let outgoingVideo = localStream ? localStream.getVideoTracks()[0] || null : null;
-  const refresh = () => signaling.request("sfu", { reconnect: true });
-
-  async function open(reconnect) {
-    view.setNetwork(reconnect ? "reconnecting" : "connecting");
-    for (let attempt = 0; !closed; attempt += 1) {
-      try {
-        const { url, token } = await signaling.request("sfu", { reconnect });
-        const candidate = new SfuConnection({
-          url,
-          token,
-          localStream,
-          refresh,
-          onTrack: (participantId, stream) => view.attachStream(participantId, stream),
-          onState: (state) => {
-            if (closed || candidate !== connection) return;
-            if (state === "connected") view.setNetwork("connected");
-            else if (state === "reconnecting" || state === "connecting") view.setNetwork("reconnecting");
-            else if (state === "failed") open(true); // its own retries ran out: start over
-          },
-        });
-        connection = candidate;
-        await candidate.connect();
-        if (outgoingVideo && localStream && outgoingVideo !== localStream.getVideoTracks()[0]) {
-          await candidate.replaceVideoTrack(outgoingVideo);
-        }
-        return;
-      } catch (error) {
-        reconnect = true;
-        view.setNetwork("reconnecting");
-        await sleep(Math.min(5000, 500 * 2 ** attempt));
-      }
-    }
-  }
-
-  await open(false);
-  return {
-    async replaceVideoTrack(track) {
-      outgoingVideo = track;
-      if (connection) await connection.replaceVideoTrack(track);
+export function startLargeMeeting({ signaling, view, localStream }) {
+  const connection = new SfuConnection({
+    localStream,
+    refresh: ({ reconnect }) => signaling.request("sfu", { reconnect }),
+    onTrack: (participantId, stream) => view.attachStream(participantId, stream),
+    onState: (state) => {
+      if (NETWORK_STATES[state]) view.setNetwork(NETWORK_STATES[state]);
     },
-    close() {
-      closed = true;
-      if (connection) connection.close();
-    },
-  };
+  });
+  connection.connect().catch((error) => console.warn("video router:", error.message));
+  return connection;
 }

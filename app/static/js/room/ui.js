@@ -1,15 +1,39 @@
-// The meeting's visible parts: video tiles, the people list, knocks and chat.
+// The meeting's visible parts: video tiles, the people list, knocks, chat and the toolbar's state.
 
 const $ = (id) => document.getElementById(id);
 
+// Pictures come from the server, but only our own origin may be asked for one (the CSP agrees).
+function sameOriginPicture(url) {
+  if (typeof url !== "string" || !url) return null;
+  try {
+    const parsed = new URL(url, location.href);
+    return parsed.origin === location.origin ? parsed.href : null;
+  } catch {
+    return null;
+  }
+}
+
 export class MeetingView {
-  constructor({ host, onKick, onAdmit, onDeny }) {
+  constructor({ host, maxTiles, onKick, onAdmit, onDeny }) {
     this.host = host;
+    this.maxTiles = maxTiles;
     this.onKick = onKick;
     this.onAdmit = onAdmit;
     this.onDeny = onDeny;
     this.people = new Map();
     this.unread = 0;
+    // A rejoin on this page starts from a clean meeting, not the last one's leftovers.
+    for (const id of ["tiles", "people-list", "knock-list", "chat-log"]) $(id).replaceChildren();
+    $("chat-unread").hidden = true;
+  }
+
+  // Is this id someone in the meeting now (not us)?
+  has(id) {
+    return id !== "self" && this.people.has(id);
+  }
+
+  ids() {
+    return [...this.people.keys()].filter((id) => id !== "self");
   }
 
   tile(id) {
@@ -22,16 +46,16 @@ export class MeetingView {
       video.autoplay = true;
       video.playsInline = true;
       if (id === "self") video.muted = true;
-      const initial = document.createElement("span");
-      initial.className = "tile-initial";
-      initial.setAttribute("aria-hidden", "true");
+      const face = document.createElement("span");
+      face.className = "tile-face";
+      face.setAttribute("aria-hidden", "true");
       const caption = document.createElement("figcaption");
       const name = document.createElement("span");
       name.className = "tile-name";
       const status = document.createElement("span");
       status.className = "tile-status";
       caption.append(name, status);
-      tile.append(video, initial, caption);
+      tile.append(video, face, caption);
       $("tiles").append(tile);
       this.layout();
     }
@@ -44,7 +68,7 @@ export class MeetingView {
     const tile = this.tile(id);
     const data = this.people.get(id);
     tile.querySelector(".tile-name").textContent = isSelf ? `${data.name} (you)` : data.name;
-    tile.querySelector(".tile-initial").textContent = (data.name || "?").slice(0, 1).toUpperCase();
+    this.showFace(tile.querySelector(".tile-face"), data);
     const flags = [];
     if (data.muted) flags.push("muted");
     if (data.camera === false) flags.push("camera off");
@@ -53,6 +77,23 @@ export class MeetingView {
     tile.classList.toggle("camera-off", data.camera === false);
     tile.setAttribute("aria-label", `${data.name}${flags.length ? ", " + flags.join(", ") : ""}`);
     this.renderPeople();
+  }
+
+  // Shown while the camera is off: the person's profile picture if they have one, else an initial.
+  showFace(face, person) {
+    const picture = sameOriginPicture(person.picture);
+    if (!picture) {
+      face.textContent = (person.name || "?").slice(0, 1).toUpperCase();
+      return;
+    }
+    let image = face.querySelector("img");
+    if (!image) {
+      image = document.createElement("img");
+      image.className = "tile-picture";
+      image.alt = "";
+      face.replaceChildren(image);
+    }
+    if (image.src !== picture) image.src = picture;
   }
 
   attachStream(id, stream) {
@@ -70,7 +111,7 @@ export class MeetingView {
 
   layout() {
     const count = document.querySelectorAll(".tile").length;
-    $("tiles").dataset.count = String(Math.min(count, 12));
+    $("tiles").dataset.count = String(Math.min(count, this.maxTiles));
   }
 
   renderPeople() {
@@ -170,9 +211,35 @@ export class MeetingView {
       reconnecting: "Reconnecting…",
       offline: "Offline: trying to reconnect…",
       weak: "Weak connection",
+      "router-failed": "The video router refused the connection. Reload to try again.",
     };
     const element = $("network-state");
     element.dataset.state = state;
     element.textContent = labels[state] || state;
+  }
+
+  // The toolbar's toggles say what pressing them would do.
+  setToolbar({ muted, cameraOff, sharing }) {
+    const set = (id, pressed, label) => {
+      $(id).setAttribute("aria-pressed", String(pressed));
+      $(id).textContent = label;
+    };
+    set("mic-toggle", muted, muted ? "Unmute" : "Mute");
+    set("camera-toggle", cameraOff, cameraOff ? "Start camera" : "Stop camera");
+    set("screen-toggle", sharing, sharing ? "Stop sharing" : "Share screen");
+  }
+
+  setLocked(locked) {
+    const button = $("lock-toggle");
+    if (!button) return;
+    button.setAttribute("aria-pressed", String(locked));
+    button.textContent = locked ? "Unlock room" : "Lock room";
+  }
+
+  setRecordingButton(active) {
+    const button = $("record-toggle");
+    if (!button) return;
+    button.setAttribute("aria-pressed", String(active));
+    button.textContent = active ? "Stop recording" : "Record";
   }
 }

@@ -1,0 +1,298 @@
+// One meeting on this page: the Socket.IO signaling, our camera and microphone, the
+// connections to the others (a peer-to-peer mesh, or the room's video router) and the view.
+// The lobby creates it when someone presses Join; it lives until it ends (left, removed,
+// replaced by another tab), and a rejoin on the same page makes a new one.
+import { Mesh } from "./mesh.js";
+import { MeetingRecorder } from "./recording.js";
+import { startLargeMeeting } from "./sfu.js";
+import { Signaling } from "./signaling.js";
+import { MeetingView } from "./ui.js";
+
+const $ = (id) => document.getElementById(id);
+const PRESENCE_INTERVAL_MS = 30000;
+
+export class Meeting extends EventTarget {
+  constructor(config) {
+    super();
+    this.config = config;
+    this.signaling = new Signaling(config.ticket);
+    this.name = "";
+    this.stream = null;
+    this.muted = false;
+    this.cameraOff = false;
+    this.screenTrack = null;
+    this.selfId = null;
+    this.view = null;
+    this.mesh = null;
+    this.sfu = null;
+    this.recorder = null;
+    this.presenceTimer = null;
+    this.joined = false;
+    this.ended = false;
+    this.bindSignaling();
+  }
+
+  get live() {
+    return this.joined && !this.ended;
+  }
+
+  connect() {
+    return this.signaling.waitForConnection();
+  }
+
+  // What we tell the server about ourselves: the same on the first join and on every rejoin.
+  joinPayload() {
+    const hasVideo = Boolean(this.stream && this.stream.getVideoTracks().length);
+    return { name: this.name, muted: this.muted, camera: !this.cameraOff && hasVideo };
+  }
+
+  // Ask to come in. "joined" enters the meeting; the lobby explains any other answer.
+  async join({ name, stream }) {
+    this.name = name;
+    this.stream = stream;
+    const answer = await this.signaling.request("join", this.joinPayload());
+    if (answer.status === "joined") this.enter(answer);
+    return answer;
+  }
+
+  knock(name) {
+    this.name = name;
+    return this.signaling.request("knock", { name });
+  }
+
+  bindSignaling() {
+    const signaling = this.signaling;
+    // Meeting events mean nothing before we are in, or after we left.
+    const inMeeting = (event, handler) => signaling.on(event, (payload) => this.live && handler(payload || {}));
+    signaling.on("knock-result", (result) => this.dispatchEvent(new CustomEvent("knock-result", { detail: result })));
+    inMeeting("peer-joined", (person) => person.id !== this.selfId && this.view.showPerson(person));
+    inMeeting("peer-left", ({ id }) => this.removePerson(id));
+    // Only people on our list: nobody else gets a tile, a chat line or (in mesh.js) a connection.
+    inMeeting("peer-media", (person) => this.view.has(person.id) && this.view.showPerson(person));
+    inMeeting("chat", (message) => this.view.has(message.from) && this.view.addChat(message));
+    inMeeting("knock", (knocker) => this.view.addKnock(knocker));
+    inMeeting("knock-answered", ({ id }) => this.view.removeKnock(id));
+    inMeeting("room-locked", ({ locked }) => this.view.setLocked(locked));
+    inMeeting("recording", ({ active }) => {
+      $("recording-state").hidden = !active;
+      this.view.setRecording(active);
+    });
+    signaling.on("kicked", () => this.end("The host removed you from the meeting.", "You were removed"));
+    signaling.on("replaced", () => this.end(
+      "You joined from another tab or window, so this one left the meeting.",
+      "You joined from another tab or window",
+      { rejoinHere: true },
+    ));
+    // The server stopped hearing from this page (a sleeping laptop, a long network cut).
+    signaling.on("removed", () => this.end(
+      "This page was out of touch for too long, so it left the meeting.",
+      "You were disconnected",
+      { rejoinHere: true },
+    ));
+    signaling.addEventListener("disconnected", ({ detail }) => {
+      if (!this.live) return;
+      // Socket.IO never reconnects after the server hung up on purpose (without a notice above).
+      if (detail === "io server disconnect") {
+        this.end("The server closed this page's connection to the meeting.", "You were disconnected", { rejoinHere: true });
+      } else {
+        this.view.setNetwork("offline");
+      }
+    });
+    signaling.addEventListener("connected", () => this.live && this.rejoin());
+  }
+
+  enter(answer) {
+    this.joined = true;
+    this.selfId = answer.self;
+    const view = new MeetingView({
+      host: answer.host,
+      maxTiles: this.config.maxTiles,
+      onKick: (id, person) => {
+        if (confirm(`Remove ${person} from the meeting?`)) this.signaling.request("kick", { id }).catch((e) => alert(e.message));
+      },
+      onAdmit: (id) => this.signaling.request("admit", { id }).catch(() => view.removeKnock(id)),
+      onDeny: (id) => this.signaling.request("deny", { id }).catch(() => view.removeKnock(id)),
+    });
+    this.view = view;
+    view.setToolbar({ muted: this.muted, cameraOff: this.cameraOff, sharing: false });
+    const self = { id: answer.self, name: this.name, host: answer.host, picture: this.config.picture };
+    view.showPerson(Object.assign(self, this.joinPayload()), true);
+    if (this.stream) view.attachStream("self", this.stream);
+    this.showPeople(answer.participants);
+    answer.knocks.forEach((knocker) => view.addKnock(knocker));
+    view.setLocked(answer.locked);
+    view.setNetwork("connecting");
+    if (answer.mode === this.config.largeMode) {
+      this.sfu = startLargeMeeting({ signaling: this.signaling, view, localStream: this.stream });
+    } else {
+      this.mesh = new Mesh({
+        selfId: answer.self,
+        signaling: this.signaling,
+        iceServers: answer.ice.iceServers,
+        localStream: this.stream,
+        isKnown: (id) => view.has(id),
+      });
+      this.mesh.addEventListener("track", ({ detail }) => view.attachStream(detail.peerId, detail.stream));
+      this.mesh.addEventListener("state", ({ detail }) => view.setNetwork(detail));
+      view.ids().forEach((id) => this.mesh.connect(id));
+      view.setNetwork(this.mesh.overallState());
+    }
+    this.presenceTimer = setInterval(() => this.signaling.send("presence"), PRESENCE_INTERVAL_MS);
+    $("recording-state").hidden = true;
+    $("lobby").hidden = true;
+    $("ended").hidden = true;
+    $("meeting").hidden = false;
+    document.title = `${this.config.room} · meeting · Parlor`;
+    $("mic-toggle").focus();
+  }
+
+  // The server's list is the truth: whoever is not on it has gone.
+  showPeople(participants) {
+    const present = new Set(participants.map((person) => person.id));
+    for (const id of this.view.ids()) if (!present.has(id)) this.removePerson(id);
+    for (const person of participants) if (person.id !== this.selfId) this.view.showPerson(person);
+  }
+
+  removePerson(id) {
+    this.view.removePerson(id);
+    if (this.mesh) this.mesh.closePeer(id);
+  }
+
+  // Socket.IO came back after a drop and the server may have forgotten us: join again, the
+  // same way as the first time, and rebuild the peer connections.
+  async rejoin() {
+    this.view.setNetwork("reconnecting");
+    try {
+      const answer = await this.signaling.request("join", this.joinPayload());
+      if (answer.status !== "joined") return this.end("You lost your place in the meeting.", "Disconnected");
+      this.selfId = answer.self;
+      this.showPeople(answer.participants);
+      if (this.mesh) {
+        this.mesh.close();
+        this.mesh.selfId = answer.self;
+        this.view.ids().forEach((id) => this.mesh.connect(id));
+        this.view.setNetwork(this.mesh.overallState());
+      } else if (this.sfu.state === "connected") {
+        this.view.setNetwork("connected");
+      }
+    } catch (error) {
+      this.view.setNetwork("offline");
+    }
+  }
+
+  sendMediaState() {
+    const state = { muted: this.muted, camera: !this.cameraOff, screen: Boolean(this.screenTrack) };
+    this.signaling.send("media", state);
+    this.view.showPerson(Object.assign({ id: this.selfId }, state), true);
+    this.view.setToolbar({ muted: this.muted, cameraOff: this.cameraOff, sharing: state.screen });
+  }
+
+  toggleMic() {
+    this.muted = !this.muted;
+    if (this.stream) this.stream.getAudioTracks().forEach((t) => { t.enabled = !this.muted; });
+    this.sendMediaState();
+  }
+
+  toggleCamera() {
+    this.cameraOff = !this.cameraOff;
+    if (this.stream) this.stream.getVideoTracks().forEach((t) => { t.enabled = !this.cameraOff; });
+    this.sendMediaState();
+  }
+
+  async replaceOutgoingVideo(track) {
+    if (this.mesh) await this.mesh.replaceVideoTrack(track);
+    if (this.sfu) await this.sfu.replaceVideoTrack(track);
+  }
+
+  async toggleScreen() {
+    if (this.screenTrack) return this.stopScreen();
+    try {
+      const display = await navigator.mediaDevices.getDisplayMedia({ video: true });
+      this.screenTrack = display.getVideoTracks()[0];
+      this.screenTrack.addEventListener("ended", () => this.stopScreen());
+      await this.replaceOutgoingVideo(this.screenTrack);
+      this.view.attachStream("self", display);
+      this.sendMediaState();
+    } catch (error) {
+      if (error.name !== "NotAllowedError") alert("Screen sharing could not start.");
+    }
+  }
+
+  async stopScreen() {
+    if (!this.screenTrack) return;
+    this.screenTrack.stop();
+    this.screenTrack = null;
+    const camera = this.stream ? this.stream.getVideoTracks()[0] : null;
+    await this.replaceOutgoingVideo(camera || null);
+    if (this.stream) this.view.attachStream("self", this.stream);
+    this.sendMediaState();
+  }
+
+  async sendChat(input) {
+    const text = input.value.trim();
+    if (!text) return;
+    try {
+      const answer = await this.signaling.request("chat", { text });
+      this.view.addChat({ name: "You", text, at: answer.at, self: true });
+      input.value = "";
+    } catch (error) {
+      this.view.addChat({ name: "Parlor", text: error.message, at: Date.now(), self: false });
+    }
+  }
+
+  setLocked(locked) {
+    this.signaling.request("lock", { locked }).then((a) => this.view.setLocked(a.locked)).catch((e) => alert(e.message));
+  }
+
+  async toggleRecording() {
+    if (this.recorder && this.recorder.active) {
+      await this.recorder.stop(this.config.room);
+      this.signaling.send("recording", { active: false });
+      this.view.setRecordingButton(false);
+      return;
+    }
+    if (!confirm("Recording needs everyone's consent. Have you asked them? The file is saved on this computer only.")) {
+      return;
+    }
+    this.recorder = this.recorder || new MeetingRecorder($("tiles"));
+    try {
+      this.recorder.start();
+    } catch (error) {
+      alert("This browser cannot record the meeting.");
+      return;
+    }
+    await this.signaling.request("recording", { active: true }).catch((error) => alert(error.message));
+    this.view.setRecordingButton(true);
+  }
+
+  leave() {
+    this.signaling.send("leave");
+    this.end("Thanks for meeting in Parlor.");
+  }
+
+  // Stop everything for good. ``rejoinHere`` offers to take the meeting back on this page
+  // (the same ticket), where a plain rejoin goes through the lobby again.
+  end(message, title = "You left the meeting", { rejoinHere = false } = {}) {
+    if (this.ended) return;
+    this.ended = true;
+    if (this.recorder && this.recorder.active) this.recorder.stop(this.config.room);
+    clearInterval(this.presenceTimer);
+    if (this.mesh) this.mesh.close();
+    if (this.sfu) this.sfu.close();
+    if (this.stream) this.stream.getTracks().forEach((t) => t.stop());
+    if (this.screenTrack) this.screenTrack.stop();
+    this.signaling.close();
+    $("lobby").hidden = true;
+    $("meeting").hidden = true;
+    $("ended").hidden = false;
+    $("ended-title").textContent = title;
+    $("ended-message").textContent = message;
+    $("rejoin-here").hidden = !rejoinHere;
+    $("rejoin-link").hidden = rejoinHere;
+    this.dispatchEvent(new Event("ended"));
+  }
+
+  close() {
+    this.signaling.close();
+  }
+}
