@@ -7,6 +7,7 @@ import pytest
 from app.site.pages import PAGES
 
 from ..support.live import ROOT, sign_in
+from ..support.pages import ACCOUNT_PAGES
 
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
@@ -24,16 +25,7 @@ PUBLIC_PATHS = [entry.path for entry in PAGES] + [
     "/no-such-room-yet",
     "/information/no-such-page/",
 ]
-ACCOUNT_PATHS = [
-    "/user/rooms",
-    "/user/profile",
-    "/user/billing",
-    "/user/privacy/",
-    "/user/privacy/consents",
-    "/user/privacy/export",
-    "/user/privacy/delete",
-    f"/{LOBBY}",
-]
+ACCOUNT_PATHS = [*ACCOUNT_PAGES, f"/{LOBBY}"]
 
 RUN_AXE = """
 async ([tags, also]) => {

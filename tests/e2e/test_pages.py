@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from ..support.live import sign_in
+from ..support.pages import ACCOUNT_PAGES
 
 PHONE = {"width": 360, "height": 740}
 DESKTOP = {"width": 1280, "height": 800}
@@ -67,17 +68,6 @@ def test_form_errors_are_announced(live_server, new_page):
     described = page.get_attribute("#email", "aria-describedby")
     assert "email-error" in described
     assert page.get_attribute("#email", "aria-invalid") == "true"
-
-
-ACCOUNT_PAGES = [
-    "/user/rooms",
-    "/user/profile",
-    "/user/billing",
-    "/user/privacy/",
-    "/user/privacy/consents",
-    "/user/privacy/export",
-    "/user/privacy/delete",
-]
 
 
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
