@@ -80,8 +80,8 @@ PLANS = {
 }
 
 MODE_LABELS = {
-    SMALL: "Small meetings (peer-to-peer, up to 4)",
-    LARGE: "Large meetings (through our video routers, up to 12)",
+    SMALL: f"Small meetings (peer-to-peer, up to {SMALL_MEETING_LIMIT})",
+    LARGE: f"Large meetings (through our video routers, up to {LARGE_MEETING_LIMIT})",
 }
 
 
