@@ -136,6 +136,8 @@ class Config:
         self.NODE_CSP_SOURCES = [s for s in env("NODE_CSP_SOURCES", "").split() if s]
         self.REGIONS = json.loads(env("REGIONS_JSON", "null")) or DEFAULT_REGIONS
         self.DEFAULT_REGION = env("DEFAULT_REGION", "eu-north")
+        # Seconds an auto meeting must stay small before it leaves its node (app/plans.py by default).
+        self.AUTO_BACK_AFTER_SECONDS = env("AUTO_BACK_AFTER_SECONDS")
 
         # Stripe; with no secret key, `make run` points these at localstripe.
         self.STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY")

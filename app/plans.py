@@ -6,6 +6,18 @@ from sfu_node.protocol import LARGE_MEETING_LIMIT, SMALL_MEETING_LIMIT  # one de
 
 SMALL = "small"  # peer-to-peer mesh
 LARGE = "large"  # through an SFU node
+AUTO = "auto"  # peer-to-peer while small, through the node once it grows
+MODES = (SMALL, LARGE, AUTO)
+
+# How a meeting's media travels right now (the current transport of an auto meeting).
+VIA_PEERS = "peers"
+VIA_NODE = "node"
+# An auto meeting moves to its node when it outgrows a mesh, and back once it has been this
+# small for this long; the gap between the two sizes keeps a fourth person's comings and
+# goings from moving everyone back and forth.
+AUTO_TO_NODE_AT = SMALL_MEETING_LIMIT + 1
+AUTO_BACK_AT = SMALL_MEETING_LIMIT - 1
+AUTO_BACK_AFTER_SECONDS = 30
 
 
 @dataclass(frozen=True)
@@ -35,8 +47,17 @@ class Plan:
     def large_meetings(self):
         return LARGE in self.meeting_modes
 
+    @property
+    def room_modes(self):
+        """The modes an owner may pick for a room: auto only comes with large meetings."""
+        return (AUTO, *self.meeting_modes) if self.large_meetings else self.meeting_modes
+
+    @property
+    def default_room_mode(self):
+        return AUTO if self.large_meetings else SMALL
+
     def participants_for(self, mode):
-        return self.max_participants if mode == LARGE else min(self.max_participants, SMALL_MEETING_LIMIT)
+        return min(self.max_participants, SMALL_MEETING_LIMIT) if mode == SMALL else self.max_participants
 
 
 PLANS = {
@@ -82,6 +103,12 @@ PLANS = {
 MODE_LABELS = {
     SMALL: f"Small meetings (peer-to-peer, up to {SMALL_MEETING_LIMIT})",
     LARGE: f"Large meetings (through our video routers, up to {LARGE_MEETING_LIMIT})",
+}
+# What /user/rooms offers per room, in the words an owner chooses by.
+ROOM_MODE_CHOICES = {
+    AUTO: f"Automatic: peer-to-peer up to {SMALL_MEETING_LIMIT}, through our video router beyond",
+    SMALL: f"Small: always peer-to-peer, up to {SMALL_MEETING_LIMIT}",
+    LARGE: "Large: always through our video router",
 }
 
 

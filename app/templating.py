@@ -4,7 +4,7 @@ from datetime import date, datetime
 
 from flask import current_app
 
-from .plans import LARGE, LARGE_MEETING_LIMIT, PLANS, SMALL, SMALL_MEETING_LIMIT
+from .plans import AUTO, LARGE, LARGE_MEETING_LIMIT, PLANS, SMALL, SMALL_MEETING_LIMIT, VIA_NODE, VIA_PEERS
 
 PRODUCT_MENU = [
     ("site.features", "Features", "What a Parlor room can do"),
@@ -75,6 +75,9 @@ def site_context():
         # Meeting modes and sizes come from app/plans.py only, never a literal in a template.
         "SMALL": SMALL,
         "LARGE": LARGE,
+        "AUTO": AUTO,
+        "VIA_NODE": VIA_NODE,
+        "VIA_PEERS": VIA_PEERS,
         "small_meeting_limit": SMALL_MEETING_LIMIT,
         "large_meeting_limit": LARGE_MEETING_LIMIT,
     }

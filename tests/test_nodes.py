@@ -9,6 +9,7 @@ from app.extensions import db, socketio
 from app.nodes import placement
 from app.nodes.models import RoomAssignment, SfuNode
 from app.nodes.services import node_key, status
+from app.plans import LARGE
 from app.rooms.models import Room
 from sfu_node.protocol import InvalidSignature, read_join_token, sign_request
 
@@ -195,7 +196,7 @@ def group_rooms(app, make_user):
 
     with app.app_context():
         owner = db.session.get(User, make_user("big@example.com", plan="pro"))
-        rooms = [Room(name=f"big-room-{i}", owner=owner) for i in range(6)]
+        rooms = [Room(name=f"big-room-{i}", owner=owner, mode=LARGE) for i in range(6)]
         db.session.add_all(rooms)
         db.session.commit()
         return [room.id for room in rooms]
@@ -264,7 +265,7 @@ def test_small_rooms_do_not_use_nodes(app, client, make_user):
     ticket = re.search(r'data-ticket="([^"]+)"', client.get("/tiny-room").get_data(as_text=True)).group(1)
     socket = socketio.test_client(app, flask_test_client=client, auth={"ticket": ticket})
     socket.emit("join", {"name": "Small"}, callback=True)
-    assert "small meetings" in socket.emit("sfu", {}, callback=True)["error"]
+    assert "peer-to-peer now" in socket.emit("sfu", {}, callback=True)["error"]
     socket.disconnect()
 
 

@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db, socketio
+from app.plans import LARGE
 from app.rooms.models import Room
 
 from .support.sockets import events, join, ticket_for
@@ -95,9 +96,9 @@ def test_fifth_participant_is_refused(connect, app):
 
 
 def test_group_room_holds_twelve(app, runner, connect, make_user):
-    """Does a group-mode room take twelve and refuse the thirteenth?"""
+    """Does a large room take twelve and refuse the thirteenth?"""
     make_user("big@example.com")
-    runner.invoke(args=["rooms", "create", "big-room", "--owner", "big@example.com", "--mode", "group"])
+    runner.invoke(args=["rooms", "create", "big-room", "--owner", "big@example.com", "--mode", LARGE])
     statuses = [join(connect(room="big-room"), f"P{i}")["status"] for i in range(13)]
     assert statuses == ["joined"] * 12 + ["full"]
 

@@ -237,7 +237,7 @@ def test_rooms_beyond_the_plan_become_read_only(client, app, owner):
 def test_operator_commands(app, runner, make_user):
     """Do `flask rooms create` and `flask rooms list` work for operators?"""
     make_user("op@example.com")
-    result = runner.invoke(args=["rooms", "create", "big-room", "--owner", "op@example.com", "--mode", "group"])
+    result = runner.invoke(args=["rooms", "create", "big-room", "--owner", "op@example.com", "--mode", LARGE])
     assert "Created room big-room" in result.output and "large meetings" in result.output
     assert "big-room" in runner.invoke(args=["rooms", "list"]).output
     bad = runner.invoke(args=["rooms", "create", "admin", "--owner", "op@example.com"])

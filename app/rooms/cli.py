@@ -5,8 +5,9 @@ from flask.cli import AppGroup
 from ..auth.identifiers import EMAIL, Identifier, InvalidIdentifier, parse_email
 from ..auth.services import find_user
 from ..extensions import db
+from ..plans import AUTO, LARGE, MODES, SMALL
 from . import services
-from .models import GROUP, NORMAL, Room
+from .models import Room
 from .names import InvalidRoomName
 
 rooms_cli = AppGroup("rooms", help="Rooms, for operators.")
@@ -17,9 +18,10 @@ rooms_cli = AppGroup("rooms", help="Rooms, for operators.")
 @click.option("--owner", "owner_email", required=True, help="Email address of the owning account.")
 @click.option(
     "--mode",
-    type=click.Choice(["normal", "group"]),
-    default="normal",
-    help="'group' always holds large meetings through an SFU node.",
+    type=click.Choice(MODES),
+    default=None,
+    help=f"'{SMALL}' is peer-to-peer, '{LARGE}' always through a node, '{AUTO}' switches as the meeting grows. "
+    "Any plan; without it the room gets its plan's default.",
 )
 def create_room(name, owner_email, mode):
     """Claim NAME for the account with --owner EMAIL."""
@@ -30,7 +32,7 @@ def create_room(name, owner_email, mode):
     if owner is None:
         raise click.ClickException(f"No account uses {owner_email}.")
     try:
-        room = services.claim_room(owner, name, mode=GROUP if mode == "group" else NORMAL)
+        room = services.claim_room(owner, name, mode=mode)
     except (InvalidRoomName, services.RoomError) as error:
         raise click.ClickException(str(error)) from None
     db.session.commit()

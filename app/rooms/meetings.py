@@ -22,9 +22,9 @@ from flask import current_app, url_for
 
 from ..extensions import db
 from ..nodes.placement import NoNodeAvailable, join_token_for, revoke_node_grant
-from ..plans import LARGE, get_plan
+from ..plans import get_plan
 from ..usage import track_meeting
-from . import services
+from . import modes, services
 from .connections import Connection, MeetingError, host_channel, presence, room_channel
 from .models import Room
 from .notify import notify_absent_owner
@@ -139,6 +139,8 @@ def _after_leaving(room_id, entry, ended, ban):
             revoke_node_grant(room_id, entry["id"], ban=ban)
     if ended is not None:
         _meeting_ended(room_id, ended)
+    elif entry is not None:
+        modes.review(db.session.get(Room, room_id))
 
 
 def _remove_stale(room_id, entries, ended=None):
@@ -196,12 +198,15 @@ def join(conn, name, muted=False, camera=True):
     transport().emit("peer-joined", public(participant), to=room_channel(room.id), skip_sid=conn.sid)
     if outcome.started:
         track_meeting("meeting_started", room)
+    modes.review(room, ip=conn.ip)
     config = current_app.config
     return {
         "status": "joined",
         "self": conn.pid,
         "host": conn.host,
         "mode": services.meeting_mode(room),
+        "transport": modes.current(room),
+        "presence_every": modes.presence_every(room),
         "capacity": capacity,
         "locked": room.locked,
         "participants": [public(p) for p in outcome.members if p["id"] != conn.pid],
@@ -222,6 +227,7 @@ def ping(conn):
         raise MeetingError("You are no longer in the meeting.", status="removed")
     stale, ended = presence().purge_stale(conn.room_id)
     _remove_stale(conn.room_id, stale, ended)
+    modes.review(_room(conn), ip=conn.ip)
     return {"status": "ok"}
 
 
@@ -323,10 +329,10 @@ def chat(conn, text):
 
 
 def node_grant(conn, reconnect=False):
-    """A single-use join token for the room's node, for someone in a large meeting."""
+    """A single-use join token for the room's node, while the meeting goes through it."""
     room = _room(conn)
-    if services.meeting_mode(room) != LARGE:
-        raise MeetingError("This room holds small meetings, which do not use a video router.")
+    if not modes.may_use_node(room):
+        raise MeetingError("This meeting is peer-to-peer now, which does not use a video router.")
     if presence().update(conn.room_id, conn.pid, node=True) is None:
         raise MeetingError("Join the meeting first.")
     try:

@@ -6,11 +6,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import User
 from ..extensions import db
+from ..plans import SMALL
 from ..timeutil import utcnow
-
-# Room.mode: "normal" follows the owner's plan; "group" always uses the SFU (operators).
-NORMAL = "normal"
-GROUP = "group"
 
 
 def new_room_key():
@@ -27,7 +24,8 @@ class Room(db.Model):
     name: Mapped[str] = mapped_column(sa.String(40), unique=True)
     key: Mapped[str] = mapped_column(sa.String(32), unique=True, default=new_room_key)
     owner_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    mode: Mapped[str] = mapped_column(sa.String(10), default=NORMAL)
+    # One of app.plans.MODES; claim_room picks the plan's default.
+    mode: Mapped[str] = mapped_column(sa.String(10), default=SMALL)
     locked: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -5,9 +5,9 @@ One app worker keeps presence in memory; several workers share it through Redis
 presence is not history. Entries carry a ``seen`` time refreshed by the clients, so a crashed
 worker's participants fade out instead of keeping a room full forever.
 
-Besides the members of a meeting, presence holds four per-meeting facts, all forgotten when
+Besides the members of a meeting, presence holds five per-meeting facts, all forgotten when
 the meeting ends: which socket speaks for each participant id (one at a time), who knocks,
-who a host admitted, and who a host removed.
+who a host admitted, who a host removed, and (``modes.py``) which way its media travels now.
 """
 
 import threading
@@ -31,6 +31,7 @@ class Meeting:
     peak: int = 0
     admitted: set = field(default_factory=set)
     kicked: set = field(default_factory=set)
+    transport: dict = field(default_factory=dict)
 
 
 class Presence:
@@ -82,6 +83,8 @@ class Presence:
             started = not members
             members[participant["id"]] = dict(participant, seen=now)
             meeting = self._meeting(room_id, now)
+            if started:
+                meeting.transport = {}  # a meeting that ended by purge must not lend its transport
             meeting.peak = max(meeting.peak, len(members))
             return JoinOutcome(True, list(members.values()), started, stale)
 
@@ -131,6 +134,25 @@ class Presence:
                 entry.update(fields, seen=time.time())
                 return dict(entry)
             return None
+
+    # -- the meeting's transport (auto rooms)
+    def transport(self, room_id):
+        """The meeting's transport facts ({} for a meeting that never moved, or none at all)."""
+        with self._lock:
+            meeting = self._meetings.get(room_id)
+            return dict(meeting.transport) if meeting else {}
+
+    def set_transport(self, room_id, expected_via, state, default_via):
+        """Replace the transport facts if the meeting still travels ``expected_via``.
+
+        Compare-and-set, so of two workers deciding the same move only one announces it.
+        """
+        with self._lock:
+            meeting = self._meetings.get(room_id)
+            if meeting is None or meeting.transport.get("via", default_via) != expected_via:
+                return False
+            meeting.transport = dict(state)
+            return True
 
     # -- knocking, admission and removal (per meeting)
     def add_knock(self, room_id, knock):

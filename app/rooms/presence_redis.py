@@ -47,6 +47,7 @@ if redis.call('HEXISTS', members, pid) == 0 and count >= capacity then return {0
 local started = 0
 if count == 0 then
   started = 1
+  redis.call('HDEL', meeting, 'transport')
   redis.call('HSET', meeting, 'started_at', ARGV[4], 'peak', 0)
 end
 redis.call('HSET', members, pid, entry)
@@ -84,6 +85,17 @@ for key, value in pairs(cjson.decode(ARGV[2])) do entry[key] = value end
 local encoded = cjson.encode(entry)
 redis.call('HSET', KEYS[1], ARGV[1], encoded)
 return encoded
+"""
+
+# Compare-and-set of the meeting's transport, only while the meeting exists.
+SET_TRANSPORT_SCRIPT = """
+if not redis.call('HGET', KEYS[1], 'started_at') then return 0 end
+local raw = redis.call('HGET', KEYS[1], 'transport')
+local via = ARGV[3]
+if raw then via = cjson.decode(raw)['via'] or ARGV[3] end
+if via ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'transport', ARGV[2])
+return 1
 """
 
 CLAIM_SCRIPT = """
@@ -126,6 +138,7 @@ class RedisPresence:
         self._release = self.redis.register_script(RELEASE_SCRIPT)
         self._pop_knock = self.redis.register_script(POP_KNOCK_SCRIPT)
         self._kick = self.redis.register_script(KICK_SCRIPT)
+        self._set_transport = self.redis.register_script(SET_TRANSPORT_SCRIPT)
 
     def _key(self, room_id, what):
         return f"{self.prefix}:room:{room_id}:{what}"
@@ -175,6 +188,14 @@ class RedisPresence:
         fields["seen"] = time.time()
         raw = self._update(keys=[self._key(room_id, "members")], args=[participant_id, json.dumps(fields)])
         return json.loads(raw) if raw else None
+
+    def transport(self, room_id):
+        raw = self.redis.hget(self._key(room_id, "meeting"), "transport")
+        return json.loads(raw) if raw else {}
+
+    def set_transport(self, room_id, expected_via, state, default_via):
+        keys = [self._key(room_id, "meeting")]
+        return bool(self._set_transport(keys=keys, args=[expected_via, json.dumps(state), default_via]))
 
     def add_knock(self, room_id, knock):
         key = self._key(room_id, "knocks")

@@ -4,7 +4,7 @@ from flask_login import current_user, login_required
 from ..auth.forms import EmptyForm
 from ..extensions import csrf, db, limiter
 from ..nodes.placement import node_origins
-from ..plans import LARGE, get_plan
+from ..plans import ROOM_MODE_CHOICES, SMALL, get_plan
 from ..security import allow_source
 from ..usage import track
 from . import meetings, services
@@ -25,7 +25,7 @@ def owned_room_or_403(name):
     return room
 
 
-def render_rooms(form=None, rename_forms=None, status=200):
+def render_rooms(form=None, rename_forms=None, mode_errors=None, status=200):
     rooms = services.rooms_of(current_user)
     plan = get_plan(current_user.plan)
     return render_template(
@@ -34,6 +34,8 @@ def render_rooms(form=None, rename_forms=None, status=200):
         plan=plan,
         form=form or ClaimRoomForm(name=request.args.get("name", "")),
         rename_forms=rename_forms or {},
+        mode_errors=mode_errors or {},
+        mode_choices=ROOM_MODE_CHOICES,
         action_form=EmptyForm(),
         read_only={room.id: services.is_read_only(room) for room in rooms},
         modes={room.id: services.meeting_mode(room) for room in rooms},
@@ -92,6 +94,22 @@ def lock(room_name):
     return redirect(url_for("rooms.index"))
 
 
+@bp.route("/user/rooms/<room_name>/mode", methods=["POST"])
+@login_required
+def mode(room_name):
+    room = owned_room_or_403(room_name)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        services.set_mode(room, request.form.get("mode", ""))
+    except RoomError as error:
+        db.session.rollback()
+        return render_rooms(mode_errors={room.id: str(error)}, status=400)
+    db.session.commit()
+    flash(f"{room.name}: {ROOM_MODE_CHOICES[room.mode]}.", "success")
+    return redirect(url_for("rooms.index"))
+
+
 @bp.route("/user/rooms/<room_name>/delete", methods=["POST"])
 @login_required
 def delete(room_name):
@@ -127,7 +145,7 @@ def lobby(room_name):
         return render_template("rooms/unknown.html", name=name, claimable=claimable), 404
     ticket, _ = issue_ticket(room, current_user)
     mode = services.meeting_mode(room)
-    if mode == LARGE:
+    if mode != SMALL:  # large and auto meetings reach the room's node
         allow_source("connect-src", *node_origins())
 
     track("room_visited", user=current_user, room=room)

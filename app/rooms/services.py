@@ -3,8 +3,8 @@
 import sqlalchemy as sa
 
 from ..extensions import db
-from ..plans import LARGE, LARGE_MEETING_LIMIT, SMALL, SMALL_MEETING_LIMIT, get_plan
-from .models import GROUP, Room
+from ..plans import AUTO, LARGE_MEETING_LIMIT, MODES, SMALL, SMALL_MEETING_LIMIT, get_plan
+from .models import Room
 from .names import check_room_name, normalise
 
 
@@ -21,6 +21,11 @@ class RoomLimitReached(RoomError):
     def __init__(self, plan):
         rooms = f"{plan.max_rooms} room" + ("s" if plan.max_rooms != 1 else "")
         super().__init__(f"Your {plan.name} plan includes {rooms}. Delete one or upgrade to claim another.")
+
+
+class ModeNotInPlan(RoomError):
+    def __init__(self, plan):
+        super().__init__(f"Your {plan.name} plan holds small meetings only. Upgrade for large and automatic rooms.")
 
 
 class RoomReadOnly(RoomError):
@@ -49,12 +54,17 @@ def validate_new_name(name):
 
 
 def claim_room(owner, name, mode=None):
-    """Claim ``name`` for ``owner`` within their plan's room limit."""
+    """Claim ``name`` for ``owner`` within their plan's room limit.
+
+    ``mode`` is the operators' choice (any plan); without it the room gets the plan's default.
+    """
     name = validate_new_name(name)
     plan = get_plan(owner.plan)
     if len(rooms_of(owner)) >= plan.max_rooms:
         raise RoomLimitReached(plan)
-    room = Room(name=name, owner=owner, mode=mode or "normal")
+    if mode is not None and mode not in MODES:
+        raise ValueError(f"unknown room mode {mode!r}")
+    room = Room(name=name, owner=owner, mode=mode or plan.default_room_mode)
     db.session.add(room)
     try:
         db.session.flush()
@@ -90,11 +100,28 @@ def is_read_only(room):
     return room.id not in active
 
 
+def set_mode(room, mode):
+    """The owner's choice of mode, within their plan (operators use ``claim_room``'s ``mode``)."""
+    plan = get_plan(room.owner.plan)
+    if mode not in plan.room_modes:
+        raise ModeNotInPlan(plan)
+    room.mode = mode
+
+
 def meeting_mode(room):
-    if room.mode == GROUP or get_plan(room.owner.plan).large_meetings:
-        return LARGE
-    return SMALL
+    """The mode the room's meetings run in now.
+
+    Auto needs a plan with large meetings, so an owner who went back to Free holds small
+    meetings; large is kept whatever the plan, because operators may set it for anyone.
+    """
+    if room.mode == AUTO and not get_plan(room.owner.plan).large_meetings:
+        return SMALL
+    return room.mode if room.mode in MODES else SMALL
 
 
 def capacity(room):
-    return LARGE_MEETING_LIMIT if meeting_mode(room) == LARGE else SMALL_MEETING_LIMIT
+    if meeting_mode(room) == SMALL:
+        return SMALL_MEETING_LIMIT
+    plan = get_plan(room.owner.plan)
+    # An operator's large room on a plan without large meetings still holds a large meeting.
+    return plan.max_participants if plan.large_meetings else LARGE_MEETING_LIMIT

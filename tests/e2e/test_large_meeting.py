@@ -3,6 +3,8 @@
 import pytest
 from playwright.sync_api import expect
 
+from app.plans import LARGE
+
 from ..support.live import OPEN_CONNECTIONS, join_meeting, wait_decoding
 
 
@@ -11,7 +13,7 @@ def group_room(live_server, request):
     name = "big-" + request.node.name.replace("_", "-")[5:25].strip("-").lower()
     email = f"{name}@example.com"
     live_server.flask("create-admin", email)
-    live_server.flask("rooms", "create", name, "--owner", email, "--mode", "group")
+    live_server.flask("rooms", "create", name, "--owner", email, "--mode", LARGE)
     return f"{live_server.url}/{name}"
 
 
