@@ -336,7 +336,7 @@ def node_grant(conn, reconnect=False):
     if presence().update(conn.room_id, conn.pid, node=True) is None:
         raise MeetingError("Join the meeting first.")
     try:
-        return join_token_for(
+        grant = join_token_for(
             room,
             participant=conn.pid,
             name=conn.name,
@@ -345,6 +345,7 @@ def node_grant(conn, reconnect=False):
             ip=conn.ip,
             failed=reconnect,
         )
+        return dict(grant, region_label=modes.region_label(grant["region"]))
     except NoNodeAvailable:
         raise MeetingError("No video router is available right now. Retrying…", retry=True) from None
 

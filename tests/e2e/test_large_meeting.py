@@ -28,7 +28,7 @@ def test_four_people_through_one_node_then_failover(group_room, live_server, sfu
     for page in pages:
         wait_decoding(page, tracks=3, timeout=60)
         assert page.evaluate(OPEN_CONNECTIONS) == 1
-        expect(page.locator("#network-state")).to_have_text("Connected")
+        expect(page.locator("#network-state")).to_have_text("Through Parlor's server in Stockholm")
 
     listing = live_server.flask("nodes", "list")
     assert [line.split()[3] for line in listing.splitlines() if line.startswith("e2e-node-1")] == ["1"]
@@ -38,4 +38,4 @@ def test_four_people_through_one_node_then_failover(group_room, live_server, sfu
     for page in pages:
         wait_decoding(page, tracks=3, timeout=90)
         assert page.evaluate(OPEN_CONNECTIONS) == 1
-        expect(page.locator("#network-state")).to_have_text("Connected", timeout=20000)
+        expect(page.locator("#network-state")).to_have_text("Through Parlor's server in Stockholm", timeout=20000)

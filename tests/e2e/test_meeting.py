@@ -23,7 +23,7 @@ def test_three_people_decode_each_other(room, new_page):
         assert len(rows) >= 2
         assert page.locator(".tile").count() == 3
         assert page.text_content("#people-count") == "3"
-    assert page.text_content("#network-state") == "Connected"
+    assert page.text_content("#network-state") == "Peer-to-peer, end-to-end encrypted"
     for page in pages:
         assert page.console_errors == []
 
@@ -180,7 +180,7 @@ def test_connection_is_rebuilt_after_a_network_failure(room, new_page):
     expect(second.locator("#network-state")).to_have_text("Reconnecting…", timeout=30000)
     wait_decoding(second, tracks=1, timeout=60)
     wait_decoding(first, tracks=1, timeout=60)
-    expect(second.locator("#network-state")).to_have_text("Connected")
+    expect(second.locator("#network-state")).to_have_text("Peer-to-peer, end-to-end encrypted")
     assert second.evaluate("() => window.__peerConnections.length") >= 2  # a new connection, not a restart
 
 

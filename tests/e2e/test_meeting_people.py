@@ -148,7 +148,7 @@ def test_page_replaced_by_another_tab_stops_and_can_take_over_again(room, new_pa
     first.click("#rejoin-here")
     in_meeting(first)
     expect(second.locator("#ended-title")).to_have_text("You joined from another tab or window")
-    expect(first.locator("#network-state")).to_have_text("Connected")
+    expect(first.locator("#network-state")).to_have_text("Peer-to-peer, end-to-end encrypted")
     expect(first.locator(".tile")).to_have_count(1)
     assert first.evaluate(LIVE_SELF_TRACKS) == 2
     assert first.console_errors == [] and second.console_errors == []

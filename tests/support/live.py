@@ -82,6 +82,8 @@ class LiveServer:
             NODE_MASTER_SECRET=MASTER_SECRET,
             NODE_HEARTBEAT_INTERVAL="1",
             RATELIMIT_ENABLED="false",
+            # An auto meeting that shrank moves back to peer-to-peer after seconds, not half a minute.
+            AUTO_BACK_AFTER_SECONDS="4",
             PYTHONUNBUFFERED="1",
         )
         self.stripe = stripe

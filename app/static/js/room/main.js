@@ -10,6 +10,7 @@ function readConfig(element) {
     ticket: data.ticket,
     room: data.room,
     largeMode: data.largeMode,
+    viaNode: data.viaNode,
     maxTiles: Number(data.maxTiles),
     host: data.host === "true",
     readOnly: data.readOnly === "true",

@@ -2,14 +2,13 @@
 // connections to the others (a peer-to-peer mesh, or the room's video router) and the view.
 // The lobby creates it when someone presses Join; it lives until it ends (left, removed,
 // replaced by another tab), and a rejoin on the same page makes a new one.
-import { Mesh } from "./mesh.js";
 import { MeetingRecorder } from "./recording.js";
-import { startLargeMeeting } from "./sfu.js";
 import { Signaling } from "./signaling.js";
+import { MeetingTransport } from "./transport.js";
 import { MeetingView } from "./ui.js";
 
 const $ = (id) => document.getElementById(id);
-const PRESENCE_INTERVAL_MS = 30000;
+const PRESENCE_INTERVAL_MS = 30000; // unless the server asks for more (auto rooms)
 
 export class Meeting extends EventTarget {
   constructor(config) {
@@ -23,8 +22,7 @@ export class Meeting extends EventTarget {
     this.screenTrack = null;
     this.selfId = null;
     this.view = null;
-    this.mesh = null;
-    this.sfu = null;
+    this.transport = null;
     this.recorder = null;
     this.presenceTimer = null;
     this.joined = false;
@@ -73,6 +71,8 @@ export class Meeting extends EventTarget {
     inMeeting("knock", (knocker) => this.view.addKnock(knocker));
     inMeeting("knock-answered", ({ id }) => this.view.removeKnock(id));
     inMeeting("room-locked", ({ locked }) => this.view.setLocked(locked));
+    // The meeting outgrew its mesh, or shrank back: move without leaving the page.
+    inMeeting("transport", (state) => this.transport.moveTo(state));
     inMeeting("recording", ({ active }) => {
       $("recording-state").hidden = !active;
       this.view.setRecording(active);
@@ -122,22 +122,17 @@ export class Meeting extends EventTarget {
     answer.knocks.forEach((knocker) => view.addKnock(knocker));
     view.setLocked(answer.locked);
     view.setNetwork("connecting");
-    if (answer.mode === this.config.largeMode) {
-      this.sfu = startLargeMeeting({ signaling: this.signaling, view, localStream: this.stream });
-    } else {
-      this.mesh = new Mesh({
-        selfId: answer.self,
-        signaling: this.signaling,
-        iceServers: answer.ice.iceServers,
-        localStream: this.stream,
-        isKnown: (id) => view.has(id),
-      });
-      this.mesh.addEventListener("track", ({ detail }) => view.attachStream(detail.peerId, detail.stream));
-      this.mesh.addEventListener("state", ({ detail }) => view.setNetwork(detail));
-      view.ids().forEach((id) => this.mesh.connect(id));
-      view.setNetwork(this.mesh.overallState());
-    }
-    this.presenceTimer = setInterval(() => this.signaling.send("presence"), PRESENCE_INTERVAL_MS);
+    this.transport = new MeetingTransport({
+      signaling: this.signaling,
+      view,
+      localStream: this.stream,
+      selfId: answer.self,
+      iceServers: answer.ice.iceServers,
+      viaNode: this.config.viaNode,
+    });
+    this.transport.start(answer.transport);
+    const every = answer.presence_every ? answer.presence_every * 1000 : PRESENCE_INTERVAL_MS;
+    this.presenceTimer = setInterval(() => this.signaling.send("presence"), Math.min(every, PRESENCE_INTERVAL_MS));
     $("recording-state").hidden = true;
     $("lobby").hidden = true;
     $("ended").hidden = true;
@@ -155,7 +150,7 @@ export class Meeting extends EventTarget {
 
   removePerson(id) {
     this.view.removePerson(id);
-    if (this.mesh) this.mesh.closePeer(id);
+    if (this.transport) this.transport.personLeft(id);
   }
 
   // Socket.IO came back after a drop and the server may have forgotten us: join again, the
@@ -167,14 +162,7 @@ export class Meeting extends EventTarget {
       if (answer.status !== "joined") return this.end("You lost your place in the meeting.", "Disconnected");
       this.selfId = answer.self;
       this.showPeople(answer.participants);
-      if (this.mesh) {
-        this.mesh.close();
-        this.mesh.selfId = answer.self;
-        this.view.ids().forEach((id) => this.mesh.connect(id));
-        this.view.setNetwork(this.mesh.overallState());
-      } else if (this.sfu.state === "connected") {
-        this.view.setNetwork("connected");
-      }
+      this.transport.rejoined({ selfId: answer.self, transport: answer.transport });
     } catch (error) {
       this.view.setNetwork("offline");
     }
@@ -200,8 +188,7 @@ export class Meeting extends EventTarget {
   }
 
   async replaceOutgoingVideo(track) {
-    if (this.mesh) await this.mesh.replaceVideoTrack(track);
-    if (this.sfu) await this.sfu.replaceVideoTrack(track);
+    await this.transport.replaceVideoTrack(track);
   }
 
   async toggleScreen() {
@@ -277,8 +264,7 @@ export class Meeting extends EventTarget {
     this.ended = true;
     if (this.recorder && this.recorder.active) this.recorder.stop(this.config.room);
     clearInterval(this.presenceTimer);
-    if (this.mesh) this.mesh.close();
-    if (this.sfu) this.sfu.close();
+    if (this.transport) this.transport.close();
     if (this.stream) this.stream.getTracks().forEach((t) => t.stop());
     if (this.screenTrack) this.screenTrack.stop();
     this.signaling.close();

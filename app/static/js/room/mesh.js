@@ -21,6 +21,8 @@ export class Mesh extends EventTarget {
     this.iceTransportPolicy = new URLSearchParams(location.search).get("relay") === "1" ? "relay" : "all";
     this.localStream = localStream;
     this.peers = new Map();
+    this.holdRestarts = false; // set while the meeting moves to its node: the others close their ends
+    this.stopped = false;
     signaling.on("signal", (message) => this.onSignal(message).catch((error) => console.warn("signal", error)));
   }
 
@@ -80,7 +82,7 @@ export class Mesh extends EventTarget {
   }
 
   restart(peerId) {
-    if (!this.peers.has(peerId)) return;
+    if (!this.peers.has(peerId) || this.holdRestarts || this.stopped) return;
     console.info(`parlor: rebuilding the connection to ${peerId}`);
     this.dispatchEvent(new CustomEvent("restart", { detail: { peerId } }));
     this.buildPeer(peerId);
@@ -91,6 +93,7 @@ export class Mesh extends EventTarget {
   }
 
   async onSignal({ from, description, candidate, gen }) {
+    if (this.stopped) return; // a mesh the meeting moved away from
     if (typeof from !== "string" || from === this.selfId || !this.isKnown(from)) return;
     let peer = this.peers.get(from);
     if (!peer || (description && description.type === "offer" && peer.remoteGen && gen && gen !== peer.remoteGen)) {
@@ -150,5 +153,11 @@ export class Mesh extends EventTarget {
 
   close() {
     for (const id of [...this.peers.keys()]) this.closePeer(id, false);
+  }
+
+  // Close for good: this mesh answers no more signals (a new one takes over if we move back).
+  stop() {
+    this.stopped = true;
+    this.close();
   }
 }

@@ -11,13 +11,20 @@ const NETWORK_STATES = {
   failed: "router-failed",
 };
 
-export function startLargeMeeting({ signaling, view, localStream }) {
+// ``onTrack`` gets each remote person's stream; ``onRegion`` the label of the node's region
+// with every grant; the state shows on the page only while ``showsState()`` says so (during
+// a move to the node, the mesh still speaks for the meeting).
+export function startLargeMeeting({ signaling, view, localStream, onTrack, onRegion = () => {}, showsState = () => true }) {
   const connection = new SfuConnection({
     localStream,
-    refresh: ({ reconnect }) => signaling.request("sfu", { reconnect }),
-    onTrack: (participantId, stream) => view.attachStream(participantId, stream),
+    refresh: async ({ reconnect }) => {
+      const grant = await signaling.request("sfu", { reconnect });
+      onRegion(grant.region_label);
+      return grant;
+    },
+    onTrack,
     onState: (state) => {
-      if (NETWORK_STATES[state]) view.setNetwork(NETWORK_STATES[state]);
+      if (NETWORK_STATES[state] && showsState()) view.setNetwork(NETWORK_STATES[state]);
     },
   });
   connection.connect().catch((error) => console.warn("video router:", error.message));

@@ -204,10 +204,16 @@ export class MeetingView {
     document.getElementById("tiles").classList.toggle("recording", active);
   }
 
+  // What "connected" means right now: which way the media travels (transport.js).
+  setConnectedLabel(label) {
+    this.connectedLabel = label;
+    if ($("network-state").dataset.state === "connected") this.setNetwork("connected");
+  }
+
   setNetwork(state) {
     const labels = {
       connecting: "Connecting…",
-      connected: "Connected",
+      connected: this.connectedLabel || "Connected",
       reconnecting: "Reconnecting…",
       offline: "Offline: trying to reconnect…",
       weak: "Weak connection",

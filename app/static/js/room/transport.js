@@ -1,0 +1,174 @@
+// How this page's media travels: a peer-to-peer mesh or one connection to the room's node,
+// and the move between them when the server says the meeting changed size (auto rooms).
+//
+// Every move is make-before-break: the new way is built and must carry a picture from each
+// remote person (or run out of time) before their tile switches over, and the old way lingers
+// a moment more so the others, who are switching too, never lose our picture either.
+import { Mesh } from "./mesh.js";
+import { startLargeMeeting } from "./sfu.js";
+
+// Longest wait for the new way to carry everyone before we switch anyway.
+const READY_TIMEOUT_MS = 15000;
+// How long the old way stays up after we switched, for the others still switching.
+const LINGER_MS = 2000;
+const PEERS_LABEL = "Peer-to-peer, end-to-end encrypted";
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// Resolves once a remote stream carries media: its video (or, without video, its audio)
+// track has had packets, which is what "unmuted" means for a received track.
+function flowing(stream) {
+  const track = stream.getVideoTracks()[0] || stream.getAudioTracks()[0];
+  if (!track || !track.muted) return Promise.resolve();
+  return new Promise((resolve) => track.addEventListener("unmute", resolve, { once: true }));
+}
+
+export class MeetingTransport {
+  constructor({ signaling, view, localStream, selfId, iceServers, viaNode }) {
+    this.signaling = signaling;
+    this.view = view;
+    this.localStream = localStream;
+    this.selfId = selfId;
+    this.iceServers = iceServers;
+    this.viaNode = viaNode;
+    this.mesh = null;
+    this.sfu = null;
+    this.via = null;
+    this.region = null;
+    this.moving = Promise.resolve();
+    this.closed = false;
+  }
+
+  start({ via, region }) {
+    this.setRoute(via, region);
+    const attach = (id, stream) => this.view.attachStream(id, stream);
+    if (via === this.viaNode) this.sfu = this.openNode(attach);
+    else this.mesh = this.openMesh(attach);
+    this.showState();
+  }
+
+  // The server moved the meeting. Moves run one after the other, each to the latest word.
+  moveTo(state) {
+    this.moving = this.moving.then(() => this.move(state)).catch((error) => console.warn("parlor: move", error));
+    return this.moving;
+  }
+
+  async move({ via, region }) {
+    if (this.closed) return;
+    if (via === this.via) {
+      this.setRoute(via, region || this.region);
+      return;
+    }
+    const toNode = via === this.viaNode;
+    const ready = new Map();
+    const next = toNode ? this.openNode((id, stream) => ready.set(id, stream)) : this.openMesh((id, stream) => ready.set(id, stream));
+    if (toNode) {
+      this.sfu = next;
+      if (this.mesh) this.mesh.holdRestarts = true; // the others closing their ends is expected now
+    } else {
+      this.mesh = next;
+    }
+    await this.whenCarried(ready);
+    if (this.closed) return;
+    // From now on new streams go straight to the tiles, and the ones we have switch over.
+    next.onAttach = (id, stream) => this.view.attachStream(id, stream);
+    for (const [id, stream] of ready) if (this.view.has(id)) this.view.attachStream(id, stream);
+    this.setRoute(via, region);
+    this.showState();
+    await sleep(LINGER_MS);
+    if (this.closed) return;
+    if (toNode && this.mesh) {
+      this.mesh.stop();
+      this.mesh = null;
+    } else if (!toNode && this.sfu) {
+      this.sfu.close();
+      this.sfu = null;
+    }
+  }
+
+  // Until everyone in the meeting now has a stream on the new way that carries media.
+  async whenCarried(ready) {
+    const deadline = Date.now() + READY_TIMEOUT_MS;
+    while (!this.closed && Date.now() < deadline) {
+      const ids = this.view.ids();
+      if (ids.every((id) => ready.has(id))) {
+        const timeLeft = sleep(Math.max(0, deadline - Date.now()));
+        await Promise.race([Promise.all(ids.map((id) => flowing(ready.get(id)))), timeLeft]);
+        return;
+      }
+      await sleep(100);
+    }
+  }
+
+  onNode() {
+    return this.via === this.viaNode;
+  }
+
+  openNode(onTrack) {
+    const sfu = startLargeMeeting({
+      signaling: this.signaling,
+      view: this.view,
+      localStream: this.localStream,
+      onTrack: (id, stream) => sfu.onAttach(id, stream),
+      onRegion: (region) => this.onNode() && this.sfu === sfu && this.setRoute(this.via, region),
+      showsState: () => this.onNode() && this.sfu === sfu,
+    });
+    sfu.onAttach = onTrack;
+    return sfu;
+  }
+
+  openMesh(onTrack) {
+    const mesh = new Mesh({
+      selfId: this.selfId,
+      signaling: this.signaling,
+      iceServers: this.iceServers,
+      localStream: this.localStream,
+      isKnown: (id) => this.view.has(id),
+    });
+    mesh.onAttach = onTrack;
+    mesh.addEventListener("track", ({ detail }) => mesh.onAttach(detail.peerId, detail.stream));
+    mesh.addEventListener("state", ({ detail }) => !this.onNode() && this.mesh === mesh && this.view.setNetwork(detail));
+    this.view.ids().forEach((id) => mesh.connect(id));
+    return mesh;
+  }
+
+  showState() {
+    if (this.onNode()) this.view.setNetwork(this.sfu && this.sfu.state === "connected" ? "connected" : "connecting");
+    else if (this.mesh) this.view.setNetwork(this.mesh.overallState());
+  }
+
+  setRoute(via, region) {
+    this.via = via;
+    this.region = region || null;
+    this.view.setConnectedLabel(via === this.viaNode
+      ? (this.region ? `Through Parlor's server in ${this.region}` : "Through Parlor's server")
+      : PEERS_LABEL);
+  }
+
+  personLeft(id) {
+    if (this.mesh) this.mesh.closePeer(id);
+  }
+
+  // Socket.IO came back after a drop: rebuild the mesh, or trust the node connection's own retries.
+  rejoined({ selfId, transport }) {
+    this.selfId = selfId;
+    if (transport.via !== this.via) return this.moveTo(transport);
+    if (this.mesh) {
+      this.mesh.close();
+      this.mesh.selfId = selfId;
+      this.view.ids().forEach((id) => this.mesh.connect(id));
+    }
+    this.showState();
+  }
+
+  async replaceVideoTrack(track) {
+    if (this.mesh) await this.mesh.replaceVideoTrack(track);
+    if (this.sfu) await this.sfu.replaceVideoTrack(track);
+  }
+
+  close() {
+    this.closed = true;
+    if (this.mesh) this.mesh.stop();
+    if (this.sfu) this.sfu.close();
+  }
+}

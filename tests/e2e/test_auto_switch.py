@@ -1,0 +1,63 @@
+"""An auto room for real: three browsers peer-to-peer, two more move everyone to the node, and back."""
+
+import time
+
+import pytest
+from playwright.sync_api import expect
+
+from app.plans import AUTO
+
+from ..support.live import OPEN_CONNECTIONS, join_meeting, wait_decoding
+
+PEERS = "Peer-to-peer, end-to-end encrypted"
+NODE = "Through Parlor's server in Stockholm"
+
+
+@pytest.fixture
+def auto_room(live_server, request):
+    name = "auto-" + request.node.name.replace("_", "-")[5:25].strip("-").lower()
+    email = f"{name}@example.com"
+    live_server.flask("create-admin", email)
+    live_server.set_plan(email, "pro")
+    live_server.flask("rooms", "create", name, "--owner", email, "--mode", AUTO)
+    return f"{live_server.url}/{name}"
+
+
+def wait_connections(page, count, timeout=30):
+    deadline = time.time() + timeout
+    while page.evaluate(OPEN_CONNECTIONS) != count:
+        assert time.time() < deadline, f"{page.evaluate(OPEN_CONNECTIONS)} open connections, expected {count}"
+        time.sleep(0.25)
+
+
+def test_auto_room_moves_to_the_node_and_back(auto_room, sfu_nodes, new_page):
+    """Do 3 peers move to one node connection each when 2 more join, and back to a mesh once those 2 leave?"""
+    sfu_nodes("e2e-node-1")  # registered before the pages load, so their CSP allows it
+    pages = [new_page({"width": 640, "height": 480}) for _ in range(5)]
+    for index, page in enumerate(pages[:3]):
+        join_meeting(page, auto_room, f"Person {index + 1}")
+        page.wait_for_selector("#meeting:not([hidden])")
+    for page in pages[:3]:
+        wait_decoding(page, tracks=2, timeout=60)
+        assert page.evaluate(OPEN_CONNECTIONS) == 2  # one peer connection per remote person
+        expect(page.locator("#network-state")).to_have_text(PEERS)
+
+    for index, page in enumerate(pages[3:], start=4):
+        join_meeting(page, auto_room, f"Person {index}")
+        page.wait_for_selector("#meeting:not([hidden])")
+    for page in pages:
+        expect(page.locator("#network-state")).to_have_text(NODE, timeout=60000)
+        wait_connections(page, 1, timeout=60)
+        wait_decoding(page, tracks=4, timeout=90)
+        assert page.evaluate(OPEN_CONNECTIONS) == 1
+    for page in pages:
+        assert page.locator(".tile video").count() == 5
+
+    for page in pages[3:]:
+        page.click("#leave-button")
+    for page in pages[:3]:
+        expect(page.locator("#network-state")).to_have_text(PEERS, timeout=60000)
+        wait_connections(page, 2, timeout=60)
+        wait_decoding(page, tracks=2, timeout=60)
+    for page in pages[:3]:
+        assert page.console_errors == []
