@@ -45,10 +45,14 @@ def test_auto_room_moves_to_the_node_and_back(auto_room, sfu_nodes, new_page):
     for index, page in enumerate(pages[3:], start=4):
         join_meeting(page, auto_room, f"Person {index}")
         page.wait_for_selector("#meeting:not([hidden])")
-    for page in pages:
+    for index, page in enumerate(pages):
         expect(page.locator("#network-state")).to_have_text(NODE, timeout=60000)
         wait_connections(page, 1, timeout=60)
-        wait_decoding(page, tracks=4, timeout=90)
+        try:
+            wait_decoding(page, tracks=4, timeout=90)
+        except AssertionError as error:
+            others = [(p.text_content("#network-state"), p.evaluate(OPEN_CONNECTIONS), p.console_messages[-8:]) for p in pages]
+            raise AssertionError(f"page {index + 1}: {error}; every page: {others}") from None
         assert page.evaluate(OPEN_CONNECTIONS) == 1
     for page in pages:
         assert page.locator(".tile video").count() == 5

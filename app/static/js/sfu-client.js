@@ -43,6 +43,7 @@ export class SfuConnection {
     this.attempt = 0;
     this.closedByUser = false;
     this.finalError = null;
+    this.inbox = Promise.resolve();
   }
 
   setState(state) {
@@ -100,7 +101,9 @@ export class SfuConnection {
           clearTimeout(timer);
           resolve();
         }
-        this.handleMessage(msg).catch((err) => console.warn("sfu-client:", err));
+        // One message at a time: when many join at once the node's offers come back to back,
+        // and answering the next before the last is set would lose tracks.
+        this.inbox = this.inbox.then(() => this.handleMessage(msg)).catch((err) => console.warn("sfu-client:", err));
       };
       ws.onclose = () => {
         clearTimeout(timer);

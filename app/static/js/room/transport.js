@@ -105,13 +105,16 @@ export class MeetingTransport {
   }
 
   openNode(onTrack) {
-    const sfu = startLargeMeeting({
+    // Declared first: the connection reports its state while it is still being made.
+    let sfu = null;
+    const mine = () => sfu !== null && this.sfu === sfu;
+    sfu = startLargeMeeting({
       signaling: this.signaling,
       view: this.view,
       localStream: this.localStream,
       onTrack: (id, stream) => sfu.onAttach(id, stream),
-      onRegion: (region) => this.onNode() && this.sfu === sfu && this.setRoute(this.via, region),
-      showsState: () => this.onNode() && this.sfu === sfu,
+      onRegion: (region) => this.onNode() && mine() && this.setRoute(this.via, region),
+      showsState: () => this.onNode() && mine(),
     });
     sfu.onAttach = onTrack;
     return sfu;
