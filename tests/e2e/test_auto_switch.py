@@ -51,8 +51,8 @@ def test_auto_room_moves_to_the_node_and_back(auto_room, sfu_nodes, new_page):
         try:
             wait_decoding(page, tracks=4, timeout=90)
         except AssertionError as error:
-            others = [(p.text_content("#network-state"), p.evaluate(OPEN_CONNECTIONS), p.console_messages[-8:]) for p in pages]
-            raise AssertionError(f"page {index + 1}: {error}; every page: {others}") from None
+            states = [(p.text_content("#network-state"), p.console_messages[-8:]) for p in pages]
+            raise AssertionError(f"page {index + 1}: {error}; every page: {states}") from None
         assert page.evaluate(OPEN_CONNECTIONS) == 1
     for page in pages:
         assert page.locator(".tile video").count() == 5
