@@ -4,7 +4,7 @@ import argparse
 import asyncio
 import sys
 
-from bench import join_bench, sfu_bench
+from bench import join_bench, sfu_bench, switch_bench
 
 
 def main():
@@ -12,6 +12,7 @@ def main():
     parser.add_argument("--quick", action="store_true", help="shorter runs, for a smoke test")
     args = parser.parse_args()
     join_bench.report(*join_bench.run(5 if args.quick else 10))
+    switch_bench.report(switch_bench.run(1 if args.quick else 2))
     return asyncio.run(sfu_bench.main(args.quick))
 
 

@@ -1,0 +1,196 @@
+"""Switch benchmark: the longest time any remote tile goes without a new frame while an auto
+meeting moves from peer-to-peer to its node and back.
+
+    python -m bench.switch_bench [--rounds 2]
+
+The real app and one SFU node run as processes; four Chromium participants meet in an auto
+room, a fifth joins (everyone moves to the node) and leaves (everyone moves back after the
+app's short test hysteresis). Inside each of the four pages, every remote tile's current video
+track is matched to its inbound-rtp report (by track id, whichever connection carries it) and
+polled every 50 ms; a tile's gap is the time between two polls that saw its decoded frame count
+rise. The baseline, in the same run, is the same measurement over a steady stretch of the same
+meeting without a move: what polling and a busy machine cost by themselves.
+"""
+
+import argparse
+import pathlib
+import sys
+import tempfile
+import time
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+
+from app.plans import AUTO  # noqa: E402
+from bench.join_bench import percentile  # noqa: E402
+from tests.support import services  # noqa: E402
+from tests.support.browser import launch_chromium  # noqa: E402
+from tests.support.live import CAPTURE_PEER_CONNECTIONS, MASTER_SECRET, OPEN_CONNECTIONS, LiveServer  # noqa: E402
+from tests.support.node import NodeProcess  # noqa: E402
+
+TARGET_P95_MS = 500
+BLANK_MS = 5000  # a tile without a new frame for this long counts as blank
+NODE_LABEL = "Through Parlor's server in"
+PEERS_LABEL = "Peer-to-peer, end-to-end encrypted"
+
+START_GAPS = """
+() => {
+  const g = { last: {}, frames: {}, longest: {}, running: true };
+  window.__gaps = g;
+  const start = performance.now();
+  document.querySelectorAll(".tile").forEach((tile) => { g.last[tile.dataset.id] = start; });
+  const poll = async () => {
+    if (!g.running) return;
+    const decoded = new Map();
+    for (const pc of window.__peerConnections) {
+      if (pc.connectionState === "closed") continue;
+      const stats = await pc.getStats();
+      stats.forEach((r) => {
+        if (r.type === "inbound-rtp" && r.kind === "video") decoded.set(r.trackIdentifier, r.framesDecoded || 0);
+      });
+    }
+    const now = performance.now();
+    document.querySelectorAll(".tile").forEach((tile) => {
+      const id = tile.dataset.id;
+      const video = tile.querySelector("video");
+      const track = video && video.srcObject ? video.srcObject.getVideoTracks()[0] : null;
+      if (id === "self" || !track || !decoded.has(track.id)) return;
+      const key = `${id}|${track.id}`;
+      const count = decoded.get(track.id);
+      if (key in g.frames && count > g.frames[key]) {
+        if (id in g.last) g.longest[id] = Math.max(g.longest[id] || 0, now - g.last[id]);
+        g.last[id] = now;
+      }
+      g.frames[key] = count;
+    });
+    setTimeout(poll, 50);
+  };
+  poll();
+  return Object.keys(g.last).filter((id) => id !== "self");
+}
+"""
+
+# Longest gap per tile that was there at the start and still is, counting a gap still open now.
+STOP_GAPS = """
+(ids) => {
+  const g = window.__gaps;
+  g.running = false;
+  const now = performance.now();
+  const present = new Set([...document.querySelectorAll(".tile")].map((tile) => tile.dataset.id));
+  return ids.filter((id) => present.has(id)).map((id) => Math.max(g.longest[id] || 0, now - g.last[id]));
+}
+"""
+
+
+def wait_until(check, timeout, what):
+    deadline = time.time() + timeout
+    while not check():
+        if time.time() > deadline:
+            raise TimeoutError(f"timed out waiting for {what}")
+        time.sleep(0.25)
+
+
+def settled(pages, label, connections):
+    return all(
+        (page.text_content("#network-state") or "").startswith(label) and page.evaluate(OPEN_CONNECTIONS) == connections
+        for page in pages
+    )
+
+
+def measure(pages, during, until):
+    """Gaps (ms) on every remote tile of ``pages`` while ``during()`` runs and ``until()`` comes true."""
+    ids = [page.evaluate(START_GAPS) for page in pages]
+    during()
+    wait_until(until, 120, "the meeting to settle")
+    time.sleep(3)  # frames after the move count too: a tile that froze would show here
+    gaps = []
+    for page, page_ids in zip(pages, ids, strict=True):
+        gaps += page.evaluate(STOP_GAPS, page_ids)
+    return gaps
+
+
+def join(page, url, name):
+    page.goto(url)
+    page.fill("#display-name", name)
+    page.click("#join-button")
+    page.wait_for_selector("#meeting:not([hidden])")
+
+
+def run(rounds):
+    from playwright.sync_api import sync_playwright
+
+    mail = services.Mailbox().start()
+    directory = pathlib.Path(tempfile.mkdtemp(prefix="parlor-switch-bench-"))
+    live = LiveServer(directory, mail, None).start()
+    node = NodeProcess(live.url, MASTER_SECRET, "bench-node", region="eu-north", capacity=48)
+    results = {"baseline": [], "to node": [], "to peers": []}
+    try:
+        node.wait_ready(timeout=30)
+        live.flask("create-admin", "switch@example.com")
+        live.set_plan("switch@example.com", "pro")
+        live.flask("rooms", "create", "switch-room", "--owner", "switch@example.com", "--mode", AUTO)
+        room = f"{live.url}/switch-room"
+        with sync_playwright() as playwright:
+            browser = launch_chromium(playwright)
+            contexts = []
+
+            def page():
+                context = browser.new_context(
+                    viewport={"width": 640, "height": 480}, permissions=["camera", "microphone"]
+                )
+                context.add_init_script(CAPTURE_PEER_CONNECTIONS)
+                contexts.append(context)
+                return context.new_page()
+
+            stayers = [page() for _ in range(4)]
+            for index, each in enumerate(stayers):
+                join(each, room, f"Stayer {index + 1}")
+            wait_until(lambda: settled(stayers, PEERS_LABEL, 3), 120, "the mesh")
+            time.sleep(3)
+            for _ in range(rounds):
+                results["baseline"] += measure(stayers, lambda: time.sleep(8), lambda: True)
+                fifth = page()
+                results["to node"] += measure(
+                    stayers, lambda fifth=fifth: join(fifth, room, "Fifth"), lambda: settled(stayers, NODE_LABEL, 1)
+                )
+                results["to peers"] += measure(
+                    stayers, lambda fifth=fifth: fifth.click("#leave-button"), lambda: settled(stayers, PEERS_LABEL, 3)
+                )
+                fifth.context.close()
+            for context in contexts:
+                context.close()
+            browser.close()
+    finally:
+        node.stop()
+        live.stop()
+        mail.stop()
+    return results
+
+
+def report(results):
+    baseline = results["baseline"]
+    print(f"\nSwitch benchmark: longest gap without a new decoded frame per remote tile (ms), {len(baseline)} tiles")
+    print(f"{'':36} {'p50':>8} {'p95':>8} {'max':>8} {'p95 ratio':>10} {'blank':>6}")
+    for label, values in results.items():
+        ratio = percentile(values, 0.95) / max(percentile(baseline, 0.95), 1)
+        blank = sum(1 for value in values if value >= BLANK_MS)
+        print(
+            f"{label:36} {percentile(values, 0.5):8.0f} {percentile(values, 0.95):8.0f} {max(values):8.0f} "
+            f"{ratio:9.2f}x {blank:6d}"
+        )
+    worst = max(percentile(results["to node"], 0.95), percentile(results["to peers"], 0.95))
+    blank = sum(1 for key in ("to node", "to peers") for value in results[key] if value >= BLANK_MS)
+    verdict = "met" if worst <= TARGET_P95_MS and not blank else "NOT met"
+    print(f"target p95 <= {TARGET_P95_MS} ms and no blank tile: {verdict} (worst p95 {worst:.0f} ms, {blank} blank)")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rounds", type=int, default=2, help="moves to the node and back to measure")
+    args = parser.parse_args(argv)
+    report(run(args.rounds))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
