@@ -3,9 +3,9 @@ meeting moves from peer-to-peer to its node and back.
 
     python -m bench.switch_bench [--rounds 2]
 
-The real app and one SFU node run as processes; four Chromium participants meet in an auto
-room, a fifth joins (everyone moves to the node) and leaves (everyone moves back after the
-app's short test hysteresis). Inside each of the four pages, every remote tile's current video
+The real app and one SFU node run as processes; three Chromium participants meet in an auto
+room, two more join (the fifth moves everyone to the node) and leave (everyone moves back after
+the app's short test hysteresis). Inside each of the three pages, every remote tile's current video
 track is matched to its inbound-rtp report (by track id, whichever connection carries it) and
 polled every 50 ms; a tile's gap is the time between two polls that saw its decoded frame count
 rise. The baseline, in the same run, is the same measurement over a steady stretch of the same
@@ -21,7 +21,7 @@ import time
 if __package__ in (None, ""):
     sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
-from app.plans import AUTO  # noqa: E402
+from app.plans import AUTO, AUTO_BACK_AT, AUTO_TO_NODE_AT  # noqa: E402
 from bench.join_bench import percentile  # noqa: E402
 from tests.support import services  # noqa: E402
 from tests.support.browser import launch_chromium  # noqa: E402
@@ -101,7 +101,11 @@ def measure(pages, during, until):
     """Gaps (ms) on every remote tile of ``pages`` while ``during()`` runs and ``until()`` comes true."""
     ids = [page.evaluate(START_GAPS) for page in pages]
     during()
-    wait_until(until, 120, "the meeting to settle")
+    try:
+        wait_until(until, 120, "the meeting to settle")
+    except TimeoutError:
+        states = [(page.text_content("#network-state"), page.evaluate(OPEN_CONNECTIONS)) for page in pages]
+        raise TimeoutError(f"the meeting did not settle: {states}") from None
     time.sleep(3)  # frames after the move count too: a tile that froze would show here
     gaps = []
     for page, page_ids in zip(pages, ids, strict=True):
@@ -142,21 +146,27 @@ def run(rounds):
                 contexts.append(context)
                 return context.new_page()
 
-            stayers = [page() for _ in range(4)]
+            stayers = [page() for _ in range(AUTO_BACK_AT)]
             for index, each in enumerate(stayers):
                 join(each, room, f"Stayer {index + 1}")
-            wait_until(lambda: settled(stayers, PEERS_LABEL, 3), 120, "the mesh")
+            wait_until(lambda: settled(stayers, PEERS_LABEL, len(stayers) - 1), 120, "the mesh")
             time.sleep(3)
             for _ in range(rounds):
                 results["baseline"] += measure(stayers, lambda: time.sleep(8), lambda: True)
-                fifth = page()
-                results["to node"] += measure(
-                    stayers, lambda fifth=fifth: join(fifth, room, "Fifth"), lambda: settled(stayers, NODE_LABEL, 1)
-                )
-                results["to peers"] += measure(
-                    stayers, lambda fifth=fifth: fifth.click("#leave-button"), lambda: settled(stayers, PEERS_LABEL, 3)
-                )
-                fifth.context.close()
+                visitors = [page() for _ in range(AUTO_TO_NODE_AT - len(stayers))]
+
+                def arrive(visitors=visitors):
+                    for index, visitor in enumerate(visitors):
+                        join(visitor, room, f"Visitor {index + 1}")
+
+                def go(visitors=visitors):
+                    for visitor in visitors:
+                        visitor.click("#leave-button")
+
+                results["to node"] += measure(stayers, arrive, lambda: settled(stayers, NODE_LABEL, 1))
+                results["to peers"] += measure(stayers, go, lambda: settled(stayers, PEERS_LABEL, len(stayers) - 1))
+                for visitor in visitors:
+                    visitor.context.close()
             for context in contexts:
                 context.close()
             browser.close()

@@ -94,7 +94,8 @@ def test_fifth_join_moves_everyone_to_the_node(connect):
     assert answers[-1]["transport"] == {"via": VIA_NODE, "region": "Stockholm"}
     for socket in sockets:
         assert transports(socket) == [{"via": VIA_NODE, "region": "Stockholm"}]
-    assert sockets[0].emit("sfu", {}, callback=True)["url"] == "ws://node-a.example:8000/ws"
+    grant = sockets[0].emit("sfu", {}, callback=True)
+    assert grant["url"] == "ws://node-a.example:8000/ws" and grant["region_label"] == "Stockholm"
 
 
 def test_back_to_peers_after_the_quiet_spell(connect, clock):

@@ -10,7 +10,7 @@ import { startLargeMeeting } from "./sfu.js";
 // Longest wait for the new way to carry everyone before we switch anyway.
 const READY_TIMEOUT_MS = 15000;
 // How long the old way stays up after we switched, for the others still switching.
-const LINGER_MS = 2000;
+const LINGER_MS = 4000;
 const PEERS_LABEL = "Peer-to-peer, end-to-end encrypted";
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -61,7 +61,13 @@ export class MeetingTransport {
     }
     const toNode = via === this.viaNode;
     const ready = new Map();
-    const next = toNode ? this.openNode((id, stream) => ready.set(id, stream)) : this.openMesh((id, stream) => ready.set(id, stream));
+    // Each tile switches as soon as its new stream carries frames: the others are moving too
+    // and may close their old end of our connection before everyone is ready here.
+    const arrived = (id, stream) => {
+      ready.set(id, stream);
+      flowing(stream).then(() => !this.closed && ready.get(id) === stream && this.view.has(id) && this.view.attachStream(id, stream));
+    };
+    const next = toNode ? this.openNode(arrived) : this.openMesh(arrived);
     if (toNode) {
       this.sfu = next;
       if (this.mesh) this.mesh.holdRestarts = true; // the others closing their ends is expected now
