@@ -15,12 +15,27 @@ const PEERS_LABEL = "Peer-to-peer, end-to-end encrypted";
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-// Resolves once a remote stream carries media: its video (or, without video, its audio)
-// track has had packets, which is what "unmuted" means for a received track.
+// Resolves once a remote stream has a picture to show: its video has a first decoded frame
+// (an offscreen element reports it), or, without video, its audio track has had packets.
 function flowing(stream) {
-  const track = stream.getVideoTracks()[0] || stream.getAudioTracks()[0];
-  if (!track || !track.muted) return Promise.resolve();
-  return new Promise((resolve) => track.addEventListener("unmute", resolve, { once: true }));
+  const video = stream.getVideoTracks()[0];
+  if (!video) {
+    const audio = stream.getAudioTracks()[0];
+    if (!audio || !audio.muted) return Promise.resolve();
+    return new Promise((resolve) => audio.addEventListener("unmute", resolve, { once: true }));
+  }
+  return new Promise((resolve) => {
+    const probe = document.createElement("video");
+    probe.muted = true;
+    probe.playsInline = true;
+    const done = () => {
+      probe.srcObject = null;
+      resolve();
+    };
+    probe.addEventListener("loadeddata", done, { once: true });
+    probe.srcObject = new MediaStream([video]);
+    probe.play().catch(() => {});
+  });
 }
 
 export class MeetingTransport {
