@@ -134,3 +134,10 @@ def test_update_knocks_and_admission(presence):
     assert not presence.is_admitted(4, "vic")
     presence.admit(4, "vic")
     assert presence.is_admitted(4, "vic")
+
+
+def test_a_throttled_notice_is_claimed_once_per_interval(presence):
+    """Does only the first of several workers get to send a throttled notice?"""
+    assert presence.claim_notice("knock:1", 600)
+    assert not presence.claim_notice("knock:1", 600)
+    assert presence.claim_notice("knock:2", 600)
