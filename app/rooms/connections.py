@@ -69,6 +69,11 @@ def presence():
     return current_app.extensions["parlor_presence"]
 
 
+def transport():
+    """How the meeting services reach sockets, on this worker or another (see ``events.py``)."""
+    return current_app.extensions["parlor_transport"]
+
+
 def room_channel(room_id):
     return f"room:{room_id}"
 
