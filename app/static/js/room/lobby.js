@@ -15,6 +15,7 @@ export class Lobby {
     this.previewReady = Promise.resolve();
     this.stopMeter = () => {};
     this.meeting = null;
+    this.waiting = false;
   }
 
   start() {
@@ -143,6 +144,7 @@ export class Lobby {
   newMeeting() {
     const meeting = new Meeting(this.config);
     meeting.addEventListener("knock-result", ({ detail }) => this.knockResult(detail));
+    meeting.addEventListener("host-here", () => this.waiting && this.status("The host is here now. Waiting for them to let you in…"));
     return meeting;
   }
 
@@ -173,9 +175,12 @@ export class Lobby {
   async knock() {
     $("knock-button").disabled = true;
     try {
-      await this.meeting.knock($("display-name").value.trim());
+      const answer = await this.meeting.knock($("display-name").value.trim());
+      this.waiting = true;
       this.step("wait");
-      this.status("Waiting for the host to let you in…");
+      this.status(answer.host_here === false
+        ? "The host isn't here yet. You will be let in when they arrive and answer."
+        : "Waiting for the host to let you in…");
     } catch (error) {
       this.status(error.message);
       $("knock-button").disabled = false;
@@ -183,6 +188,7 @@ export class Lobby {
   }
 
   async knockResult({ admitted }) {
+    this.waiting = false;
     if (admitted) {
       this.status("The host let you in.");
       $("knock-button").hidden = true;
