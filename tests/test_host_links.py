@@ -1,7 +1,11 @@
 """The host link on /user/rooms: shown to the owner only, regenerated with CSRF, kept out of logs."""
 
+import io
+import logging
+
 import sqlalchemy as sa
 
+from app.accesslog import RedactedStream, RedactingFilter
 from app.extensions import db
 from app.rooms.models import Room
 
@@ -74,3 +78,13 @@ def test_stale_host_link_says_so(app, room):
     """Does a wrong or revoked host key open a guest lobby that says the link no longer works?"""
     html = app.test_client().get("/meet-here?host=not-the-key").get_data(as_text=True)
     assert 'data-host="false"' in html and "This host link no longer works" in html
+
+
+def test_access_log_hides_the_host_key():
+    """Do the server's access log lines (eventlet's stream and Werkzeug's logger) show no host key?"""
+    stream = io.StringIO()
+    RedactedStream(stream).write('127.0.0.1 - - "GET /meet-here?host=s3cr3t-KEY_1&x=1 HTTP/1.1" 200\n')
+    assert "s3cr3t" not in stream.getvalue() and "/meet-here?host=[hidden]&x=1" in stream.getvalue()
+    record = logging.LogRecord("werkzeug", logging.INFO, "", 0, '"%s" %s', ("GET /r?host=s3cr3t HTTP/1.1", 200), None)
+    RedactingFilter().filter(record)
+    assert "s3cr3t" not in record.getMessage()

@@ -47,6 +47,7 @@ def test_host_link_hosts_until_regenerated(room, live_server, new_page):
     join_meeting(linked, link, "Linked host")
     in_meeting(linked)
     assert "host=" not in linked.url  # dropped from the address bar
+    assert link.split("host=")[1] not in (live_server.directory / "web.log").read_text()
     expect(linked.locator("#lock-toggle")).to_be_visible()
     expect(linked.locator("#mute-all")).to_be_visible()
 
