@@ -8,6 +8,7 @@ from app.rooms.presence import STALE_AFTER, Presence
 from app.rooms.presence_redis import RedisPresence
 
 from .support import services
+from .support.required import unavailable
 
 
 @pytest.fixture(scope="module")
@@ -15,7 +16,7 @@ def redis_url(tmp_path_factory):
     try:
         server = services.redis_server(tmp_path_factory.mktemp("redis"))
     except RuntimeError as error:
-        pytest.skip(str(error))
+        unavailable(str(error))
     yield f"redis://127.0.0.1:{server.port}/0"
     server.stop()
 
@@ -148,3 +149,10 @@ def test_cohosts_last_for_the_meeting_only(presence):
     presence.leave(3, "host")
     presence.leave(3, "gina")
     assert not presence.is_cohost(3, "gina")
+
+
+def test_a_throttled_notice_is_claimed_once_per_interval(presence):
+    """Does only the first of several workers get to send a throttled notice?"""
+    assert presence.claim_notice("knock:1", 600)
+    assert not presence.claim_notice("knock:1", 600)
+    assert presence.claim_notice("knock:2", 600)

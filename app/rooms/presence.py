@@ -44,6 +44,7 @@ class Presence:
         self._knocks = {}  # room id -> {participant id -> knock}
         self._sockets = {}  # room id -> {participant id -> sid}
         self._pending = {}  # room id -> Meeting facts gathered before anyone joined (knocks answered early)
+        self._notices = {}  # notice key -> time it may be sent again
 
     # -- sockets: one live socket per participant id
     def claim_socket(self, room_id, participant_id, sid):
@@ -184,7 +185,16 @@ class Presence:
         with self._lock:
             return participant_id in self._facts(room_id).cohosts
 
+    def claim_notice(self, key, interval, now=None):
+        """True for the first caller per ``interval`` seconds: who sends a throttled notice."""
+        now = now or time.time()
+        with self._lock:
+            if self._notices.get(key, 0) > now:
+                return False
+            self._notices[key] = now + interval
+            return True
+
     def clear(self):
         with self._lock:
-            for store in (self._rooms, self._meetings, self._knocks, self._sockets, self._pending):
+            for store in (self._rooms, self._meetings, self._knocks, self._sockets, self._pending, self._notices):
                 store.clear()

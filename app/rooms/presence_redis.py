@@ -213,7 +213,12 @@ class RedisPresence:
     def is_cohost(self, room_id, participant_id):
         return bool(self.redis.sismember(self._key(room_id, "cohosts"), participant_id))
 
+    def claim_notice(self, key, interval, now=None):
+        return bool(self.redis.set(f"{self.prefix}:notice:{key}", 1, nx=True, ex=int(interval)))
+
     def clear(self):
-        keys = list(self.redis.scan_iter(f"{self.prefix}:room:*"))
+        keys = list(self.redis.scan_iter(f"{self.prefix}:room:*")) + list(
+            self.redis.scan_iter(f"{self.prefix}:notice:*")
+        )
         if keys:
             self.redis.delete(*keys)
