@@ -279,6 +279,15 @@ def test_knocker_hears_no_host_is_here_then_that_one_arrived(app, auth, room, co
     assert received(knocker, "host-here") == [{}]
 
 
+def test_knocker_hears_when_the_last_host_leaves(app, connect, host):
+    """When the only host leaves, is the person waiting told nobody can let them in now?"""
+    lock_room(app)
+    knocker = connect()
+    assert knocker.emit("knock", {"name": "Kim"}, callback=True)["host_here"] is True
+    host.emit("leave", {}, callback=True)
+    assert received(knocker, "host-gone") == [{}]
+
+
 def test_host_link_holder_need_not_knock(app, room, connect):
     """Does a host-link holder walk into a locked room without knocking?"""
     lock_room(app)

@@ -148,15 +148,20 @@ def next_host(members):
 
 
 def hand_over(room_id, left):
-    """``left`` (a presence entry) has gone; if they hosted, the longest-present co-host hosts now."""
-    if not left.get("host") or left.get("cohost"):
+    """``left`` (a presence entry) has gone; if they hosted, the longest-present co-host hosts now.
+
+    With nobody left who can admit, the people knocking are told so.
+    """
+    if not left.get("host"):
         return
-    chosen = next_host(presence().members(room_id))
-    if chosen is None:
-        return
-    entry = presence().update(room_id, chosen["id"], cohost=False)
-    if entry is not None:
-        _announce_role(room_id, entry, "handover", by=left.get("name"))
+    members = presence().members(room_id)
+    chosen = None if left.get("cohost") else next_host(members)
+    if chosen is not None:
+        entry = presence().update(room_id, chosen["id"], cohost=False)
+        if entry is not None:
+            _announce_role(room_id, entry, "handover", by=left.get("name"))
+    elif not any(p.get("host") for p in members):
+        _tell_knockers(room_id, "host-gone")
 
 
 # -- microphones and cameras: the host asks, the person's own page switches off
@@ -217,6 +222,10 @@ def answer_everyone(conn, admitted):
     return {"status": "admitted" if admitted else "denied", "count": len(answered)}
 
 
-def tell_knockers_host_is_here(room_id):
+def _tell_knockers(room_id, event):
     for knock in presence().knocks(room_id):
-        transport().emit("host-here", {}, to=presence().socket_of(room_id, knock["id"]) or knock["sid"])
+        transport().emit(event, {}, to=presence().socket_of(room_id, knock["id"]) or knock["sid"])
+
+
+def tell_knockers_host_is_here(room_id):
+    _tell_knockers(room_id, "host-here")

@@ -125,8 +125,7 @@ def _after_leaving(room_id, entry, ended, ban):
         transport().emit("peer-left", {"id": entry["id"]}, to=room_channel(room_id))
         if entry.get("node") or ban:
             revoke_node_grant(room_id, entry["id"], ban=ban)
-        if ended is None:
-            hosting.hand_over(room_id, entry)
+        hosting.hand_over(room_id, entry)
     if ended is not None:
         _meeting_ended(room_id, ended)
 

@@ -6,6 +6,7 @@ import { Meeting } from "./meeting.js";
 const $ = (id) => document.getElementById(id);
 const SAVED_KEY = "parlor.lobby";
 const MAX_NAME_LENGTH = 50;
+const HOST_AWAY = "The host isn't here yet. You will be let in when they arrive and answer.";
 
 export class Lobby {
   constructor(config) {
@@ -145,6 +146,7 @@ export class Lobby {
     const meeting = new Meeting(this.config);
     meeting.addEventListener("knock-result", ({ detail }) => this.knockResult(detail));
     meeting.addEventListener("host-here", () => this.waiting && this.status("The host is here now. Waiting for them to let you in…"));
+    meeting.addEventListener("host-gone", () => this.waiting && this.status(HOST_AWAY));
     return meeting;
   }
 
@@ -179,7 +181,7 @@ export class Lobby {
       this.waiting = true;
       this.step("wait");
       this.status(answer.host_here === false
-        ? "The host isn't here yet. You will be let in when they arrive and answer."
+        ? HOST_AWAY
         : "Waiting for the host to let you in…");
     } catch (error) {
       this.status(error.message);

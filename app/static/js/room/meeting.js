@@ -68,6 +68,7 @@ export class Meeting extends EventTarget {
     const inMeeting = (event, handler) => signaling.on(event, (payload) => this.live && handler(payload || {}));
     signaling.on("knock-result", (result) => this.dispatchEvent(new CustomEvent("knock-result", { detail: result })));
     signaling.on("host-here", () => this.dispatchEvent(new Event("host-here")));
+    signaling.on("host-gone", () => this.dispatchEvent(new Event("host-gone")));
     inMeeting("role", (change) => this.hosting.roleChanged(change));
     inMeeting("host-muted", ({ kind, by }) => this.hosting.mutedByHost(kind, by));
     inMeeting("waiting", ({ knocks }) => this.hosting.showWaiting(knocks || []));
