@@ -8,6 +8,7 @@ from app.rooms import services
 from app.rooms.hosting import next_host
 from app.rooms.models import Room
 
+from .support.accounts import csrf_token
 from .support.sockets import events, join, received, ticket_for
 
 pytestmark = pytest.mark.socketio
@@ -62,6 +63,19 @@ def test_regenerated_link_unhosts_tickets_already_issued(app, room, connect):
     socket = connect(browser, old_ticket)
     assert join(socket, "Former host")["host"] is False
     assert "Only the room's host" in socket.emit("lock", {"locked": True}, callback=True)["error"]
+
+
+def test_regenerating_unhosts_link_holders_in_the_meeting(app, room, host_client, connect):
+    """Does regenerating the link take host powers from someone in the meeting through the old one, announced?"""
+    browser = app.test_client()
+    linked = connect(browser, ticket_for(browser, host_link(app)))
+    linked_id = join(linked, "Linked")["self"]
+    guest = connect()
+    join(guest, "Guest")
+    host_client.post("/user/rooms/meet-here/host-link", data={"csrf_token": csrf_token(host_client, "/user/rooms")})
+    assert "Only the room's host" in linked.emit("lock", {"locked": True}, callback=True)["error"]
+    [revoked] = events(guest, "role")
+    assert revoked["id"] == linked_id and revoked["host"] is False and revoked["reason"] == "revoked"
 
 
 def test_host_link_is_remembered_until_regenerated(app, room, connect):

@@ -16,7 +16,9 @@ import time
 
 from flask import session
 
+from ..extensions import db
 from .connections import MeetingError, presence, room_channel, transport
+from .models import Room
 
 HOST_LINKS_KEY = "host_links"  # session: room id -> digest of the host key this browser presented
 
@@ -67,19 +69,42 @@ def host_link_for_lobby(room, presented):
 # -- who hosts
 
 
+def hosts_by_right(conn):
+    """The owner, or a holder of the host link that is still the room's current one."""
+    if not conn.host:
+        return False
+    if conn.host_link is None:
+        return True
+    room = db.session.get(Room, conn.room_id)
+    return room is not None and holds_host_link(room, conn.host_link)
+
+
 def is_host(conn):
-    return conn.host or presence().is_cohost(conn.room_id, conn.pid)
+    return hosts_by_right(conn) or presence().is_cohost(conn.room_id, conn.pid)
 
 
 def role(conn):
     """The hosting fields of someone's presence entry as they join (or rejoin)."""
     previous = presence().get(conn.room_id, conn.pid)
-    cohost = not conn.host and presence().is_cohost(conn.room_id, conn.pid)
+    by_right = hosts_by_right(conn)
+    cohost = not by_right and presence().is_cohost(conn.room_id, conn.pid)
     return {
-        "host": conn.host or cohost,
+        "host": by_right or cohost,
         "cohost": cohost,
+        "via_link": by_right and conn.host_link is not None,
         "since": previous["since"] if previous and "since" in previous else time.time(),
     }
+
+
+def unhost_link_holders(room_id):
+    """The owner regenerated the host link: whoever hosts through the old one stops now."""
+    for member in presence().members(room_id):
+        if member.get("via_link") and not member.get("cohost"):
+            entry = presence().update(room_id, member["id"], host=False, via_link=False)
+            if entry is not None:
+                _announce_role(room_id, entry, "revoked")
+    if not anyone_hosting(room_id):
+        _tell_knockers(room_id, "host-gone")
 
 
 def anyone_hosting(room_id):

@@ -74,12 +74,15 @@ def open_connection(token, user, sid, ip):
         raise ConnectionRefused("This room no longer exists.")
     if presence().is_kicked(room.id, [f"p:{ticket['pid']}"]):
         raise ConnectionRefused("The host removed you from this meeting.")
+    owner = room.is_owned_by(user)
+    host_link = ticket.get("hk") if not owner and hosting.holds_host_link(room, ticket.get("hk")) else None
     conn = Connection(
         sid=sid,
         room_id=room.id,
         pid=ticket["pid"],
         uid=ticket["uid"],
-        host=room.is_owned_by(user) or hosting.holds_host_link(room, ticket.get("hk")),
+        host=owner or host_link is not None,
+        host_link=host_link,
         marks=marks(ticket),
         ip=ip,
         picture=url_for("account.avatar", key=user.avatar_key) if uid and user.has_avatar else None,

@@ -100,6 +100,7 @@ def regenerate_host_link(room_name):
         abort(400)
     services.regenerate_host_key(room)
     db.session.commit()
+    hosting.unhost_link_holders(room.id)
     flash(f"{room.name} has a new host link. The old one no longer gives host rights.", "success")
     return redirect(url_for("rooms.index"))
 

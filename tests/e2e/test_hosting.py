@@ -36,7 +36,7 @@ def loudest_over(page, seconds):
 
 
 def test_host_link_hosts_until_regenerated(room, live_server, new_page):
-    """Does the host link make a second browser host, and the old link stop doing so once regenerated?"""
+    """Does the host link make a second browser host, and regenerating unhost them and void the old link?"""
     owner = new_page()
     sign_in(owner, live_server, room["owner"])
     owner.goto(f"{live_server.url}/user/rooms")
@@ -54,6 +54,8 @@ def test_host_link_hosts_until_regenerated(room, live_server, new_page):
     owner.click("button:has-text('Regenerate')")
     expect(owner.locator(".flash").first).to_contain_text("new host link")
     assert owner.get_by_role("textbox", name="Host link").input_value() != link
+    expect(linked.locator("#host-notice")).to_contain_text("you no longer host")
+    expect(linked.locator("#mute-all")).to_be_hidden()
 
     late = new_page()
     late.goto(link)

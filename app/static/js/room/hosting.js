@@ -64,6 +64,11 @@ export class HostControls {
     if (reason === "promoted") this.announce(`${by} made ${isSelf ? "you" : name} a co-host.`);
     else if (reason === "demoted") this.announce(`${by} made ${isSelf ? "you" : name} a participant again.`);
     else if (reason === "handover") this.announce(`${by} left. ${who} ${isSelf ? "host" : "hosts"} the meeting now.`);
+    else if (reason === "revoked") {
+      this.announce(isSelf
+        ? "The room's owner replaced the host link you used, so you no longer host."
+        : `The room's owner replaced the host link, so ${name} no longer hosts.`);
+    }
   }
 
   mutedByHost(kind, by) {
