@@ -315,7 +315,7 @@ def node_grant(conn, reconnect=False):
             room,
             participant=conn.pid,
             name=conn.name,
-            role="host" if conn.host else "guest",
+            role="host" if hosting.is_host(conn) else "guest",
             capacity=services.capacity(room),
             ip=conn.ip,
             failed=reconnect,

@@ -182,6 +182,7 @@ export class Meeting extends EventTarget {
       this.selfId = answer.self;
       this.hosting.selfId = answer.self;
       this.hosting.setHost(answer.host);
+      this.hosting.showWaiting(answer.knocks);
       this.showPeople(answer.participants);
       if (this.mesh) {
         this.mesh.close();
