@@ -137,6 +137,20 @@ def test_update_knocks_and_admission(presence):
     assert presence.is_admitted(4, "vic")
 
 
+def test_cohosts_last_for_the_meeting_only(presence):
+    """Is a co-host remembered until demoted, and forgotten when the meeting ends?"""
+    presence.join(3, person("host"), capacity=4)
+    presence.join(3, person("gina"), capacity=4)
+    presence.add_cohost(3, "gina")
+    assert presence.is_cohost(3, "gina") and not presence.is_cohost(3, "host")
+    presence.remove_cohost(3, "gina")
+    assert not presence.is_cohost(3, "gina")
+    presence.add_cohost(3, "gina")
+    presence.leave(3, "host")
+    presence.leave(3, "gina")
+    assert not presence.is_cohost(3, "gina")
+
+
 def test_a_throttled_notice_is_claimed_once_per_interval(presence):
     """Does only the first of several workers get to send a throttled notice?"""
     assert presence.claim_notice("knock:1", 600)

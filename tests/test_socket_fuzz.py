@@ -36,8 +36,16 @@ EVENTS = [
     "leave",
     "presence",
     "sfu",
+    "promote",
+    "demote",
+    "mute",
+    "stop-camera",
+    "mute-all",
+    "admit-all",
+    "deny-all",
+    "waiting",
 ]
-HOST_EVENTS = ["admit", "deny", "kick", "lock", "signal"]
+HOST_EVENTS = ["admit", "deny", "kick", "lock", "signal", "promote", "demote", "mute", "admit-all"]
 FIELDS = [
     "to",
     "id",

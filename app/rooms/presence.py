@@ -5,9 +5,9 @@ One app worker keeps presence in memory; several workers share it through Redis
 presence is not history. Entries carry a ``seen`` time refreshed by the clients, so a crashed
 worker's participants fade out instead of keeping a room full forever.
 
-Besides the members of a meeting, presence holds four per-meeting facts, all forgotten when
+Besides the members of a meeting, presence holds five per-meeting facts, all forgotten when
 the meeting ends: which socket speaks for each participant id (one at a time), who knocks,
-who a host admitted, and who a host removed.
+who a host admitted, who a host removed, and whom a host made co-host.
 """
 
 import threading
@@ -31,6 +31,7 @@ class Meeting:
     peak: int = 0
     admitted: set = field(default_factory=set)
     kicked: set = field(default_factory=set)
+    cohosts: set = field(default_factory=set)
 
 
 class Presence:
@@ -171,6 +172,18 @@ class Presence:
     def is_kicked(self, room_id, marks):
         with self._lock:
             return bool(self._facts(room_id).kicked & set(marks))
+
+    def add_cohost(self, room_id, participant_id):
+        with self._lock:
+            self._facts(room_id, create=True).cohosts.add(participant_id)
+
+    def remove_cohost(self, room_id, participant_id):
+        with self._lock:
+            self._facts(room_id).cohosts.discard(participant_id)
+
+    def is_cohost(self, room_id, participant_id):
+        with self._lock:
+            return participant_id in self._facts(room_id).cohosts
 
     def claim_notice(self, key, interval, now=None):
         """True for the first caller per ``interval`` seconds: who sends a throttled notice."""
