@@ -5,9 +5,16 @@ PY := $(VENV)/bin/python
 PYTEST := $(PY) -m pytest
 FLASK := $(VENV)/bin/flask --app app
 
-.PHONY: run test test-fast test-e2e lint format bench migrate clean
+.PHONY: run test test-fast test-e2e lint format bench migrate clean deps-run deps-test
 
-$(VENV)/.runtime: requirements.txt
+# System packages (Chromium, coturn, Redis, PostgreSQL, npm for the tests): checked every time,
+# installed with apt when we are root, otherwise the exact command to run is printed.
+deps-run:
+	@scripts/system-deps run
+deps-test:
+	@scripts/system-deps test
+
+$(VENV)/.runtime: requirements.txt | deps-run
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt
@@ -31,7 +38,7 @@ run: migrate
 
 # The suite on SQLite (unit, integration, fuzzing and headless-Chromium end to end), the
 # Socket.IO tests again under eventlet, and the database-touching tests again on PostgreSQL.
-test: $(VENV)/.dev $(AXE)
+test: deps-test $(VENV)/.dev $(AXE)
 	$(PYTEST) -p no:cacheprovider
 	SOCKETIO_ASYNC_MODE=eventlet $(PYTEST) -p no:cacheprovider -m socketio
 	PARLOR_TEST_DATABASE=postgresql $(PYTEST) -p no:cacheprovider -m "not e2e and not fuzz" --ignore=tests/sfu
@@ -39,7 +46,7 @@ test: $(VENV)/.dev $(AXE)
 test-fast: $(VENV)/.dev
 	$(PYTEST) -m "not e2e" -x
 
-test-e2e: $(VENV)/.dev $(AXE)
+test-e2e: deps-test $(VENV)/.dev $(AXE)
 	$(PYTEST) -m e2e
 
 lint: $(VENV)/.dev

@@ -12,6 +12,7 @@ if socketio_async_mode() == "eventlet":
     eventlet.monkey_patch()
 
 from app import create_app  # noqa: E402
+from app.accesslog import server_log_options  # noqa: E402
 from app.extensions import socketio  # noqa: E402
 from config import env  # noqa: E402
 
@@ -24,4 +25,5 @@ if __name__ == "__main__":
         port=app.config["PORT"],
         log_output=env("ACCESS_LOG", "1") == "1",  # our technical log records requests either way
         allow_unsafe_werkzeug=True,
+        **server_log_options(socketio_async_mode()),  # a host link's key never reaches the access log
     )

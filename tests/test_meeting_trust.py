@@ -85,7 +85,7 @@ def test_rejoin_after_kick_must_knock_and_can_be_refused(app, connect, host):
     host.emit("kick", {"id": me}, callback=True)
     returning = connect(browser)  # the same browser reloads the lobby for a new ticket
     assert join(returning, "Mallory") == {"status": "removed"}
-    assert returning.emit("knock", {"name": "Mallory"}, callback=True) == {"status": "waiting"}
+    assert returning.emit("knock", {"name": "Mallory"}, callback=True) == {"status": "waiting", "host_here": True}
     knock = received(host, "knock")[-1]
     assert host.emit("deny", {"id": knock["id"]}, callback=True) == {"status": "denied"}
     assert received(returning, "knock-result") == [{"admitted": False}]

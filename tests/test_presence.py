@@ -8,6 +8,7 @@ from app.rooms.presence import STALE_AFTER, Presence
 from app.rooms.presence_redis import RedisPresence
 
 from .support import services
+from .support.required import unavailable
 
 
 @pytest.fixture(scope="module")
@@ -15,7 +16,7 @@ def redis_url(tmp_path_factory):
     try:
         server = services.redis_server(tmp_path_factory.mktemp("redis"))
     except RuntimeError as error:
-        pytest.skip(str(error))
+        unavailable(str(error))
     yield f"redis://127.0.0.1:{server.port}/0"
     server.stop()
 
@@ -134,3 +135,24 @@ def test_update_knocks_and_admission(presence):
     assert not presence.is_admitted(4, "vic")
     presence.admit(4, "vic")
     assert presence.is_admitted(4, "vic")
+
+
+def test_cohosts_last_for_the_meeting_only(presence):
+    """Is a co-host remembered until demoted, and forgotten when the meeting ends?"""
+    presence.join(3, person("host"), capacity=4)
+    presence.join(3, person("gina"), capacity=4)
+    presence.add_cohost(3, "gina")
+    assert presence.is_cohost(3, "gina") and not presence.is_cohost(3, "host")
+    presence.remove_cohost(3, "gina")
+    assert not presence.is_cohost(3, "gina")
+    presence.add_cohost(3, "gina")
+    presence.leave(3, "host")
+    presence.leave(3, "gina")
+    assert not presence.is_cohost(3, "gina")
+
+
+def test_a_throttled_notice_is_claimed_once_per_interval(presence):
+    """Does only the first of several workers get to send a throttled notice?"""
+    assert presence.claim_notice("knock:1", 600)
+    assert not presence.claim_notice("knock:1", 600)
+    assert presence.claim_notice("knock:2", 600)

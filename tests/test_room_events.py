@@ -39,7 +39,7 @@ def test_join_and_see_each_other(connect):
     bob = connect()
     second = join(bob, "Bob")
     assert [p["name"] for p in second["participants"]] == ["Alice"]
-    assert set(second["participants"][0]) == {"id", "name", "host", "muted", "camera", "screen", "picture"}
+    assert set(second["participants"][0]) == {"id", "name", "host", "cohost", "muted", "camera", "screen", "picture"}
     joined = events(alice, "peer-joined")
     assert joined[0]["name"] == "Bob" and joined[0]["id"] == second["self"]
 
@@ -116,7 +116,7 @@ def test_knock_admit_flow(app, host_client, connect):
     assert join(host, "Host")["host"] is True
     visitor = connect()
     assert join(visitor, "Vic")["status"] == "locked"
-    assert visitor.emit("knock", {"name": "Vic"}, callback=True) == {"status": "waiting"}
+    assert visitor.emit("knock", {"name": "Vic"}, callback=True) == {"status": "waiting", "host_here": True}
     knocks = events(host, "knock")
     assert knocks[0]["name"] == "Vic"
     assert host.emit("admit", {"id": knocks[0]["id"]}, callback=True) == {"status": "admitted"}

@@ -36,8 +36,16 @@ EVENTS = [
     "leave",
     "presence",
     "sfu",
+    "promote",
+    "demote",
+    "mute",
+    "stop-camera",
+    "mute-all",
+    "admit-all",
+    "deny-all",
+    "waiting",
 ]
-HOST_EVENTS = ["admit", "deny", "kick", "lock", "signal"]
+HOST_EVENTS = ["admit", "deny", "kick", "lock", "signal", "promote", "demote", "mute", "admit-all"]
 FIELDS = [
     "to",
     "id",
@@ -168,7 +176,8 @@ def test_guest_events_survive_junk(app, meeting, event, caplog):
 def test_host_events_survive_junk(app, meeting, event, caplog):
     """Do the host's powers, fed 1,000 junk payloads (other rooms' ids too), refuse cleanly?"""
     sockets, ids = meeting
-    host_ids = {key: value for key, value in ids.items() if key != "@guest"}  # kicking the guest is legitimate
+    # Removing a guest is legitimate, so the host's junk names only the host itself and the room next door.
+    host_ids = {"@self": ids["@host"], "@host": ids["@host"], "@guest": ids["@host"], "@other": ids["@other"]}
 
     @FUZZ
     @given(payload=payloads)

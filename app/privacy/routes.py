@@ -35,6 +35,7 @@ from ..auth.forms import CodeForm, EmptyForm
 from ..auth.identifiers import EMAIL, PHONE, Identifier
 from ..auth.routes import safe_next
 from ..extensions import csrf, db, limiter
+from ..netkeys import client_network
 from ..timeutil import utcnow
 from ..usage import techlog
 from . import inventory, notices
@@ -48,7 +49,7 @@ bp = Blueprint("privacy", __name__, url_prefix="/user/privacy")
 
 
 def user_key():
-    return f"user:{current_user.id}" if current_user.is_authenticated else request.remote_addr
+    return f"user:{current_user.id}" if current_user.is_authenticated else client_network()
 
 
 @bp.route("/")

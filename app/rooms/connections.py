@@ -26,9 +26,10 @@ class Connection:
     room_id: int
     pid: str
     uid: int | None
-    host: bool
+    host: bool  # the owner, or a holder of the host link (then ``host_link`` is its digest)
     marks: list  # what a kick remembers: participant, visitor and account ids
     ip: str | None = None
+    host_link: str | None = None
     picture: str | None = None
     name: str = ""
     joined: bool = False
@@ -67,6 +68,11 @@ def connections():
 
 def presence():
     return current_app.extensions["parlor_presence"]
+
+
+def transport():
+    """How the meeting services reach sockets, on this worker or another (see ``events.py``)."""
+    return current_app.extensions["parlor_transport"]
 
 
 def room_channel(room_id):

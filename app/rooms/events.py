@@ -11,7 +11,7 @@ from flask_login import current_user
 from flask_socketio import ConnectionRefusedError
 
 from ..extensions import db, socketio
-from . import meetings
+from . import hosting, meetings
 from .connections import Connections, MeetingError, connections, handler
 from .presence import Presence
 from .presence_redis import RedisPresence
@@ -69,12 +69,52 @@ def on_knock(conn, data):
 
 @handler("admit", schema={"id": "id"})
 def on_admit(conn, data):
-    return meetings.answer_knock(conn, data["id"], admitted=True)
+    return hosting.answer_knock(conn, data["id"], admitted=True)
 
 
 @handler("deny", schema={"id": "id"})
 def on_deny(conn, data):
-    return meetings.answer_knock(conn, data["id"], admitted=False)
+    return hosting.answer_knock(conn, data["id"], admitted=False)
+
+
+@handler("admit-all")
+def on_admit_all(conn, data):
+    return hosting.answer_everyone(conn, admitted=True)
+
+
+@handler("deny-all")
+def on_deny_all(conn, data):
+    return hosting.answer_everyone(conn, admitted=False)
+
+
+@handler("waiting")
+def on_waiting(conn, data):
+    return hosting.waiting(conn)
+
+
+@handler("promote", schema={"id": "id"})
+def on_promote(conn, data):
+    return hosting.promote(conn, data["id"])
+
+
+@handler("demote", schema={"id": "id"})
+def on_demote(conn, data):
+    return hosting.demote(conn, data["id"])
+
+
+@handler("mute", schema={"id": "id"})
+def on_mute(conn, data):
+    return hosting.mute(conn, data["id"], "audio")
+
+
+@handler("stop-camera", schema={"id": "id"})
+def on_stop_camera(conn, data):
+    return hosting.mute(conn, data["id"], "video")
+
+
+@handler("mute-all")
+def on_mute_all(conn, data):
+    return hosting.mute_everyone(conn)
 
 
 @handler("signal", schema={"to": "id", "gen?": "id", "description?": "sdp", "candidate?": "candidate"})

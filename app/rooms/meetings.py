@@ -10,7 +10,8 @@ rule about membership lives in this module, so there is one place to get it righ
   revokes the participant's grant on the room's node;
 - a kick is remembered for the meeting (participant, visitor and account): the removed person's
   ticket stops working and a fresh one must knock, even in an open room;
-- hosts are decided from the room's current owner at every connection, never from a ticket.
+- hosts are decided from the room's current owner and host key at every connection, never from
+  a ticket's say-so; co-hosts and the other host powers live in ``hosting.py``.
 
 Messages to other sockets go through the app's transport (``app.extensions``), so this module
 does not know about Socket.IO and works the same for local and remote sockets.
@@ -24,14 +25,15 @@ from ..extensions import db
 from ..nodes.placement import NoNodeAvailable, join_token_for, revoke_node_grant
 from ..plans import get_plan
 from ..usage import track_meeting
-from . import modes, services
-from .connections import Connection, MeetingError, host_channel, presence, room_channel
+from . import hosting, modes, services
+from .connections import Connection, MeetingError, host_channel, presence, room_channel, transport
+from .hosting import NotHost, NotInMeeting
 from .models import Room
 from .notify import notify_absent_owner
 from .tickets import InvalidTicket, marks, read_ticket
 from .turn import turn_credentials
 
-PUBLIC_FIELDS = ("id", "name", "host", "muted", "camera", "screen", "picture")
+PUBLIC_FIELDS = ("id", "name", "host", "cohost", "muted", "camera", "screen", "picture")
 
 
 class ConnectionRefused(MeetingError):
@@ -41,20 +43,6 @@ class ConnectionRefused(MeetingError):
 class RoomGone(MeetingError):
     def __init__(self):
         super().__init__("This room no longer exists.")
-
-
-class NotHost(MeetingError):
-    def __init__(self, action="do that"):
-        super().__init__(f"Only the room's host can {action}.")
-
-
-class NotInMeeting(MeetingError):
-    def __init__(self):
-        super().__init__("That participant is not in the meeting.")
-
-
-def transport():
-    return current_app.extensions["parlor_transport"]
 
 
 def public(participant):
@@ -86,12 +74,15 @@ def open_connection(token, user, sid, ip):
         raise ConnectionRefused("This room no longer exists.")
     if presence().is_kicked(room.id, [f"p:{ticket['pid']}"]):
         raise ConnectionRefused("The host removed you from this meeting.")
+    owner = room.is_owned_by(user)
+    host_link = ticket.get("hk") if not owner and hosting.holds_host_link(room, ticket.get("hk")) else None
     conn = Connection(
         sid=sid,
         room_id=room.id,
         pid=ticket["pid"],
         uid=ticket["uid"],
-        host=room.is_owned_by(user),
+        host=owner or host_link is not None,
+        host_link=host_link,
         marks=marks(ticket),
         ip=ip,
         picture=url_for("account.avatar", key=user.avatar_key) if uid and user.has_avatar else None,
@@ -137,6 +128,7 @@ def _after_leaving(room_id, entry, ended, ban):
         transport().emit("peer-left", {"id": entry["id"]}, to=room_channel(room_id))
         if entry.get("node") or ban:
             revoke_node_grant(room_id, entry["id"], ban=ban)
+        hosting.hand_over(room_id, entry)
     if ended is not None:
         _meeting_ended(room_id, ended)
     elif entry is not None:
@@ -162,7 +154,7 @@ def _meeting_ended(room_id, meeting):
 
 def must_knock(room, conn):
     """Is this person kept in the lobby until a host lets them in?"""
-    if conn.host or presence().is_admitted(room.id, conn.pid):
+    if hosting.is_host(conn) or presence().is_admitted(room.id, conn.pid):
         return None
     if presence().is_kicked(room.id, conn.marks):
         return "removed"
@@ -179,7 +171,7 @@ def join(conn, name, muted=False, camera=True):
     participant = {
         "id": conn.pid,
         "name": name,
-        "host": conn.host,
+        **hosting.role(conn),
         "picture": conn.picture,
         "sid": conn.sid,
         "marks": conn.marks,
@@ -193,8 +185,9 @@ def join(conn, name, muted=False, camera=True):
         raise MeetingError(status="full", capacity=capacity)
     conn.joined, conn.name = True, name
     transport().enter(conn.sid, room_channel(room.id))
-    if conn.host:
+    if participant["host"]:
         transport().enter(conn.sid, host_channel(room.id))
+        hosting.tell_knockers_host_is_here(room.id)
     transport().emit("peer-joined", public(participant), to=room_channel(room.id), skip_sid=conn.sid)
     if outcome.started:
         track_meeting("meeting_started", room)
@@ -203,14 +196,15 @@ def join(conn, name, muted=False, camera=True):
     return {
         "status": "joined",
         "self": conn.pid,
-        "host": conn.host,
+        "host": participant["host"],
+        "cohost": participant["cohost"],
         "mode": services.meeting_mode(room),
         "transport": modes.current(room),
         "presence_every": modes.presence_every(room),
         "capacity": capacity,
         "locked": room.locked,
         "participants": [public(p) for p in outcome.members if p["id"] != conn.pid],
-        "knocks": [{"id": k["id"], "name": k["name"]} for k in presence().knocks(room.id)] if conn.host else [],
+        "knocks": hosting.waiting_list(room.id) if participant["host"] else [],
         "ice": turn_credentials(config["TURN_SECRET"], config["TURN_URLS"], conn.pid, config["TURN_CREDENTIAL_TTL"]),
     }
 
@@ -236,36 +230,23 @@ def ping(conn):
 
 def knock(conn, name):
     room = _room(conn)
-    if conn.host:
+    if hosting.is_host(conn):
         raise MeetingError("You host this room. Join directly.")
     if must_knock(room, conn) is None:
         raise MeetingError("This room is not locked. Join directly.")
-    presence().add_knock(room.id, {"id": conn.pid, "name": name, "sid": conn.sid})
-    transport().emit("knock", {"id": conn.pid, "name": name}, to=host_channel(room.id))
-    if not any(p.get("host") for p in presence().members(room.id)):
+    presence().add_knock(room.id, {"id": conn.pid, "name": name, "sid": conn.sid, "at": time.time()})
+    hosting.tell_hosts(room.id, "knock", {"id": conn.pid, "name": name, "waited": 0})
+    host_here = hosting.anyone_hosting(room.id)
+    if not host_here:
         notify_absent_owner(room, name)
-    return {"status": "waiting"}
-
-
-def answer_knock(conn, pid, admitted):
-    if not conn.host:
-        raise NotHost("let people in")
-    waiting = presence().pop_knock(conn.room_id, pid)
-    if waiting is None:
-        raise MeetingError("That person is no longer waiting.")
-    if admitted:
-        presence().admit(conn.room_id, pid)
-    sid = presence().socket_of(conn.room_id, pid) or waiting["sid"]
-    transport().emit("knock-result", {"admitted": admitted}, to=sid)
-    transport().emit("knock-answered", {"id": pid}, to=host_channel(conn.room_id))
-    return {"status": "admitted" if admitted else "denied"}
+    return {"status": "waiting", "host_here": host_here}
 
 
 # -- host powers
 
 
 def kick(conn, pid):
-    if not conn.host:
+    if not hosting.is_host(conn):
         raise NotHost("remove people")
     target = presence().get(conn.room_id, pid)
     if target is None or pid == conn.pid:
@@ -281,7 +262,7 @@ def kick(conn, pid):
 
 
 def set_locked(conn, locked):
-    if not conn.host:
+    if not hosting.is_host(conn):
         raise NotHost("lock the room")
     room = _room(conn)
     services.set_locked(room, locked)
@@ -340,7 +321,7 @@ def node_grant(conn, reconnect=False):
             room,
             participant=conn.pid,
             name=conn.name,
-            role="host" if conn.host else "guest",
+            role="host" if hosting.is_host(conn) else "guest",
             capacity=services.capacity(room),
             ip=conn.ip,
             failed=reconnect,

@@ -23,6 +23,8 @@ class Room(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(40), unique=True)
     key: Mapped[str] = mapped_column(sa.String(32), unique=True, default=new_room_key)
+    # The secret in the room's host link: whoever opens the link hosts. Regenerating revokes it.
+    host_key: Mapped[str] = mapped_column(sa.String(32), unique=True, default=new_room_key)
     owner_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
     # One of app.plans.MODES; claim_room picks the plan's default.
     mode: Mapped[str] = mapped_column(sa.String(10), default=SMALL)

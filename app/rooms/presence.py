@@ -7,7 +7,8 @@ worker's participants fade out instead of keeping a room full forever.
 
 Besides the members of a meeting, presence holds five per-meeting facts, all forgotten when
 the meeting ends: which socket speaks for each participant id (one at a time), who knocks,
-who a host admitted, who a host removed, and (``modes.py``) which way its media travels now.
+who a host admitted, who a host removed, whom a host made co-host, and (``modes.py``) which way
+its media travels now.
 """
 
 import threading
@@ -31,6 +32,7 @@ class Meeting:
     peak: int = 0
     admitted: set = field(default_factory=set)
     kicked: set = field(default_factory=set)
+    cohosts: set = field(default_factory=set)
     transport: dict = field(default_factory=dict)
 
 
@@ -44,6 +46,7 @@ class Presence:
         self._knocks = {}  # room id -> {participant id -> knock}
         self._sockets = {}  # room id -> {participant id -> sid}
         self._pending = {}  # room id -> Meeting facts gathered before anyone joined (knocks answered early)
+        self._notices = {}  # notice key -> time it may be sent again
 
     # -- sockets: one live socket per participant id
     def claim_socket(self, room_id, participant_id, sid):
@@ -193,7 +196,28 @@ class Presence:
         with self._lock:
             return bool(self._facts(room_id).kicked & set(marks))
 
+    def add_cohost(self, room_id, participant_id):
+        with self._lock:
+            self._facts(room_id, create=True).cohosts.add(participant_id)
+
+    def remove_cohost(self, room_id, participant_id):
+        with self._lock:
+            self._facts(room_id).cohosts.discard(participant_id)
+
+    def is_cohost(self, room_id, participant_id):
+        with self._lock:
+            return participant_id in self._facts(room_id).cohosts
+
+    def claim_notice(self, key, interval, now=None):
+        """True for the first caller per ``interval`` seconds: who sends a throttled notice."""
+        now = now or time.time()
+        with self._lock:
+            if self._notices.get(key, 0) > now:
+                return False
+            self._notices[key] = now + interval
+            return True
+
     def clear(self):
         with self._lock:
-            for store in (self._rooms, self._meetings, self._knocks, self._sockets, self._pending):
+            for store in (self._rooms, self._meetings, self._knocks, self._sockets, self._pending, self._notices):
                 store.clear()

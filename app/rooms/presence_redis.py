@@ -26,12 +26,12 @@ local function purge(members, now, stale)
   end
   return removed
 end
-local function end_if_empty(members, meeting, admitted, kicked)
+local function end_if_empty(members, meeting, admitted, kicked, cohosts)
   if redis.call('HLEN', members) > 0 then return false end
   local started = redis.call('HGET', meeting, 'started_at')
   if not started then return false end
   local peak = redis.call('HGET', meeting, 'peak')
-  redis.call('DEL', meeting, admitted, kicked)
+  redis.call('DEL', meeting, admitted, kicked, cohosts)
   return cjson.encode({started_at = tonumber(started), peak = tonumber(peak)})
 end
 """
@@ -64,7 +64,7 @@ local entry = redis.call('HGET', KEYS[1], ARGV[1])
 if not entry then return {false, false} end
 if ARGV[2] ~= '' and cjson.decode(entry)['sid'] ~= ARGV[2] then return {false, false} end
 redis.call('HDEL', KEYS[1], ARGV[1])
-return {entry, end_if_empty(KEYS[1], KEYS[2], KEYS[3], KEYS[4])}
+return {entry, end_if_empty(KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5])}
 """
 )
 
@@ -73,7 +73,7 @@ PURGE_SCRIPT = (
     + """
 local removed = purge(KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]))
 if #removed == 0 then return {removed, false} end
-return {removed, end_if_empty(KEYS[1], KEYS[2], KEYS[3], KEYS[4])}
+return {removed, end_if_empty(KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5])}
 """
 )
 
@@ -144,7 +144,7 @@ class RedisPresence:
         return f"{self.prefix}:room:{room_id}:{what}"
 
     def _meeting_keys(self, room_id):
-        return [self._key(room_id, what) for what in ("members", "meeting", "admitted", "kicked")]
+        return [self._key(room_id, what) for what in ("members", "meeting", "admitted", "kicked", "cohosts")]
 
     @staticmethod
     def _ended(raw):
@@ -223,7 +223,23 @@ class RedisPresence:
     def is_kicked(self, room_id, marks):
         return any(self.redis.smismember(self._key(room_id, "kicked"), list(marks)))
 
+    def add_cohost(self, room_id, participant_id):
+        key = self._key(room_id, "cohosts")
+        self.redis.sadd(key, participant_id)
+        self.redis.expire(key, MEETING_FACTS_TTL)
+
+    def remove_cohost(self, room_id, participant_id):
+        self.redis.srem(self._key(room_id, "cohosts"), participant_id)
+
+    def is_cohost(self, room_id, participant_id):
+        return bool(self.redis.sismember(self._key(room_id, "cohosts"), participant_id))
+
+    def claim_notice(self, key, interval, now=None):
+        return bool(self.redis.set(f"{self.prefix}:notice:{key}", 1, nx=True, ex=int(interval)))
+
     def clear(self):
-        keys = list(self.redis.scan_iter(f"{self.prefix}:room:*"))
+        keys = list(self.redis.scan_iter(f"{self.prefix}:room:*")) + list(
+            self.redis.scan_iter(f"{self.prefix}:notice:*")
+        )
         if keys:
             self.redis.delete(*keys)

@@ -25,6 +25,10 @@ def register(app):
                         "locked": "Whether visitors must knock.",
                         "created_at": "When you claimed it.",
                     },
+                    withheld={
+                        "host_key": "The secret in your host link: shown on your rooms page, left out of the archive "
+                        "so a copy of it cannot be used to host your room."
+                    },
                 ),
             ),
         ),

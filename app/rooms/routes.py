@@ -7,7 +7,7 @@ from ..nodes.placement import node_origins
 from ..plans import ROOM_MODE_CHOICES, SMALL, get_plan
 from ..security import allow_source
 from ..usage import track
-from . import meetings, services
+from . import hosting, meetings, services
 from .forms import ClaimRoomForm, RenameRoomForm
 from .names import InvalidRoomName, check_room_name, normalise
 from .services import RoomError
@@ -110,6 +110,19 @@ def mode(room_name):
     return redirect(url_for("rooms.index"))
 
 
+@bp.route("/user/rooms/<room_name>/host-link", methods=["POST"])
+@login_required
+def regenerate_host_link(room_name):
+    room = owned_room_or_403(room_name)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    services.regenerate_host_key(room)
+    db.session.commit()
+    hosting.unhost_link_holders(room.id)
+    flash(f"{room.name} has a new host link. The old one no longer gives host rights.", "success")
+    return redirect(url_for("rooms.index"))
+
+
 @bp.route("/user/rooms/<room_name>/delete", methods=["POST"])
 @login_required
 def delete(room_name):
@@ -143,18 +156,20 @@ def lobby(room_name):
         except InvalidRoomName:
             claimable = False
         return render_template("rooms/unknown.html", name=name, claimable=claimable), 404
-    ticket, _ = issue_ticket(room, current_user)
+    host_link, stale_host_link = hosting.host_link_for_lobby(room, request.args.get("host"))
+    ticket, _ = issue_ticket(room, current_user, host_link=host_link)
     mode = services.meeting_mode(room)
     if mode != SMALL:  # large and auto meetings reach the room's node
         allow_source("connect-src", *node_origins())
 
     track("room_visited", user=current_user, room=room)
     db.session.commit()
-    return render_template(
+    page = render_template(
         "rooms/room.html",
         room=room,
         ticket=ticket,
-        host=room.is_owned_by(current_user),
+        host=room.is_owned_by(current_user) or host_link is not None,
+        stale_host_link=stale_host_link,
         can_record=room.is_owned_by(current_user) and get_plan(room.owner.plan).recording,
         mode=mode,
         capacity=services.capacity(room),
@@ -162,6 +177,11 @@ def lobby(room_name):
         read_only=services.is_read_only(room),
         default_name=current_user.display_name if current_user.is_authenticated else "",
     )
+    if "host" not in request.args:
+        return page
+    # The host key is in this page's address until the lobby's script drops it: no request the
+    # page makes may carry it in a Referer, and no cache may keep the page.
+    return page, {"Referrer-Policy": "no-referrer", "Cache-Control": "no-store"}
 
 
 @bp.route("/api/turn-credentials", methods=["POST"])

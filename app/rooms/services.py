@@ -4,7 +4,7 @@ import sqlalchemy as sa
 
 from ..extensions import db
 from ..plans import AUTO, LARGE_MEETING_LIMIT, MODES, SMALL, SMALL_MEETING_LIMIT, get_plan
-from .models import Room
+from .models import Room, new_room_key
 from .names import check_room_name, normalise
 
 
@@ -87,6 +87,11 @@ def rename_room(room, new_name):
 
 def delete_room(room):
     db.session.delete(room)
+
+
+def regenerate_host_key(room):
+    """A new host link; the old one stops working at once, even in tickets already issued."""
+    room.host_key = new_room_key()
 
 
 def set_locked(room, locked):

@@ -3,7 +3,8 @@
 Socket.IO handlers and the TURN endpoint trust only this (and the session), never ids that a
 client sends. A ticket names the room by its id *and* its random key, so a ticket for a deleted
 room never opens another room that came later. It does not say who hosts: that is decided again
-from the current owner on every connection.
+from the current owner, and the room's current host key, on every connection. A ticket issued
+through the host link carries only a digest of that key (``hk``): tickets are signed, not secret.
 """
 
 import secrets
@@ -31,7 +32,8 @@ def visitor_id():
     return session[VISITOR_KEY]
 
 
-def issue_ticket(room, user=None):
+def issue_ticket(room, user=None, host_link=None):
+    """``host_link`` is the digest of the host key the visitor presented, already checked."""
     payload = {
         "room": room.id,
         "rk": room.key,
@@ -39,6 +41,7 @@ def issue_ticket(room, user=None):
         "vid": visitor_id(),
         "uid": user.id if user is not None and user.is_authenticated else None,
         "iat": int(time.time()),
+        "hk": host_link,
     }
     return _serializer().dumps(payload), payload
 

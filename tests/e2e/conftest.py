@@ -10,6 +10,7 @@ from ..support import services
 from ..support.browser import CHROMIUM, launch_chromium
 from ..support.live import CAPTURE_PEER_CONNECTIONS, MASTER_SECRET, TURN_SECRET, LiveServer
 from ..support.node import NodeProcess
+from ..support.required import unavailable
 
 
 def pytest_collection_modifyitems(items):
@@ -31,7 +32,7 @@ def coturn(tmp_path_factory):
     try:
         server = services.coturn_server(tmp_path_factory.mktemp("coturn"), TURN_SECRET)
     except RuntimeError as error:
-        pytest.skip(str(error))
+        unavailable(str(error))
     yield server
     server.stop()
 
@@ -95,7 +96,7 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM).exists():
-        pytest.skip(f"Chromium not found at {CHROMIUM}")
+        unavailable(f"Chromium not found at {CHROMIUM}")
     with sync_playwright() as playwright:
         instance = launch_chromium(playwright)
         yield instance

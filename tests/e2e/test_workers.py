@@ -9,6 +9,7 @@ import socketio
 
 from ..support import services
 from ..support.live import LiveServer, join_meeting, sign_in, wait_decoding
+from ..support.required import unavailable
 
 
 @pytest.fixture
@@ -16,7 +17,7 @@ def two_workers(tmp_path, mail_sink):
     try:
         redis = services.redis_server(tmp_path)
     except RuntimeError as error:
-        pytest.skip(str(error))
+        unavailable(str(error))
     shared = {
         "REDIS_URL": f"redis://127.0.0.1:{redis.port}/0",
         "DATABASE_URL": f"sqlite:///{tmp_path}/shared.db",

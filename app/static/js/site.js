@@ -29,3 +29,19 @@ document.addEventListener("keydown", (event) => {
 // Send keyboard and screen-reader users straight to the summary of what went wrong.
 const errors = document.querySelector("[data-autofocus]");
 if (errors) errors.focus();
+
+// Copy buttons (the host link on the rooms page): copy the named field, and say so.
+document.querySelectorAll("[data-copy]").forEach((button) => {
+  button.addEventListener("click", async () => {
+    const field = document.getElementById(button.dataset.copy);
+    const label = button.textContent;
+    try {
+      await navigator.clipboard.writeText(field.value);
+      button.textContent = "Copied";
+    } catch {
+      field.select(); // no clipboard access (plain http): leave it selected for Ctrl+C
+      button.textContent = "Press Ctrl+C";
+    }
+    setTimeout(() => { button.textContent = label; }, 2000);
+  });
+});

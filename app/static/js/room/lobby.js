@@ -6,6 +6,7 @@ import { Meeting } from "./meeting.js";
 const $ = (id) => document.getElementById(id);
 const SAVED_KEY = "parlor.lobby";
 const MAX_NAME_LENGTH = 50;
+const HOST_AWAY = "The host isn't here yet. You will be let in when they arrive and answer.";
 
 export class Lobby {
   constructor(config) {
@@ -15,6 +16,7 @@ export class Lobby {
     this.previewReady = Promise.resolve();
     this.stopMeter = () => {};
     this.meeting = null;
+    this.waiting = false;
   }
 
   start() {
@@ -143,6 +145,8 @@ export class Lobby {
   newMeeting() {
     const meeting = new Meeting(this.config);
     meeting.addEventListener("knock-result", ({ detail }) => this.knockResult(detail));
+    meeting.addEventListener("host-here", () => this.waiting && this.status("The host is here now. Waiting for them to let you in…"));
+    meeting.addEventListener("host-gone", () => this.waiting && this.status(HOST_AWAY));
     return meeting;
   }
 
@@ -173,9 +177,12 @@ export class Lobby {
   async knock() {
     $("knock-button").disabled = true;
     try {
-      await this.meeting.knock($("display-name").value.trim());
+      const answer = await this.meeting.knock($("display-name").value.trim());
+      this.waiting = true;
       this.step("wait");
-      this.status("Waiting for the host to let you in…");
+      this.status(answer.host_here === false
+        ? HOST_AWAY
+        : "Waiting for the host to let you in…");
     } catch (error) {
       this.status(error.message);
       $("knock-button").disabled = false;
@@ -183,6 +190,7 @@ export class Lobby {
   }
 
   async knockResult({ admitted }) {
+    this.waiting = false;
     if (admitted) {
       this.status("The host let you in.");
       $("knock-button").hidden = true;

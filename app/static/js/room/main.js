@@ -1,5 +1,6 @@
 // The room page: the lobby first, then the meeting. What the page needs to know (the
 // ticket, the meeting modes and sizes) comes from the server in #room-app's data attributes.
+import { forgetHostKeyInAddress } from "./hosting.js";
 import { Lobby } from "./lobby.js";
 
 const $ = (id) => document.getElementById(id);
@@ -35,6 +36,9 @@ function bindToolbar(current) {
   press("people-toggle", (meeting) => meeting.view.openPanel("people", false));
   press("record-toggle", (meeting) => meeting.toggleRecording());
   press("lock-toggle", (meeting) => meeting.setLocked($("lock-toggle").getAttribute("aria-pressed") !== "true"));
+  press("mute-all", (meeting) => meeting.hosting.muteEveryone());
+  press("admit-all", (meeting) => meeting.hosting.answerEveryone(true));
+  press("deny-all", (meeting) => meeting.hosting.answerEveryone(false));
   press("leave-button", (meeting) => meeting.leave());
   $("chat-form").addEventListener("submit", (event) => {
     event.preventDefault();
@@ -44,6 +48,7 @@ function bindToolbar(current) {
   if (!navigator.mediaDevices || !navigator.mediaDevices.getDisplayMedia) $("screen-toggle").hidden = true;
 }
 
+forgetHostKeyInAddress();
 const config = readConfig($("room-app"));
 if (!config.readOnly) {
   const lobby = new Lobby(config);

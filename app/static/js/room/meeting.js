@@ -2,6 +2,7 @@
 // connections to the others (a peer-to-peer mesh, or the room's video router) and the view.
 // The lobby creates it when someone presses Join; it lives until it ends (left, removed,
 // replaced by another tab), and a rejoin on the same page makes a new one.
+import { HostControls } from "./hosting.js";
 import { MeetingRecorder } from "./recording.js";
 import { Signaling } from "./signaling.js";
 import { MeetingTransport } from "./transport.js";
@@ -24,6 +25,7 @@ export class Meeting extends EventTarget {
     this.view = null;
     this.transport = null;
     this.recorder = null;
+    this.hosting = null;
     this.presenceTimer = null;
     this.joined = false;
     this.ended = false;
@@ -63,6 +65,11 @@ export class Meeting extends EventTarget {
     // Meeting events mean nothing before we are in, or after we left.
     const inMeeting = (event, handler) => signaling.on(event, (payload) => this.live && handler(payload || {}));
     signaling.on("knock-result", (result) => this.dispatchEvent(new CustomEvent("knock-result", { detail: result })));
+    signaling.on("host-here", () => this.dispatchEvent(new Event("host-here")));
+    signaling.on("host-gone", () => this.dispatchEvent(new Event("host-gone")));
+    inMeeting("role", (change) => this.hosting.roleChanged(change));
+    inMeeting("host-muted", ({ kind, by }) => this.hosting.mutedByHost(kind, by));
+    inMeeting("waiting", ({ knocks }) => this.hosting.showWaiting(knocks || []));
     inMeeting("peer-joined", (person) => person.id !== this.selfId && this.view.showPerson(person));
     inMeeting("peer-left", ({ id }) => this.removePerson(id));
     // Only people on our list: nobody else gets a tile, a chat line or (in mesh.js) a connection.
@@ -114,8 +121,15 @@ export class Meeting extends EventTarget {
       onDeny: (id) => this.signaling.request("deny", { id }).catch(() => view.removeKnock(id)),
     });
     this.view = view;
+    this.hosting = new HostControls({
+      signaling: this.signaling,
+      view,
+      selfId: answer.self,
+      host: answer.host,
+      onMutedByHost: (kind) => this.mutedByHost(kind),
+    });
     view.setToolbar({ muted: this.muted, cameraOff: this.cameraOff, sharing: false });
-    const self = { id: answer.self, name: this.name, host: answer.host, picture: this.config.picture };
+    const self = { id: answer.self, name: this.name, host: answer.host, cohost: answer.cohost, picture: this.config.picture };
     view.showPerson(Object.assign(self, this.joinPayload()), true);
     if (this.stream) view.attachStream("self", this.stream);
     this.showPeople(answer.participants);
@@ -161,6 +175,9 @@ export class Meeting extends EventTarget {
       const answer = await this.signaling.request("join", this.joinPayload());
       if (answer.status !== "joined") return this.end("You lost your place in the meeting.", "Disconnected");
       this.selfId = answer.self;
+      this.hosting.selfId = answer.self;
+      this.hosting.setHost(answer.host);
+      this.hosting.showWaiting(answer.knocks);
       this.showPeople(answer.participants);
       this.transport.rejoined({ selfId: answer.self, transport: answer.transport });
     } catch (error) {
@@ -179,6 +196,15 @@ export class Meeting extends EventTarget {
     this.muted = !this.muted;
     if (this.stream) this.stream.getAudioTracks().forEach((t) => { t.enabled = !this.muted; });
     this.sendMediaState();
+  }
+
+  // A host asked: switch off here (the track sends silence or black from now on); the person
+  // can switch back on themselves. Returns whether anything changed.
+  mutedByHost(kind) {
+    if (kind === "audio" && !this.muted) this.toggleMic();
+    else if (kind === "video" && !this.cameraOff) this.toggleCamera();
+    else return false;
+    return true;
   }
 
   toggleCamera() {
@@ -264,6 +290,7 @@ export class Meeting extends EventTarget {
     this.ended = true;
     if (this.recorder && this.recorder.active) this.recorder.stop(this.config.room);
     clearInterval(this.presenceTimer);
+    if (this.hosting) this.hosting.close();
     if (this.transport) this.transport.close();
     if (this.stream) this.stream.getTracks().forEach((t) => t.stop());
     if (this.screenTrack) this.screenTrack.stop();

@@ -13,6 +13,12 @@ function sameOriginPicture(url) {
   }
 }
 
+// "host" for the owner or a host-link holder (or a co-host who took over), "co-host" for the others.
+function roleBadge(person) {
+  if (person.cohost) return "co-host";
+  return person.host ? "host" : "";
+}
+
 export class MeetingView {
   constructor({ host, maxTiles, onKick, onAdmit, onDeny }) {
     this.host = host;
@@ -22,6 +28,8 @@ export class MeetingView {
     this.onDeny = onDeny;
     this.people = new Map();
     this.unread = 0;
+    this.personActions = null; // hosting.js adds a host's buttons beside each person
+    this.onKnocksChanged = null;
     // A rejoin on this page starts from a clean meeting, not the last one's leftovers.
     for (const id of ["tiles", "people-list", "knock-list", "chat-log"]) $(id).replaceChildren();
     $("chat-unread").hidden = true;
@@ -70,6 +78,8 @@ export class MeetingView {
     tile.querySelector(".tile-name").textContent = isSelf ? `${data.name} (you)` : data.name;
     this.showFace(tile.querySelector(".tile-face"), data);
     const flags = [];
+    const badge = roleBadge(data);
+    if (badge) flags.push(badge);
     if (data.muted) flags.push("muted");
     if (data.camera === false) flags.push("camera off");
     if (data.screen) flags.push("sharing screen");
@@ -120,9 +130,11 @@ export class MeetingView {
     for (const [id, person] of this.people) {
       const item = document.createElement("li");
       const label = document.createElement("span");
-      label.textContent = `${person.name}${person.self ? " (you)" : ""}${person.host ? " · host" : ""}${person.muted ? " · muted" : ""}`;
+      const badge = roleBadge(person);
+      label.textContent = `${person.name}${person.self ? " (you)" : ""}${badge ? ` · ${badge}` : ""}${person.muted ? " · muted" : ""}`;
       item.append(label);
-      if (this.host && !person.self) {
+      if (this.personActions) this.personActions(item, id, person);
+      if (this.host && !person.self && !person.host) {
         const kick = document.createElement("button");
         kick.type = "button";
         kick.className = "button button-small button-ghost";
@@ -136,13 +148,16 @@ export class MeetingView {
     $("people-count").textContent = String(this.people.size);
   }
 
-  addKnock({ id, name }) {
+  addKnock({ id, name, waited = 0 }) {
     if (document.querySelector(`#knock-list [data-id="${CSS.escape(id)}"]`)) return;
     const item = document.createElement("li");
     item.dataset.id = id;
     item.className = "knock";
     const text = document.createElement("span");
     text.textContent = `${name} is knocking`;
+    const wait = document.createElement("span");
+    wait.className = "knock-wait";
+    text.append(wait);
     const admit = document.createElement("button");
     admit.type = "button";
     admit.className = "button button-small";
@@ -158,11 +173,13 @@ export class MeetingView {
     item.append(text, admit, deny);
     $("knock-list").append(item);
     this.openPanel("people");
+    if (this.onKnocksChanged) this.onKnocksChanged({ id, waited });
   }
 
   removeKnock(id) {
     const item = document.querySelector(`#knock-list [data-id="${CSS.escape(id)}"]`);
     if (item) item.remove();
+    if (this.onKnocksChanged) this.onKnocksChanged(null);
   }
 
   addChat({ name, text, at, self }) {
