@@ -1,5 +1,6 @@
 """Rooms, as the privacy registry lists them."""
 
+from ..plans import AUTO, LARGE, SMALL
 from ..privacy.registry import CONTRACT, Category, Source, owned_by, register_category
 from .models import Room
 
@@ -21,7 +22,8 @@ def register(app):
                         "name": "The public room name.",
                         "key": "A random identifier telling this room apart from earlier rooms of the same name.",
                         "owner_id": "Your account number.",
-                        "mode": "normal (follows your plan) or group (always large meetings).",
+                        "mode": f"{SMALL} (peer-to-peer), {LARGE} (through our video router) or {AUTO} (peer-to-peer "
+                        "while small, then through the router).",
                         "locked": "Whether visitors must knock.",
                         "created_at": "When you claimed it.",
                     },
