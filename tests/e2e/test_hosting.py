@@ -4,7 +4,7 @@ import time
 
 from playwright.sync_api import expect
 
-from ..support.live import join_meeting, sign_in
+from ..support.live import in_meeting, join_meeting, sign_in
 
 # The loudest inbound audio level over the page's open connections right now (0 is silence).
 INBOUND_AUDIO_LEVEL = """async () => {
@@ -19,10 +19,6 @@ INBOUND_AUDIO_LEVEL = """async () => {
   }
   return loudest;
 }"""
-
-
-def in_meeting(page):
-    page.wait_for_selector("#meeting:not([hidden])")
 
 
 def loudest_over(page, seconds):

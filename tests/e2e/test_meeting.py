@@ -5,11 +5,7 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from ..support.live import TURN_SECRET, join_meeting, selected_candidates, sign_in, wait_decoding
-
-
-def in_meeting(page):
-    page.wait_for_selector("#meeting:not([hidden])")
+from ..support.live import TURN_SECRET, in_meeting, join_meeting, selected_candidates, sign_in, wait_decoding
 
 
 def test_three_people_decode_each_other(room, new_page):

@@ -6,7 +6,7 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
-from ..support.live import join_meeting, sign_in
+from ..support.live import in_meeting, join_meeting, sign_in
 
 TILE_PICTURE_LOADED = """(selector) => {
   const image = document.querySelector(selector);
@@ -27,10 +27,6 @@ LIVE_SELF_TRACKS = """() => {
   const stream = document.querySelector('.tile[data-id="self"] video').srcObject;
   return stream.getTracks().filter((track) => track.readyState === "live").length;
 }"""
-
-
-def in_meeting(page):
-    page.wait_for_selector("#meeting:not([hidden])")
 
 
 @pytest.fixture

@@ -161,6 +161,10 @@ def sign_in(page, live_server, email):
     page.wait_for_url(re.compile(r".*/user/(rooms|profile).*"))
 
 
+def in_meeting(page):
+    page.wait_for_selector("#meeting:not([hidden])")
+
+
 def join_meeting(page, url, name):
     page.goto(url)
     page.fill("#display-name", name)
