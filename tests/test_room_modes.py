@@ -7,6 +7,8 @@ import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
 
 from app.auth.models import User
+from app.billing.models import BillingAccount
+from app.billing.state import refresh_plan
 from app.extensions import db
 from app.plans import AUTO, LARGE, LARGE_MEETING_LIMIT, PLANS, SMALL, SMALL_MEETING_LIMIT
 from app.rooms import services
@@ -171,3 +173,23 @@ def test_migration_maps_old_modes_and_back(at_0009):
         assert modes() == {"r-free": SMALL, "r-pro": AUTO, "r-biz": AUTO, "r-group": LARGE}
         downgrade(revision="0009")
         assert modes() == {"r-free": "normal", "r-pro": "normal", "r-biz": "normal", "r-group": "group"}
+
+
+def test_upgrade_turns_free_rooms_automatic_and_downgrade_holds_them_small(app, owner):
+    """Does paying for Pro make a Free room automatic, and going back to Free hold it to small meetings?"""
+    claim(owner.client, "grows-up")
+    assert room_mode(app, "grows-up") == SMALL
+    with app.app_context():
+        user = db.session.scalar(sa.select(User))
+        account = BillingAccount(user=user, stripe_customer_id="cus_modes", status="active", subscribed_plan="pro")
+        db.session.add(account)
+        assert refresh_plan(account)
+        db.session.commit()
+    assert room_mode(app, "grows-up") == AUTO
+    with app.app_context():
+        account = db.session.scalar(sa.select(BillingAccount))
+        account.status = "canceled"
+        assert refresh_plan(account)
+        db.session.commit()
+        room = db.session.scalar(sa.select(Room))
+        assert room.mode == AUTO and services.meeting_mode(room) == SMALL

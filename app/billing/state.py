@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from ..extensions import db
+from ..rooms.services import follow_plan_change
 from ..timeutil import utcnow
 from . import stripe_api
 from .models import BillingAccount
@@ -41,7 +42,8 @@ def refresh_plan(account, now=None):
     plan = effective_plan(account, now)
     if account.user.plan == plan:
         return False
-    account.user.plan = plan
+    old_plan, account.user.plan = account.user.plan, plan
+    follow_plan_change(account.user, old_plan)
     return True
 
 

@@ -113,6 +113,20 @@ def set_mode(room, mode):
     room.mode = mode
 
 
+def follow_plan_change(owner, old_plan_key):
+    """An upgrade to large meetings turns the owner's small rooms into the new plan's default.
+
+    On Free every room is small because it must be, not by choice; without this, upgrading
+    would leave the room the owner paid to make bigger exactly as it was. Going back down
+    needs nothing: ``meeting_mode`` already holds auto rooms to small on a plan without them.
+    """
+    old, new = get_plan(old_plan_key), get_plan(owner.plan)
+    if new.large_meetings and not old.large_meetings:
+        for room in rooms_of(owner):
+            if room.mode == SMALL:
+                room.mode = new.default_room_mode
+
+
 def meeting_mode(room):
     """The mode the room's meetings run in now.
 

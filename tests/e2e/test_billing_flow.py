@@ -43,6 +43,10 @@ def test_free_to_pro_then_a_large_meeting(live_server, sfu_nodes, new_page):
     expect(owner.locator("#transactions")).to_contain_text("9.99")
 
     owner.goto(f"{live_server.url}/user/rooms")
+    expect(owner.locator(".room-card")).to_contain_text("Automatic: peer-to-peer up to 4")
+    # Paying made the room automatic; the owner now sends every meeting through the node.
+    owner.select_option("select[name=mode]", "large")
+    owner.get_by_role("button", name="Save mode").click()
     expect(owner.locator(".room-card")).to_contain_text("Large meetings, up to 12")
     room = f"{live_server.url}/upgraded-room"
     join_meeting(owner, room, "Owner")
