@@ -88,11 +88,11 @@ def websocket_url(public_url):
     return f"{scheme}://{parts.netloc}{parts.path.rstrip('/')}/ws"
 
 
-def join_token_for(room, *, participant, name, role, capacity, ip, failed=False):
+def join_token_for(room, *, participant, name, role, capacity, ip):
     """Place the room (if needed) and sign a join token for one participant on its node.
 
-    The caller commits the placement; ``failed`` says the client lost its node (unused today:
-    a dead node is noticed by its missing heartbeats).
+    The caller commits the placement. A dead node is noticed by its missing heartbeats, so a
+    client that lost its node simply asks again and gets the room's new one.
     """
     node = node_for_room(room, ip)
     db.session.flush()

@@ -79,10 +79,6 @@ def room_channel(room_id):
     return f"room:{room_id}"
 
 
-def host_channel(room_id):
-    return f"host:{room_id}"
-
-
 class MeetingError(Exception):
     """A meeting action that cannot happen. ``answer`` is what the client is told."""
 

@@ -158,9 +158,9 @@ def on_presence(conn, data):
     return meetings.ping(conn)
 
 
-@handler("sfu", schema={"reconnect?": bool})
+@handler("sfu")
 def on_sfu(conn, data):
-    return meetings.node_grant(conn, reconnect=bool(data.get("reconnect")))
+    return meetings.node_grant(conn)
 
 
 def init_app(app):

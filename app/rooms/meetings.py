@@ -26,7 +26,7 @@ from ..nodes.placement import NoNodeAvailable, join_token_for, revoke_node_grant
 from ..plans import get_plan
 from ..usage import track_meeting
 from . import hosting, modes, services
-from .connections import Connection, MeetingError, host_channel, presence, room_channel, transport
+from .connections import Connection, MeetingError, presence, room_channel, transport
 from .hosting import NotHost, NotInMeeting
 from .models import Room
 from .notify import notify_absent_owner
@@ -103,8 +103,7 @@ def close_connection(conn):
 
 def _leave_meeting(conn):
     conn.joined = False
-    for channel in (room_channel(conn.room_id), host_channel(conn.room_id)):
-        transport().leave(conn.sid, channel)
+    transport().leave(conn.sid, room_channel(conn.room_id))
     entry, ended = presence().leave(conn.room_id, conn.pid, sid=conn.sid)
     _after_leaving(conn.room_id, entry, ended, ban=False)
 
@@ -115,8 +114,7 @@ def _remove(room_id, pid, sid, notice, ban, purged=None):
     ``purged`` is their presence entry when the stale-presence purge already took it out.
     """
     transport().emit(notice, {}, to=sid)
-    for channel in (room_channel(room_id), host_channel(room_id)):
-        transport().leave(sid, channel)
+    transport().leave(sid, room_channel(room_id))
     entry, ended = (purged, None) if purged else presence().leave(room_id, pid, sid=sid)
     presence().release_socket(room_id, pid, sid)
     transport().disconnect(sid)
@@ -186,13 +184,11 @@ def join(conn, name, muted=False, camera=True):
     conn.joined, conn.name = True, name
     transport().enter(conn.sid, room_channel(room.id))
     if participant["host"]:
-        transport().enter(conn.sid, host_channel(room.id))
         hosting.tell_knockers_host_is_here(room.id)
     transport().emit("peer-joined", public(participant), to=room_channel(room.id), skip_sid=conn.sid)
     if outcome.started:
         track_meeting("meeting_started", room)
     modes.review(room, ip=conn.ip)
-    config = current_app.config
     return {
         "status": "joined",
         "self": conn.pid,
@@ -205,7 +201,7 @@ def join(conn, name, muted=False, camera=True):
         "locked": room.locked,
         "participants": [public(p) for p in outcome.members if p["id"] != conn.pid],
         "knocks": hosting.waiting_list(room.id) if participant["host"] else [],
-        "ice": turn_credentials(config["TURN_SECRET"], config["TURN_URLS"], conn.pid, config["TURN_CREDENTIAL_TTL"]),
+        "ice": _relay_for(conn.pid),
     }
 
 
@@ -309,7 +305,7 @@ def chat(conn, text):
 # -- the node
 
 
-def node_grant(conn, reconnect=False):
+def node_grant(conn):
     """A single-use join token for the room's node, while the meeting goes through it."""
     room = _room(conn)
     if not modes.may_use_node(room):
@@ -324,21 +320,24 @@ def node_grant(conn, reconnect=False):
             role="host" if hosting.is_host(conn) else "guest",
             capacity=services.capacity(room),
             ip=conn.ip,
-            failed=reconnect,
         )
         return dict(grant, region_label=modes.region_label(grant["region"]))
     except NoNodeAvailable:
         raise MeetingError("No video router is available right now. Retrying…", retry=True) from None
 
 
+def _relay_for(pid):
+    config = current_app.config
+    return turn_credentials(config["TURN_SECRET"], config["TURN_URLS"], pid, config["TURN_CREDENTIAL_TTL"])
+
+
 def relay_credentials(token):
-    """TURN credentials for the holder of a ticket who is in the meeting now, or None."""
-    try:
-        ticket = read_ticket(token)
-    except InvalidTicket:
-        return None
+    """TURN credentials for the holder of a ticket who is in the meeting now, or None.
+
+    Raises ``InvalidTicket`` for a missing, forged or expired ticket.
+    """
+    ticket = read_ticket(token)
     room = db.session.get(Room, ticket["room"])
     if room is None or room.key != ticket["rk"] or presence().get(room.id, ticket["pid"]) is None:
         return None
-    config = current_app.config
-    return turn_credentials(config["TURN_SECRET"], config["TURN_URLS"], ticket["pid"], config["TURN_CREDENTIAL_TTL"])
+    return _relay_for(ticket["pid"])

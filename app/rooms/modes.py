@@ -18,7 +18,7 @@ from ..nodes.placement import NoNodeAvailable, node_for_room
 from ..plans import AUTO, AUTO_BACK_AFTER_SECONDS, AUTO_BACK_AT, AUTO_TO_NODE_AT, LARGE, VIA_NODE, VIA_PEERS
 from ..timeutil import utcnow
 from . import services
-from .connections import presence, room_channel
+from .connections import presence, room_channel, transport
 
 log = logging.getLogger("parlor.rooms")
 
@@ -97,7 +97,7 @@ def _replace(room_id, expected_via, state):
 
 
 def _announce(room_id, state):
-    current_app.extensions["parlor_transport"].emit("transport", state, to=room_channel(room_id))
+    transport().emit("transport", state, to=room_channel(room_id))
 
 
 def may_use_node(room):

@@ -1,7 +1,7 @@
 // Large meetings: one connection to the room's video router. Retrying is the
 // connection's job (sfu-client.js); this module only tells it where tokens come from
-// and shows its state. A reconnect asks the app with ``reconnect: true``, so the app
-// can move the room to a live router when this one died.
+// and shows its state. Every attempt asks the app for a fresh single-use token; when the
+// router died, the app (which noticed its missing heartbeats) answers with the room's new one.
 import { SfuConnection } from "../sfu-client.js";
 
 const NETWORK_STATES = {
@@ -17,8 +17,8 @@ const NETWORK_STATES = {
 export function startLargeMeeting({ signaling, view, localStream, onTrack, onRegion = () => {}, showsState = () => true }) {
   const connection = new SfuConnection({
     localStream,
-    refresh: async ({ reconnect }) => {
-      const grant = await signaling.request("sfu", { reconnect });
+    refresh: async () => {
+      const grant = await signaling.request("sfu", {});
       onRegion(grant.region_label);
       return grant;
     },
