@@ -46,6 +46,7 @@ def purge_command(dry_run):
 
 
 def register_cli(app):
+    from .api.cli import api_cli
     from .auth.cli import create_admin
     from .billing.cli import billing_cli
     from .nodes.cli import nodes_cli
@@ -57,6 +58,7 @@ def register_cli(app):
     register_mailings(mail_cli)
 
     app.cli.add_command(mail_cli)
+    app.cli.add_command(api_cli)
     app.cli.add_command(create_admin)
     app.cli.add_command(billing_cli)
     app.cli.add_command(nodes_cli)

@@ -14,5 +14,6 @@ pytest_plugins = [
     "tests.fixtures.mail",
     "tests.fixtures.accounts",
     "tests.fixtures.billing",
+    "tests.fixtures.api",
     "tests.fixtures.sockets",
 ]

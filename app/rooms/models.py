@@ -29,11 +29,16 @@ class Room(db.Model):
     # One of app.plans.MODES; claim_room picks the plan's default.
     mode: Mapped[str] = mapped_column(sa.String(10), default=SMALL)
     locked: Mapped[bool] = mapped_column(default=False)
+    # Set for meetings made through the API: no joins after it, and ``flask purge`` deletes the room.
+    ends_at: Mapped[datetime | None] = mapped_column(index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     owner: Mapped[User] = relationship(
         backref=sa.orm.backref("rooms", cascade="all, delete-orphan", order_by="Room.created_at")
     )
+
+    def has_ended(self, now):
+        return self.ends_at is not None and now >= self.ends_at
 
     def is_owned_by(self, user):
         return user is not None and getattr(user, "is_authenticated", False) and user.id == self.owner_id
