@@ -80,7 +80,9 @@ class ErrorOut(BaseModel):
 class ListQuery(Strict):
     """``GET /v1/meetings`` query parameters (strings in the URL, hence not strict about numbers)."""
 
-    model_config = ConfigDict(extra="ignore", strict=False)
+    model_config = ConfigDict(extra="forbid", strict=False)
 
     limit: int = Field(50, ge=1, le=100, description="At most this many meetings.")
-    cursor: str | None = Field(None, max_length=64, description="From the previous page's cursor.")
+    cursor: Annotated[str, Field(pattern=r"^[0-9]{1,18}$")] | None = Field(
+        None, description="The previous page's cursor, as it was given: the next page starts after it."
+    )
