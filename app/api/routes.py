@@ -140,6 +140,12 @@ def delete_meeting(meeting_id):
     return response
 
 
+@bp.route("", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+def root():
+    """``/v1`` itself is no resource, but it must not fall through to the room lobby at ``/<room-name>``."""
+    raise ApiError(404, "See /v1/openapi.json for what this API offers.")
+
+
 @bp.get("/openapi.json")
 def openapi():
     return jsonify(spec())
