@@ -1,7 +1,7 @@
 """Imports every model so Alembic and ``db.create_all`` see all tables."""
 
-from .api.models import ApiKey, IdempotencyRecord, Meeting  # noqa: F401
 from .account.consents import ConsentEvent  # noqa: F401
+from .api.models import ApiKey, IdempotencyRecord, Meeting  # noqa: F401
 from .auth.models import AccountEvent, LoginCode, OAuthIdentity, User, UserSession  # noqa: F401
 from .billing.models import BillingAccount, LedgerEntry, StripeEvent  # noqa: F401
 from .nodes.models import NodeNonce, RoomAssignment, SfuNode  # noqa: F401

@@ -8,7 +8,7 @@ from app.api.models import ApiKey
 from app.auth.models import User
 from app.extensions import db
 
-from .support.api import ApiClient, end_in
+from .support.api import end_in
 
 
 def error_of(response):
