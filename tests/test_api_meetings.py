@@ -185,6 +185,7 @@ def test_idempotency_keys_expire_after_a_day(app, api, clock, runner):
     assert again["meetingId"] != first["meetingId"]
 
 
+@pytest.mark.socketio
 def test_ended_meeting_refuses_joins(app, api, clock, connect):
     """After its endDate, does the room's lobby say so and does the join path refuse?"""
     meeting = api.create_meeting(endDate=end_in(timedelta(minutes=30)))
