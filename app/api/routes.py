@@ -42,7 +42,7 @@ def rate_limit_key():
     return "api-net:" + client_network()
 
 
-limiter.limit(lambda: current_app.config.get("API_RATE_LIMIT", DEFAULT_RATE_LIMIT), key_func=rate_limit_key)(bp)
+limiter.limit(lambda: current_app.config.get("API_RATE_LIMIT") or DEFAULT_RATE_LIMIT, key_func=rate_limit_key)(bp)
 
 
 @bp.before_request
