@@ -15,13 +15,14 @@ from ..mail import external_url
 from ..plans import LARGE, get_plan
 from ..rooms import services as rooms
 from ..rooms.models import Room
-from ..rooms.names import InvalidRoomName
+from ..rooms.names import IMPERSONATION, InvalidRoomName, is_prohibited
 from ..timeutil import utcnow
 from .errors import ApiError
 from .models import Meeting
 
 MAX_AHEAD = timedelta(days=365)
 NAME_ATTEMPTS = 5
+MAX_NAME_LENGTH = 40  # app.rooms.names.check_room_name
 # No vowels: random groups cannot spell words, rude or otherwise.
 HUMAN_ALPHABET = "bcdfghjkmnpqrstvwxz23456789"
 
@@ -56,19 +57,24 @@ def room_mode(owner, requested):
     return plan.default_room_mode  # "normal" follows Parlor's room-mode rules for the plan
 
 
+def check_prefix(prefix, pattern):
+    """Refuse a prefix no name can be made with: too long for the pattern, or rude or official-looking."""
+    if len(prefix) + 1 + len(random_part(pattern)) > MAX_NAME_LENGTH:
+        raise ApiError(422, "roomNamePrefix is too long for that roomNamePattern.", "roomNamePrefix")
+    if is_prohibited(prefix) or IMPERSONATION.search(prefix):
+        raise ApiError(422, "roomNamePrefix uses words room names may not use.", "roomNamePrefix")
+
+
 def new_room_name(prefix, pattern):
-    """A free room name, or ApiError naming the prefix when no name with it can be valid."""
+    """A free, valid room name. A clash or a random part that happens to spell something is drawn again."""
+    if prefix:
+        check_prefix(prefix, pattern)
     for _ in range(NAME_ATTEMPTS):
         name = f"{prefix}-{random_part(pattern)}" if prefix else random_part(pattern)
-        if len(name) > 40:
-            raise ApiError(422, "roomNamePrefix is too long for that roomNamePattern.", "roomNamePrefix")
         try:
             return rooms.validate_new_name(name)
-        except InvalidRoomName as error:
-            if prefix and rooms.name_is_free(name):
-                raise ApiError(422, f"roomNamePrefix: {error}", "roomNamePrefix") from None
-        except rooms.RoomNameTaken:
-            pass
+        except (InvalidRoomName, rooms.RoomNameTaken):
+            continue
     raise ApiError(409, "Could not find a free room name. Try again.", code="room_name_unavailable")
 
 

@@ -56,10 +56,24 @@ def json_body(model, description, headers=None):
     return answer
 
 
+def without_null(prop):
+    """A URL has no null: an optional parameter is simply left out, so its schema is the non-null branch."""
+    options = [option for option in prop.get("anyOf", ()) if option.get("type") != "null"]
+    if len(options) == 1:
+        prop = {**{k: v for k, v in prop.items() if k not in ("anyOf", "default")}, **options[0]}
+    return prop
+
+
 def query_parameters(model):
     schema = model.model_json_schema()
     return [
-        {"name": name, "in": "query", "required": False, "description": prop.pop("description", ""), "schema": prop}
+        {
+            "name": name,
+            "in": "query",
+            "required": False,
+            "description": prop.pop("description", ""),
+            "schema": without_null(prop),
+        }
         for name, prop in schema["properties"].items()
     ]
 
