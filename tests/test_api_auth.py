@@ -134,3 +134,12 @@ def test_each_key_has_its_own_rate_limit_announced_in_headers(api, other_api):
     assert refused.status_code == 429 and error_of(refused)["code"] == "rate_limited"
     assert refused.headers["RateLimit-Remaining"] == "0" and "Retry-After" in refused.headers
     assert other_api.get("/meetings").status_code == 200
+
+
+@pytest.mark.config(RATELIMIT_ENABLED=True, API_RATE_LIMIT="3 per minute")
+def test_invented_keys_share_one_budget(client):
+    """Does sending a new made-up key each time still run into the network's limit?"""
+    answers = [
+        client.get("/v1/meetings", headers={"Authorization": f"Bearer prl_invented{i}"}).status_code for i in range(4)
+    ]
+    assert answers == [401, 401, 401, 429]

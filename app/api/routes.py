@@ -5,7 +5,6 @@ answer, errors included, is JSON (``errors.register``); the rate limit counts pe
 announced in ``RateLimit-*`` headers.
 """
 
-import hashlib
 import json
 import time
 
@@ -34,12 +33,18 @@ def bearer_token():
     return token.strip() if scheme.lower() == "bearer" else ""
 
 
+def presented_key():
+    """The key record this request presents, or None; looked up once per request."""
+    if "presented_key" not in g:
+        g.presented_key = keys.find_key(bearer_token())
+    return g.presented_key
+
+
 def rate_limit_key():
-    """Each key has its own budget; requests without one share their network's."""
-    token = bearer_token()
-    if token:
-        return "api-key:" + hashlib.sha256(token.encode()).hexdigest()[:32]
-    return "api-net:" + client_network()
+    """Each key has its own budget; requests without a valid one share their network's, so
+    inventing keys does not buy new budgets."""
+    api_key = presented_key()
+    return f"api-key:{api_key.id}" if api_key is not None else "api-net:" + client_network()
 
 
 limiter.limit(lambda: current_app.config.get("API_RATE_LIMIT") or DEFAULT_RATE_LIMIT, key_func=rate_limit_key)(bp)
@@ -49,10 +54,9 @@ limiter.limit(lambda: current_app.config.get("API_RATE_LIMIT") or DEFAULT_RATE_L
 def authenticate():
     if request.endpoint == "api.openapi":
         return
-    token = bearer_token()
-    if not token:
+    if not bearer_token():
         raise ApiError(401, field="Authorization")
-    api_key = keys.find_key(token)
+    api_key = presented_key()
     if api_key is None:
         raise ApiError(401, "That API key is not valid, or it was revoked.", "Authorization")
     if not keys.has_api(api_key.owner):
