@@ -4,6 +4,7 @@ refusal is JSON in the one error shape, never HTML."""
 import pytest
 import sqlalchemy as sa
 
+from app.api import meetings
 from app.api.models import ApiKey
 from app.auth.models import User
 from app.extensions import db
@@ -112,7 +113,6 @@ def test_malformed_bodies_are_refused_with_the_field(api, body, status, field):
 
 def test_unexpected_errors_answer_json(app, api, monkeypatch):
     """Should something break inside an endpoint, is the answer still the JSON error shape?"""
-    from app.api import meetings
 
     def broken(*args):
         raise RuntimeError("boom")

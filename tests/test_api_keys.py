@@ -6,11 +6,14 @@ import re
 
 import sqlalchemy as sa
 
-from app.api.models import ApiKey
+from app.api.models import ApiKey, IdempotencyRecord, Meeting
+from app.auth.models import User
 from app.extensions import db
+from app.privacy.erasure import erase_account_and_commit
+from app.rooms.models import Room
 
 from .support.accounts import csrf_token
-from .support.api import ApiClient
+from .support.api import ApiClient, end_in
 
 KEY_RE = re.compile(r'id="new-api-key"[^>]*value="(prl_[^"]+)"')
 
@@ -140,3 +143,12 @@ def test_cli_revokes(app, runner, make_api_key):
     (record,) = stored_keys(app)
     assert runner.invoke(args=["api", "keys", "revoke", "dev@example.com", str(record.id)]).exit_code == 0
     assert ApiClient(app.test_client(), key).get("/meetings").status_code == 401
+
+
+def test_erasing_the_account_erases_keys_meetings_and_kept_answers(app, api):
+    """When the account is erased, do its keys, its API meetings and their rooms, and kept answers go too?"""
+    api.post("/meetings", json={"endDate": end_in()}, headers={"Idempotency-Key": "k"})
+    with app.app_context():
+        erase_account_and_commit(db.session.scalar(sa.select(User).where(User.email == "dev@example.com")))
+        for model in (ApiKey, Meeting, IdempotencyRecord, Room):
+            assert db.session.scalar(sa.select(sa.func.count()).select_from(model)) == 0, model
