@@ -82,6 +82,17 @@ DEFAULT_REGIONS = {
 }
 
 
+# Where each in-meeting app is embedded from (its own embed origin). Tests point these at a local
+# stand-in that speaks the same postMessage protocol: INTEGRATION_ORIGINS_JSON='{"youtube": ...}'.
+DEFAULT_INTEGRATION_ORIGINS = {
+    "youtube": "https://www.youtube-nocookie.com",
+    "google": "https://docs.google.com",
+    "drive": "https://drive.google.com",
+    "trello": "https://trello.com",
+    "miro": "https://miro.com",
+}
+
+
 class Config:
     """Settings shared by every environment; instantiated so the environment is read late."""
 
@@ -138,6 +149,11 @@ class Config:
         self.DEFAULT_REGION = env("DEFAULT_REGION", "eu-north")
         # Seconds an auto meeting must stay small before it leaves its node (app/plans.py by default).
         self.AUTO_BACK_AFTER_SECONDS = env("AUTO_BACK_AFTER_SECONDS")
+
+        # In-meeting apps (YouTube, Google files, Trello, Miro): the origins their embeds come from.
+        self.INTEGRATION_ORIGINS = dict(
+            DEFAULT_INTEGRATION_ORIGINS, **(json.loads(env("INTEGRATION_ORIGINS_JSON", "null")) or {})
+        )
 
         # Stripe; with no secret key, `make run` points these at localstripe.
         self.STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY")
