@@ -46,6 +46,7 @@ def purge_command(dry_run):
 
 
 def register_cli(app):
+    from .admin.cli import staff_cli
     from .auth.cli import create_admin
     from .billing.cli import billing_cli
     from .nodes.cli import nodes_cli
@@ -64,3 +65,4 @@ def register_cli(app):
     app.cli.add_command(purge_command)
     app.cli.add_command(policy_cli)
     app.cli.add_command(support_cli)
+    app.cli.add_command(staff_cli)
