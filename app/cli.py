@@ -48,8 +48,7 @@ def purge_command(dry_run):
 
 
 def register_cli(app):
-    from .admin.cli import staff_cli
-    from .auth.cli import create_admin
+    from .admin.cli import create_admin, staff_cli
     from .billing.cli import billing_cli
     from .nodes.cli import nodes_cli
     from .privacy.cli import policy_cli

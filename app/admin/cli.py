@@ -1,6 +1,6 @@
 import click
 import sqlalchemy as sa
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from ..auth.identifiers import EMAIL, Identifier, InvalidIdentifier, parse_email
 from ..auth.models import User
@@ -20,10 +20,8 @@ def address(text):
         raise click.BadParameter(str(error)) from None
 
 
-@staff_cli.command("add")
-@click.argument("email")
-def add_staff(email):
-    """Make EMAIL a staff member, creating the account if it does not exist."""
+def make_staff_and_commit(email):
+    """Return (user, created): EMAIL's account, created if need be, with the staff flag (audited)."""
     user, created = complete_sign_in(Identifier(EMAIL, address(email)))
     user.verified_at = user.verified_at or utcnow()
     if not user.is_staff:
@@ -31,7 +29,24 @@ def add_staff(email):
         db.session.flush()
         audit.record(None, "staff_added", "user", user.id, "from the command line")
     db.session.commit()
+    return user, created
+
+
+@staff_cli.command("add")
+@click.argument("email")
+def add_staff(email):
+    """Make EMAIL a staff member, creating the account if it does not exist."""
+    user, created = make_staff_and_commit(email)
     click.echo(f"{'Created' if created else 'Made'} {user.email} staff (user #{user.id}).")
+
+
+@click.command("create-admin")
+@click.argument("email")
+@with_appcontext
+def create_admin(email):
+    """Make EMAIL a staff member, creating the account if it does not exist (as `flask staff add`)."""
+    user, created = make_staff_and_commit(email)
+    click.echo(f"{'Created' if created else 'Promoted'} {user.email} as staff (user #{user.id}).")
 
 
 @staff_cli.command("remove")
