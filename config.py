@@ -172,6 +172,8 @@ class Config:
         self.TECHNICAL_LOG_DIR = env("TECHNICAL_LOG_DIR")
         self.METRICS_TOKEN = env("METRICS_TOKEN")
         self.CORRESPONDENCE_RETENTION_DAYS = env_int("CORRESPONDENCE_RETENTION_DAYS", 730)
+        self.STAFF_AUDIT_RETENTION_DAYS = env_int("STAFF_AUDIT_RETENTION_DAYS", 730)
+        self.STAFF_DEVICE_DAYS = env_int("STAFF_DEVICE_DAYS", 30)
         self.SIGNIN_RETENTION_DAYS = env_int("SIGNIN_RETENTION_DAYS", 180)
 
         # Who runs this installation: shown in the legal documents and the footer.
