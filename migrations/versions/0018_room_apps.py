@@ -1,7 +1,7 @@
 """Rooms choose whether people may open apps together in their meetings
 
 Revision ID: 0018
-Revises: 0011
+Revises: 0015
 Create Date: 2026-11-30 16:40:00 (written by hand)
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0018"
-down_revision = "0011"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 
