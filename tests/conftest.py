@@ -16,4 +16,5 @@ pytest_plugins = [
     "tests.fixtures.billing",
     "tests.fixtures.api",
     "tests.fixtures.sockets",
+    "tests.fixtures.staff",
 ]

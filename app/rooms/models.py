@@ -31,6 +31,8 @@ class Room(db.Model):
     locked: Mapped[bool] = mapped_column(default=False)
     # Set for meetings made through the API: no joins after it, and ``flask purge`` deletes the room.
     ends_at: Mapped[datetime | None] = mapped_column(index=True)
+    # May people open apps (YouTube, Google files, Trello, Miro) together? None follows the plan.
+    apps: Mapped[bool | None] = mapped_column(default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     owner: Mapped[User] = relationship(
