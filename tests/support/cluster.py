@@ -35,7 +35,8 @@ def haproxy(directory, worker_ports):
         raise RuntimeError("haproxy is not installed")
     port = services.free_port()
     env = dict(os.environ, PARLOR_LISTEN=f"127.0.0.1:{port}")
-    for index, worker_port in enumerate(worker_ports, start=1):
+    # The config names two servers; a single worker stands behind both.
+    for index, worker_port in enumerate((list(worker_ports) * 2)[: len(WORKER_NAMES)], start=1):
         env[f"PARLOR_WORKER_{index}"] = f"127.0.0.1:{worker_port}"
     command = [binary, "-db", "-f", str(PROXY_CONFIG)]
     return services.Daemon(command, port, directory / "haproxy.log", env=env).start()
@@ -44,7 +45,7 @@ def haproxy(directory, worker_ports):
 class Cluster:
     """Redis, a database, two eventlet workers and the proxy; ``url`` is the public entry."""
 
-    def __init__(self, directory, mail, database_url, redis):
+    def __init__(self, directory, mail, database_url, redis, count=2, extra_env=None):
         self.directory = directory
         self.redis = redis
         shared = {
@@ -52,9 +53,10 @@ class Cluster:
             "DATABASE_URL": database_url,
             "SECRET_KEY": "workers-behind-a-proxy-share-this-secret-0123456789",
             "TRUSTED_PROXIES": "1",
+            **(extra_env or {}),
         }
         self.workers = []
-        for name in WORKER_NAMES:
+        for name in WORKER_NAMES[:count]:
             (directory / name).mkdir()
             self.workers.append(LiveServer(directory / name, mail, None, extra_env=shared))
         self.proxy = None
