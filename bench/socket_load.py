@@ -157,7 +157,9 @@ async def load(url, tickets, args, workers):
     stats = Stats()
     rooms = [[] for _ in tickets]
     clients = [
-        LoadClient(f"p{r}-{i}", ticket, rooms[r], stats) for r, row in enumerate(tickets) for i, ticket in enumerate(row)
+        LoadClient(f"p{r}-{i}", ticket, rooms[r], stats)
+        for r, row in enumerate(tickets)
+        for i, ticket in enumerate(row)
     ]
     me = psutil.Process()
     idle = resident(workers)
