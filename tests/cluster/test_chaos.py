@@ -2,9 +2,11 @@
 
 import time
 
+import psycopg
 import pytest
+import requests
 
-from ..support.cluster import Participant
+from ..support.cluster import Participant, SupportVisitor, stripe_delivery
 
 pytestmark = pytest.mark.chaos
 
@@ -60,3 +62,40 @@ def test_a_redis_restart_keeps_everyone_and_every_knock(cluster):
     bob.call("chat", {"text": "after the restart"})
     assert host.wait_for(lambda: "after the restart" in host.texts())
     assert (host.rejoins, bob.rejoins) == (0, 0)  # nobody was thrown out and had to come back
+
+
+def rows(database_url, query, *params):
+    with psycopg.connect(database_url) as connection:
+        return connection.execute(query, params).fetchone()[0]
+
+
+def test_a_database_outage_answers_503_and_loses_nothing(postgres_server, cluster):
+    """PostgreSQL stops for 20 s: 503 with Retry-After (not 500), 5xx to Stripe, and after it every
+    webhook and form is stored exactly once?"""
+    server, url = postgres_server
+    cluster.room("outage")
+    visitor = SupportVisitor(cluster.url)
+    assert stripe_delivery(cluster.url, "evt_before").status_code == 200
+    assert visitor.send("Sent before the outage").status_code == 302
+
+    server.halt()
+    stopped = time.time()
+    room_page = requests.get(f"{cluster.url}/outage", timeout=15)
+    assert room_page.status_code == 503 and room_page.headers["Retry-After"] == "30"
+    assert "Back in a moment" in room_page.text
+    during = visitor.send("Sent during the outage")
+    assert during.status_code == 503 and during.headers["Retry-After"] == "30"
+    assert stripe_delivery(cluster.url, "evt_during").status_code >= 500  # Stripe will deliver it again
+    assert stripe_delivery(cluster.url, "evt_before").status_code >= 500  # a redelivery, mid-outage
+    assert requests.get(f"{cluster.url}/healthz", timeout=15).status_code == 503
+    time.sleep(max(0, 20 - (time.time() - stopped)))
+    server.resume()
+
+    # What Stripe and the visitor do next: deliver again, press Send again.
+    assert stripe_delivery(cluster.url, "evt_during").json() == {"received": True, "duplicate": False}
+    assert stripe_delivery(cluster.url, "evt_before").json()["duplicate"] is True
+    assert visitor.send("Sent during the outage").status_code == 302
+    events = "SELECT count(*) FROM stripe_events WHERE event_id = %s"
+    tickets = "SELECT count(*) FROM support_tickets WHERE subject = %s"
+    assert [rows(url, events, e) for e in ("evt_before", "evt_during")] == [1, 1]
+    assert [rows(url, tickets, s) for s in ("Sent before the outage", "Sent during the outage")] == [1, 1]

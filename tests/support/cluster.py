@@ -1,6 +1,9 @@
 """Production serving on one machine: app workers behind the deployed HAProxy config, sharing
 Redis and one database, and scripted participants that talk Socket.IO the way the browser does."""
 
+import hashlib
+import hmac
+import json
 import os
 import re
 import shutil
@@ -21,6 +24,7 @@ from .services import ROOT
 PROXY_CONFIG = ROOT / "deploy" / "haproxy" / "haproxy.cfg"
 WORKER_COOKIE = "parlor_worker"  # set by the proxy: which worker a browser sticks to
 WORKER_NAMES = ("w1", "w2")  # the server names in the deployed config
+STRIPE_WEBHOOK_SECRET = "whsec_workers_behind_a_proxy"  # noqa: S105 (a test value)
 HEARD = ("peer-joined", "peer-left", "chat", "signal", "knock", "knock-result", "replaced", "removed", "kicked")
 
 
@@ -53,6 +57,7 @@ class Cluster:
             "DATABASE_URL": database_url,
             "SECRET_KEY": "workers-behind-a-proxy-share-this-secret-0123456789",
             "TRUSTED_PROXIES": "1",
+            "STRIPE_WEBHOOK_SECRET": STRIPE_WEBHOOK_SECRET,
             **(extra_env or {}),
         }
         self.workers = []
@@ -111,6 +116,30 @@ class Cluster:
             timeout=60,
         )
         return result.stdout.strip().splitlines()[-1]
+
+
+def stripe_delivery(base_url, event_id, kind="customer.updated"):
+    """POST one signed Stripe event the way Stripe does (signature over ``t.body``); the response."""
+    body = json.dumps({"id": event_id, "object": "event", "type": kind, "data": {"object": {"id": "cus_x"}}})
+    stamp = int(time.time())
+    signature = hmac.new(STRIPE_WEBHOOK_SECRET.encode(), f"{stamp}.{body}".encode(), hashlib.sha256).hexdigest()
+    headers = {"Stripe-Signature": f"t={stamp},v1={signature}", "Content-Type": "application/json"}
+    return requests.post(f"{base_url}/stripe/webhook", data=body, headers=headers, timeout=15)
+
+
+class SupportVisitor:
+    """Someone with the support form open in a tab: the form's CSRF token, sent again on retry."""
+
+    def __init__(self, base_url):
+        self.url = f"{base_url}/support/"
+        self.session = requests.Session()
+        html = self.session.get(self.url, timeout=15).text
+        field = re.search(r'<input[^>]*name="csrf_token"[^>]*>', html).group(0)
+        self.token = re.search(r'value="([^"]+)"', field).group(1)
+
+    def send(self, subject):
+        form = {"csrf_token": self.token, "email": "visitor@example.com", "subject": subject, "message": "x" * 20}
+        return self.session.post(self.url, data=form, timeout=15, allow_redirects=False)
 
 
 class Participant:
