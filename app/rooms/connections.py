@@ -44,6 +44,11 @@ class Connection:
         }
     )
 
+    def remember(self, **fields):
+        """Keep this worker's copy of the socket's presence entry current, for ``recovery.py``."""
+        if self.entry is not None:
+            self.entry.update(fields)
+
 
 class Connections:
     """The sockets this worker holds, by sid."""
