@@ -1,13 +1,15 @@
 """Socket.IO load: 1,000 clients in 100 rooms of 10, on 2 workers behind HAProxy and on 1.
 
-    python -m bench.socket_load [--rooms 100] [--size 10] [--seconds 30] [--chat-every 10] [--signal-every 5]
+    python -m bench.socket_load [--rooms 100] [--size 10] [--seconds 20] [--chat-every 10] [--signal-every 5]
+                                [--rates 1,2,4] [--workers 2,1]
 
 Each setup is the production one on this machine: eventlet workers (`wsgi.py`) sharing Redis
 (message queue and presence) and one SQLite file, behind the deployed HAProxy config
 (deploy/haproxy/haproxy.cfg). The clients are python-socketio asyncio clients in this one
 process, on WebSocket like the browser. Each joins its room, then for ``--seconds`` sends a chat
 message every ``--chat-every`` seconds (relayed to the 9 others) and a signal to a random peer
-every ``--signal-every`` seconds (relayed to one). Relay latency is measured from the send to
+every ``--signal-every`` seconds (relayed to one); then again at twice and four times those
+rates (``--rates``), to show where it saturates. Relay latency is measured from the send to
 each receipt, on this process's clock. Errors count refused connections, failed joins, error
 answers, timeouts and relays that never arrived. Memory per connection is the growth of the
 workers' resident memory from idle to everyone joined, divided by the connections.
@@ -92,8 +94,8 @@ class LoadClient:
     def __init__(self, name, ticket, room, stats):
         self.name, self.ticket, self.room, self.stats = name, ticket, room, stats
         self.sio = socketio.AsyncClient(reconnection=False)
-        self.sio.on("chat", lambda message: stats.receive(message["text"]))
-        self.sio.on("signal", lambda message: stats.receive(message.get("gen")))
+        self.sio.on("chat", lambda message: self.stats.receive(message["text"]))
+        self.sio.on("signal", lambda message: self.stats.receive(message.get("gen")))
         self.pid = None
         self.sequence = 0
 
@@ -153,15 +155,54 @@ def resident(processes):
     return sum(p.memory_info().rss for p in processes)
 
 
-async def load(url, tickets, args, workers):
+def percentiles(stats):
+    latencies = sorted(stats.latencies) or [0.0]
+
+    def at(p):
+        return round(latencies[min(len(latencies) - 1, int(p / 100 * len(latencies)))] * 1000, 1)
+
+    return {
+        "p50_ms": at(50),
+        "p95_ms": at(95),
+        "p99_ms": at(99),
+        "mean_ms": round(statistics.fmean(latencies) * 1000, 1),
+    }
+
+
+async def step(joined, rate, args, processes):
+    """One measured window at ``rate`` times the base chat and signal rates."""
     stats = Stats()
+    for client in joined:
+        client.stats = stats
+    for process in processes:
+        process.cpu_percent()
+    until = time.perf_counter() + args.seconds
+    await asyncio.gather(*(c.talk(until, args.chat_every / rate, args.signal_every / rate) for c in joined))
+    cpu = [process.cpu_percent() for process in processes]
+    await asyncio.sleep(3)  # the last relays in flight
+    lost = stats.expected - stats.received
+    if lost > 0:
+        stats.errors["relays lost"] = lost
+    return {
+        "rate": rate,
+        "relays": stats.received,
+        "relays_per_second": round(stats.received / args.seconds),
+        **percentiles(stats),
+        "errors": sum(stats.errors.values()),
+        "error_kinds": stats.errors,
+        "worker_cpu_percent": [round(c) for c in cpu[:-1]],
+        "load_generator_cpu_percent": round(cpu[-1]),
+    }
+
+
+async def load(url, tickets, args, workers):
+    joining = Stats()
     rooms = [[] for _ in tickets]
     clients = [
-        LoadClient(f"p{r}-{i}", ticket, rooms[r], stats)
+        LoadClient(f"p{r}-{i}", ticket, rooms[r], joining)
         for r, row in enumerate(tickets)
         for i, ticket in enumerate(row)
     ]
-    me = psutil.Process()
     idle = resident(workers)
     started = time.perf_counter()
     for batch in range(0, len(clients), 50):  # like people arriving, not all in one instant
@@ -170,37 +211,15 @@ async def load(url, tickets, args, workers):
     joined = [c for c in clients if c.pid is not None]
     await asyncio.sleep(2)
     busy = resident(workers)
-    for process in [*workers, me]:
-        process.cpu_percent()
-    until = time.perf_counter() + args.seconds
-    await asyncio.gather(*(c.talk(until, args.chat_every, args.signal_every) for c in joined))
-    cpu = [process.cpu_percent() for process in [*workers, me]]
-    await asyncio.sleep(3)  # the last relays in flight
+    steps = [await step(joined, rate, args, [*workers, psutil.Process()]) for rate in args.rates]
     await asyncio.gather(*(c.close() for c in clients))
-    lost = stats.expected - stats.received
-    if lost > 0:
-        stats.error("relays lost")
-        stats.errors["relays lost"] = lost
-    latencies = sorted(stats.latencies) or [0.0]
-
-    def percentile(p):
-        return latencies[min(len(latencies) - 1, int(p / 100 * len(latencies)))] * 1000
-
     return {
         "clients": len(clients),
         "joined": len(joined),
         "join_seconds": round(join_seconds, 1),
-        "relays": stats.received,
-        "relays_per_second": round(stats.received / args.seconds),
-        "p50_ms": round(percentile(50), 1),
-        "p95_ms": round(percentile(95), 1),
-        "p99_ms": round(percentile(99), 1),
-        "mean_ms": round(statistics.fmean(latencies) * 1000, 1),
-        "errors": sum(stats.errors.values()),
-        "error_kinds": stats.errors,
+        "join_errors": joining.errors,
         "kib_per_connection": round((busy - idle) / max(1, len(joined)) / 1024, 1),
-        "worker_cpu_percent": [round(c) for c in cpu[:-1]],
-        "load_generator_cpu_percent": round(cpu[-1]),
+        "steps": steps,
     }
 
 
@@ -235,18 +254,24 @@ def run_setup(count, args):
         redis.stop()
 
 
-def report(results):
+def report(results, args):
     print("\nSocket.IO load: join, chat and signal relay through HAProxy, Redis queue")
-    header = f"{'workers':>8} {'clients':>8} {'joined':>7} {'relays/s':>9} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7}"
-    print(header + f" {'errors':>7} {'KiB/conn':>9}  worker CPU %   load generator CPU %")
+    print(f"base rate per client: a chat every {args.chat_every} s, a signal every {args.signal_every} s")
+    print(
+        f"{'workers':>7} {'clients':>7} {'rate':>5} {'relays/s':>8} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7}"
+        f" {'errors':>6} {'KiB/conn':>8}  worker CPU %  load generator CPU %"
+    )
     for count, r in results.items():
-        print(
-            f"{count:>8} {r['clients']:>8} {r['joined']:>7} {r['relays_per_second']:>9} {r['p50_ms']:>7} "
-            f"{r['p95_ms']:>7} {r['p99_ms']:>7} {r['errors']:>7} {r['kib_per_connection']:>9}  "
-            f"{r['worker_cpu_percent']!s:<14} {r['load_generator_cpu_percent']}"
-        )
-        if r["error_kinds"]:
-            print(f"{'':>8} errors: {r['error_kinds']}")
+        for s in r["steps"]:
+            print(
+                f"{count:>7} {r['joined']:>7} {s['rate']:>4}x {s['relays_per_second']:>8} {s['p50_ms']:>7} "
+                f"{s['p95_ms']:>7} {s['p99_ms']:>7} {s['errors']:>6} {r['kib_per_connection']:>8}  "
+                f"{s['worker_cpu_percent']!s:<12} {s['load_generator_cpu_percent']}"
+            )
+            if s["error_kinds"]:
+                print(f"{'':>7} errors: {s['error_kinds']}")
+        if r["join_errors"]:
+            print(f"{'':>7} join errors: {r['join_errors']}")
     print(f"machine: {psutil.cpu_count()} CPUs, load average {[round(x, 1) for x in psutil.getloadavg()]}")
 
 
@@ -254,17 +279,20 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m bench.socket_load", description=__doc__.split("\n")[0])
     parser.add_argument("--rooms", type=int, default=100)
     parser.add_argument("--size", type=int, default=10)
-    parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--seconds", type=float, default=20, help="length of each measured window")
     parser.add_argument("--chat-every", type=float, default=10)
     parser.add_argument("--signal-every", type=float, default=5)
     parser.add_argument("--workers", default="2,1", help="the setups to run, in order")
+    parser.add_argument("--rates", default="1,2,4", help="multiples of the base rates, one window each")
     args = parser.parse_args(argv)
+    args.rates = [float(r) for r in args.rates.split(",")]
     results = {}
     for count in [int(c) for c in args.workers.split(",")]:
         results[count] = run_setup(count, args)
         print(f"{count} worker(s): {json.dumps(results[count])}", flush=True)
-    report(results)
-    return 0 if all(r["errors"] == 0 for r in results.values()) else 1
+    report(results, args)
+    base = [r["steps"][0] for r in results.values()]
+    return 0 if all(s["errors"] == 0 for s in base) and not any(r["join_errors"] for r in results.values()) else 1
 
 
 if __name__ == "__main__":
