@@ -52,6 +52,8 @@ class Recovery:
                     self.check()
                 except redis.RedisError as error:
                     log.warning("presence store unreachable: %s", error)
+                except Exception:
+                    log.exception("restoring presence failed; trying again")  # the watch must outlive any one error
 
     def check(self):
         """Restore this worker's sockets if Redis forgot them; True if it did."""
@@ -63,7 +65,8 @@ class Recovery:
                 return False
             current = store.start_epoch(secrets.token_hex(8))
             restored = restore_connections()
-            log.warning("presence store lost its state; restored %d live sockets", restored)
+            if self.epoch is not None or restored:  # not just the first worker meeting a fresh Redis
+                log.warning("presence store lost its state; restored %d live sockets", restored)
             self.epoch = current
             return True
 
