@@ -16,4 +16,5 @@ pytest_plugins = [
     "tests.fixtures.billing",
     "tests.fixtures.sockets",
     "tests.fixtures.cluster",
+    "tests.fixtures.staff",
 ]
