@@ -16,5 +16,6 @@ pytest_plugins = [
     "tests.fixtures.billing",
     "tests.fixtures.api",
     "tests.fixtures.sockets",
+    "tests.fixtures.cluster",
     "tests.fixtures.staff",
 ]

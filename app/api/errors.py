@@ -21,6 +21,7 @@ CODES = {
     422: "invalid_field",
     429: "rate_limited",
     500: "internal_error",
+    503: "unavailable",
 }
 MESSAGES = {
     400: "The request could not be read.",
@@ -31,6 +32,7 @@ MESSAGES = {
     413: "The request body is too large.",
     429: "Too many requests with this key. Wait a moment and try again.",
     500: "Something went wrong on our side. It is logged; please try again.",
+    503: "We cannot reach our database just now; nothing was saved. Try again in a minute.",
 }
 
 
