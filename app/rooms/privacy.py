@@ -25,6 +25,8 @@ def register(app):
                         "mode": f"{SMALL} (peer-to-peer), {LARGE} (through our video router) or {AUTO} (peer-to-peer "
                         "while small, then through the router).",
                         "locked": "Whether visitors must knock.",
+                        "org_id": "The organisation a team room belongs to (filed under its owner), if any.",
+                        "members_only": "Whether a team room lets only its organisation's members walk in.",
                         "created_at": "When you claimed it.",
                     },
                     withheld={
