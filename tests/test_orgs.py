@@ -171,10 +171,7 @@ def test_a_member_cannot_manage(app, acme, sign_in):
     invite(sign_in("owner@example.com"), "pending@example.com")
     member = sign_in("member@example.com")
     for method, path, data in endpoints(app):
-        if method == "get":
-            response = member.get(path)
-        else:
-            response = post(member, path, "/org/acme/members", **data)
+        response = member.get(path) if method == "get" else post(member, path, "/org/acme/members", **data)
         assert response.status_code == 403, (path, response.status_code)
     assert set(roles(app)) == {"owner@example.com", "admin@example.com", "member@example.com"}
 

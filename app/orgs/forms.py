@@ -1,5 +1,6 @@
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, IntegerField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange
 
 from ..forms_common import email_validators, no_control_characters, strip
@@ -27,7 +28,9 @@ class InviteForm(FlaskForm):
         validators=[DataRequired("Enter the address to invite."), *email_validators()],
         render_kw={"autocomplete": "off"},
     )
-    role = SelectField("Role", choices=[("member", "Member"), ("admin", "Admin")], default="member")
+    role = SelectField(
+        "Role", choices=[SelectChoice("member", "Member"), SelectChoice("admin", "Admin")], default="member"
+    )
 
 
 class TeamRoomForm(FlaskForm):
