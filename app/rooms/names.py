@@ -54,6 +54,8 @@ RESERVED = {
     "app",
     "apps",
     "rooms",
+    "org",
+    "orgs",
     "room",
     "new",
     "embed",
