@@ -59,6 +59,7 @@ def create_app(config_class=None):
     from .billing.routes import bp as billing_bp
     from .monitoring import bp as monitoring_bp
     from .nodes.routes import bp as nodes_bp
+    from .orgs import brand_routes
     from .orgs.routes import bp as orgs_bp
     from .privacy import hooks as privacy_hooks
     from .privacy.routes import bp as privacy_bp
@@ -75,6 +76,8 @@ def create_app(config_class=None):
     app.register_blueprint(nodes_bp)
     app.register_blueprint(monitoring_bp)
     app.register_blueprint(orgs_bp)
+    app.register_blueprint(brand_routes.bp)
+    brand_routes.init_app(app)
     app.register_blueprint(rooms_bp)  # last: its /<room-name> must not shadow other pages
     google.init_app(app)
 

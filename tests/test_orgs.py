@@ -5,8 +5,10 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from itsdangerous import URLSafeSerializer
 
 from app.extensions import db
+from app.orgs import services
 from app.orgs.models import AuditEntry, Membership, Organisation
 
 from .support.accounts import AuthActions
@@ -14,10 +16,8 @@ from .support.orgs import invitation_ids, invitation_link, invite, membership_id
 
 
 def seats_taken(app, slug="acme"):
-    from app.orgs.services import get_org, seats_taken
-
     with app.app_context():
-        return seats_taken(get_org(slug))
+        return services.seats_taken(services.get_org(slug))
 
 
 def test_operator_creates_an_organisation_without_billing(app, runner, make_user):
@@ -89,8 +89,6 @@ def test_expired_link_is_refused(app, acme, sign_in, make_user, clock):
 @pytest.mark.parametrize("tamper", ["signature", "id", "nonce"])
 def test_forged_link_is_refused(app, acme, sign_in, make_user, tamper):
     """Does a link with a changed signature, invitation id or secret open nothing?"""
-    from itsdangerous import URLSafeSerializer
-
     make_user("newbie@example.com")
     link = invited_link(app, sign_in("owner@example.com"))
     token = link.rsplit("/", 1)[1]

@@ -1,7 +1,8 @@
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, IntegerField, SelectField, StringField
+from flask_wtf.file import FileField
+from wtforms import BooleanField, EmailField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from ..forms_common import email_validators, no_control_characters, strip
 from ..rooms.forms import lower
@@ -45,3 +46,20 @@ class TeamRoomForm(FlaskForm):
 
 class SeatsForm(FlaskForm):
     seats = IntegerField("Seats", validators=[DataRequired("Enter a number of seats."), NumberRange(min=1, max=1000)])
+
+
+class BrandForm(FlaskForm):
+    logo = FileField("Logo (JPEG, PNG or WebP; SVG is not accepted)")
+    background = FileField("Room background image (JPEG, PNG or WebP)")
+    accent_colour = StringField(
+        "Accent colour",
+        filters=[strip],
+        validators=[Optional(), Length(max=7)],
+        render_kw={"placeholder": "#4a2370", "maxlength": 7, "autocomplete": "off", "spellcheck": "false"},
+    )
+    knock_message = TextAreaField(
+        "Message for people knocking",
+        filters=[strip],
+        validators=[Optional(), Length(max=300), no_control_characters],
+    )
+    usage_analytics = BooleanField("Show admins how much our team rooms are used (counts only, no names)")

@@ -8,9 +8,9 @@ from ..billing.stripe_api import BillingError
 from ..extensions import db, limiter
 from ..mail import MailError, external_url, send_email
 from ..plans import get_plan
-from . import audit, seats, services, teamrooms
+from . import audit, branding, seats, services, teamrooms
 from .access import org_page
-from .forms import CreateOrgForm, InviteForm, SeatsForm, TeamRoomForm
+from .forms import BrandForm, CreateOrgForm, InviteForm, SeatsForm, TeamRoomForm
 from .models import ROLES
 from .services import InvitationInvalid, NotAllowed, OrgError
 
@@ -263,6 +263,38 @@ def billing(org, me):
     return render_template(
         "orgs/billing.html", org=org, me=me, form=form, seats_taken=services.seats_taken(org), operation=uuid4().hex
     ), 400 if form.errors else 200
+
+
+@bp.route("/<slug>/branding", methods=["GET", "POST"])
+@org_page(manage=True)
+@limiter.limit("20 per hour", methods=["POST"])
+def branding_page(org, me):
+    form = BrandForm(
+        data={
+            "accent_colour": org.accent_colour,
+            "knock_message": org.knock_message,
+            "usage_analytics": org.usage_analytics,
+        }
+    )
+    if form.validate_on_submit():
+        try:
+            branding.update_brand(
+                org,
+                me,
+                colour=form.accent_colour.data,
+                message=form.knock_message.data,
+                logo=form.logo.data.read() if form.logo.data else None,
+                background=form.background.data.read() if form.background.data else None,
+            )
+            services.set_usage_analytics(org, me, form.usage_analytics.data)
+        except OrgError as error:
+            db.session.rollback()
+            form.form_errors.append(str(error))
+        else:
+            db.session.commit()
+            flash("Branding saved. It shows in your team rooms and invitations.", "success")
+            return redirect(url_for("orgs.branding_page", slug=org.slug))
+    return render_template("orgs/branding.html", org=org, me=me, form=form), 400 if form.errors else 200
 
 
 @bp.route("/<slug>/audit")

@@ -284,6 +284,14 @@ def transfer_ownership(org, actor, membership_id):
     follow_owner(org)
 
 
+def set_usage_analytics(org, actor, consented):
+    """The organisation's choice: usage counts for its admins, or none collected for it at all."""
+    require_manager(actor)
+    if bool(consented) != org.usage_analytics:
+        org.usage_analytics = bool(consented)
+        audit.record(org, actor.user, "analytics_changed", detail="on" if consented else "off")
+
+
 def principal_owner(org):
     """The owner team rooms are filed under: the one who pays, else the longest-standing owner."""
     standing = sorted(owners(org), key=lambda m: (m.user_id != org.billed_user_id, m.joined_at, m.id))
