@@ -59,7 +59,7 @@ def create_app(config_class=None):
     from .billing.routes import bp as billing_bp
     from .monitoring import bp as monitoring_bp
     from .nodes.routes import bp as nodes_bp
-    from .orgs import brand_routes
+    from .orgs import brand_routes, settings_routes  # noqa: F401  (settings views join the orgs blueprint)
     from .orgs.routes import bp as orgs_bp
     from .privacy import hooks as privacy_hooks
     from .privacy.routes import bp as privacy_bp

@@ -161,6 +161,9 @@ def endpoints(app):
         ("post", "/org/acme/rooms/1/delete", {}),
         ("get", "/org/acme/billing", {}),
         ("post", "/org/acme/billing", {"seats": "9"}),
+        ("get", "/org/acme/branding", {}),
+        ("post", "/org/acme/branding", {"accent_colour": "#000000"}),
+        ("get", "/org/acme/usage", {}),
     ]
 
 
