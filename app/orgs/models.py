@@ -104,5 +104,6 @@ class AuditEntry(db.Model):
     detail: Mapped[str | None] = mapped_column(sa.String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
+    org: Mapped[Organisation] = relationship()
     actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
     subject: Mapped[User | None] = relationship(foreign_keys=[subject_id])

@@ -9,9 +9,11 @@ from ..privacy.registry import (
     Rule,
     Source,
     register_category,
+    register_erasure_check,
     register_erasure_step,
     register_rule,
 )
+from .audit import describe
 from .models import OWNER, AuditEntry, Invitation, Membership, Organisation
 from .services import follow_owner, owners
 
@@ -42,19 +44,28 @@ def register(app):
     )
     register_category(app, organisations_category())
     register_erasure_step(app, leave_organisations)
+    register_erasure_check(app, sole_ownerships)
+
+
+def sole_ownerships(user):
+    """Why ``user`` cannot be erased yet: organisations they alone own while others are members."""
+    reasons = []
+    for membership in db.session.scalars(sa.select(Membership).where(Membership.user_id == user.id)).all():
+        org = membership.org
+        others = [m for m in org.memberships if m.user_id != user.id]
+        if membership.role == OWNER and len(owners(org)) == 1 and others:
+            reasons.append(
+                f"You are the only owner of {org.name}, which has {len(others)} other member"
+                f"{'s' if len(others) != 1 else ''}. Make one of them owner on /org/{org.slug}/members."
+            )
+    return reasons
 
 
 def leave_organisations(user):
     """Erasure: take the person out of every organisation, or refuse while others depend on them."""
+    if reasons := sole_ownerships(user):
+        raise ErasureRefused(" ".join(reasons))
     mine = db.session.scalars(sa.select(Membership).where(Membership.user_id == user.id)).all()
-    for membership in mine:
-        org = membership.org
-        others = [m for m in org.memberships if m.user_id != user.id]
-        if membership.role == OWNER and len(owners(org)) == 1 and others:
-            raise ErasureRefused(
-                f"You are the only owner of {org.name}, which has other members. Make one of them owner "
-                f"on /org/{org.slug}/members first, then delete your account."
-            )
     for membership in mine:
         org = membership.org
         if len(org.memberships) == 1:
@@ -72,6 +83,13 @@ def leave_organisations(user):
     return None
 
 
+def audit_lines(user):
+    """The audit log entries about the person or by them, for the privacy dashboard."""
+    query = sa.select(AuditEntry).where(sa.or_(AuditEntry.actor_id == user.id, AuditEntry.subject_id == user.id))
+    entries = db.session.scalars(query.order_by(AuditEntry.created_at.desc()).limit(50)).all()
+    return [f"{e.created_at:%Y-%m-%d %H:%M} UTC, {e.org.name}: {describe(e)}" for e in entries]
+
+
 def organisations_category():
     return Category(
         "organisations",
@@ -82,7 +100,8 @@ def organisations_category():
             "Memberships last until you leave or are removed; invitations until used, withdrawn or 30 days "
             f"after they expire; the audit log {AUDIT_RETENTION_DAYS // 365} years after each change."
         ),
-        (
+        details=audit_lines,
+        sources=(
             Source(
                 Membership,
                 lambda user: Membership.user_id == user.id,

@@ -8,7 +8,7 @@ from app.auth.models import User
 from app.extensions import db
 from app.orgs.models import Invitation, Membership, Organisation
 
-from .accounts import csrf_token
+from .accounts import console_code, csrf_token
 
 LINK_RE = re.compile(r"(https?://\S+/org/invitations/[\w.\-]+)")
 
@@ -57,3 +57,10 @@ def roles(app, slug="acme"):
 def invitation_ids(app, slug="acme"):
     with app.app_context():
         return db.session.scalars(sa.select(Invitation.id).join(Organisation).where(Organisation.slug == slug)).all()
+
+
+def erase_account(app, client, email):
+    """Delete the signed-in account through the privacy centre, code and all; returns the last response."""
+    post(client, "/user/privacy/delete", "/user/privacy/delete")
+    code = console_code(app, email)
+    return post(client, "/user/privacy/delete/confirm", "/user/privacy/delete/confirm", code=code)
