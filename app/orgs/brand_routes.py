@@ -11,6 +11,7 @@ from ..extensions import db
 from ..rooms.models import Room
 from . import branding
 from .models import Organisation
+from .services import memberships_of
 
 bp = Blueprint("orgs_brand", __name__, url_prefix="/org")
 
@@ -54,3 +55,4 @@ def stylesheet(room_name):
 
 def init_app(app):
     app.add_template_global(brand_of, "org_brand")
+    app.add_template_global(memberships_of, "org_memberships")
