@@ -164,6 +164,7 @@ def endpoints(app):
         ("get", "/org/acme/branding", {}),
         ("post", "/org/acme/branding", {"accent_colour": "#000000"}),
         ("get", "/org/acme/usage", {}),
+        ("post", "/org/acme/branding/images/remove", {}),
     ]
 
 

@@ -84,7 +84,8 @@ def stylesheet(org, background_url=None):
         # The site's buttons, links and focus accents read --plum: inside a branded room they are the brand.
         rules.append(f".org-branded {{ --plum: {org.accent_colour}; --plum-dark: {org.accent_colour}; }}")
     if background_url:
-        rules.append(
-            f'.org-branded .lobby, .org-branded .meeting {{ background: url("{background_url}") center / cover; }}'
-        )
+        # A dark veil keeps the lobby's light labels readable on any picture (WCAG contrast).
+        veil = "linear-gradient(rgba(24, 18, 30, 0.62), rgba(24, 18, 30, 0.62))"
+        image = f'{veil}, url("{background_url}") center / cover'
+        rules.append(f".org-branded .lobby, .org-branded .meeting {{ background: {image}; }}")
     return "\n".join(rules) + "\n"

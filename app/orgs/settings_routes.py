@@ -114,6 +114,16 @@ def branding_page(org, me):
     return render_template("orgs/branding.html", org=org, me=me, form=form), 400 if form.errors else 200
 
 
+@bp.route("/<slug>/branding/images/remove", methods=["POST"])
+@org_page(manage=True)
+def remove_brand_images(org, me):
+    check_form()
+    branding.remove_images(org, me)
+    db.session.commit()
+    flash("Logo and background removed.", "success")
+    return redirect(url_for("orgs.branding_page", slug=org.slug))
+
+
 @bp.route("/<slug>/usage")
 @org_page(manage=True)
 def usage_page(org, me):
