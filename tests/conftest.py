@@ -16,4 +16,5 @@ pytest_plugins = [
     "tests.fixtures.billing",
     "tests.fixtures.sockets",
     "tests.fixtures.orgs",
+    "tests.fixtures.staff",
 ]

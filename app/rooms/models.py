@@ -33,6 +33,8 @@ class Room(db.Model):
     # members host it, and a members-only one makes everyone else knock.
     org_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
     members_only: Mapped[bool] = mapped_column(default=False)
+    # May people open apps (YouTube, Google files, Trello, Miro) together? None follows the plan.
+    apps: Mapped[bool | None] = mapped_column(default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     owner: Mapped[User] = relationship(

@@ -27,6 +27,8 @@ def register(app):
                         "locked": "Whether visitors must knock.",
                         "org_id": "The organisation a team room belongs to (filed under its owner), if any.",
                         "members_only": "Whether a team room lets only its organisation's members walk in.",
+                        "apps": "Whether people in your meetings may open apps (YouTube, Google files, Trello, "
+                        "Miro) together; empty means your plan's default.",
                         "created_at": "When you claimed it.",
                     },
                     withheld={
