@@ -52,6 +52,7 @@ def register_cli(app):
     from .api.cli import api_cli
     from .billing.cli import billing_cli
     from .nodes.cli import nodes_cli
+    from .orgs.cli import orgs_cli
     from .privacy.cli import policy_cli
     from .privacy.cli import register as register_mailings
     from .rooms.cli import rooms_cli
@@ -65,6 +66,7 @@ def register_cli(app):
     app.cli.add_command(billing_cli)
     app.cli.add_command(nodes_cli)
     app.cli.add_command(rooms_cli)
+    app.cli.add_command(orgs_cli)
     app.cli.add_command(purge_command)
     app.cli.add_command(policy_cli)
     app.cli.add_command(support_cli)

@@ -89,14 +89,14 @@ PLANS = {
     "business": Plan(
         key="business",
         name="Business",
-        tagline="For hosts who run many rooms. Team accounts are on the way.",
+        tagline="For teams: members, shared team rooms, your brand, a seat per host.",
         monthly_price_cents=1199,
         currency="eur",
         max_rooms=10,
         max_participants=LARGE_MEETING_LIMIT,
         meeting_modes=(SMALL, LARGE),
         recording=True,
-        teams=False,  # no organisations with several hosts yet: the pricing page must not offer them
+        teams=True,  # organisations: members, seats, team rooms, branding (app/orgs)
         per_host=True,
         api=True,
     ),

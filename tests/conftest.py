@@ -17,5 +17,6 @@ pytest_plugins = [
     "tests.fixtures.api",
     "tests.fixtures.sockets",
     "tests.fixtures.cluster",
+    "tests.fixtures.orgs",
     "tests.fixtures.staff",
 ]

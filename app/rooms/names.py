@@ -55,6 +55,8 @@ RESERVED = {
     "app",
     "apps",
     "rooms",
+    "org",
+    "orgs",
     "room",
     "new",
     "embed",

@@ -180,14 +180,14 @@ def lobby(room_name):
 
     track("room_visited", user=current_user, room=room)
     db.session.commit()
-    host = room.is_owned_by(current_user) or host_link is not None
+    host = room.is_owned_by(current_user) or host_link is not None or hosting.hosts_by_membership(room, current_user)
     page = render_template(
         "rooms/room.html",
         room=room,
         ticket=ticket,
         host=host,
         stale_host_link=stale_host_link,
-        can_record=host and get_plan(room.owner.plan).recording,
+        can_record=host and get_plan(room.plan_key).recording,
         mode=mode,
         app_origins=app_origins,
         capacity=services.capacity(room),
