@@ -10,6 +10,7 @@ from config import INSTANCE_DIR, config_from_env, env_int
 from .account import privacy as account_privacy
 from .auth import privacy as auth_privacy
 from .billing import privacy as billing_privacy
+from .embedding import privacy as embedding_privacy
 from .extensions import csrf, db, limiter, login_manager, migrate, socketio
 from .privacy import contacts as earlier_contacts
 from .rooms import events as room_events  # registers Socket.IO handlers before any server exists
@@ -17,6 +18,7 @@ from .rooms import privacy as rooms_privacy
 from .site import privacy as site_privacy
 from .support import privacy as support_privacy
 from .usage import privacy as usage_privacy
+from .webhooks import privacy as webhooks_privacy
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -54,6 +56,7 @@ def create_app(config_class=None):
     from .auth import google
     from .auth.routes import bp as auth_bp
     from .billing.routes import bp as billing_bp
+    from .embedding.routes import bp as embedding_bp
     from .monitoring import bp as monitoring_bp
     from .nodes.routes import bp as nodes_bp
     from .privacy import hooks as privacy_hooks
@@ -61,6 +64,7 @@ def create_app(config_class=None):
     from .rooms.routes import bp as rooms_bp
     from .site.routes import bp as site_bp
     from .support.routes import bp as support_bp
+    from .webhooks.routes import bp as webhooks_bp
 
     app.register_blueprint(site_bp)
     app.register_blueprint(support_bp)
@@ -70,6 +74,8 @@ def create_app(config_class=None):
     app.register_blueprint(billing_bp)
     app.register_blueprint(nodes_bp)
     app.register_blueprint(monitoring_bp)
+    app.register_blueprint(webhooks_bp)
+    app.register_blueprint(embedding_bp)
     app.register_blueprint(rooms_bp)  # last: its /<room-name> must not shadow other pages
     google.init_app(app)
 
@@ -104,6 +110,8 @@ def register_personal_data(app):
         site_privacy,
         account_privacy,
         billing_privacy,
+        webhooks_privacy,
+        embedding_privacy,
         earlier_contacts,
     ):
         feature.register(app)

@@ -7,6 +7,7 @@ from flask.cli import AppGroup, with_appcontext
 from .extensions import db
 
 mail_cli = AppGroup("mail", help="Outgoing email.")
+api_cli = AppGroup("api", help="The embedded offering, for operators: webhooks and allowed origins.")
 
 
 @mail_cli.command("retry")
@@ -48,13 +49,17 @@ def purge_command(dry_run):
 def register_cli(app):
     from .auth.cli import create_admin
     from .billing.cli import billing_cli
+    from .embedding.cli import origins_api
     from .nodes.cli import nodes_cli
     from .privacy.cli import policy_cli
     from .privacy.cli import register as register_mailings
     from .rooms.cli import rooms_cli
     from .support.cli import support_cli
+    from .webhooks.cli import webhooks_api, webhooks_cli
 
     register_mailings(mail_cli)
+    api_cli.add_command(webhooks_api)
+    api_cli.add_command(origins_api)
 
     app.cli.add_command(mail_cli)
     app.cli.add_command(create_admin)
@@ -64,3 +69,5 @@ def register_cli(app):
     app.cli.add_command(purge_command)
     app.cli.add_command(policy_cli)
     app.cli.add_command(support_cli)
+    app.cli.add_command(webhooks_cli)
+    app.cli.add_command(api_cli)

@@ -31,6 +31,7 @@ class Connection:
     ip: str | None = None
     host_link: str | None = None
     picture: str | None = None
+    embed_name: str | None = None  # the name an embedding site put in the room URL, for its webhooks
     name: str = ""
     joined: bool = False
     buckets: dict = field(

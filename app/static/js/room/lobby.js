@@ -17,6 +17,7 @@ export class Lobby {
     this.stopMeter = () => {};
     this.meeting = null;
     this.waiting = false;
+    this.onMeeting = () => {}; // embedding.js listens to every meeting this lobby starts
   }
 
   start() {
@@ -147,6 +148,7 @@ export class Lobby {
     meeting.addEventListener("knock-result", ({ detail }) => this.knockResult(detail));
     meeting.addEventListener("host-here", () => this.waiting && this.status("The host is here now. Waiting for them to let you in…"));
     meeting.addEventListener("host-gone", () => this.waiting && this.status(HOST_AWAY));
+    this.onMeeting(meeting);
     return meeting;
   }
 
