@@ -6,7 +6,9 @@ import pytest
 import sqlalchemy as sa
 
 from app import create_app
+from app.auth.models import User
 from app.extensions import db
+from app.rooms.models import Room
 from app.webhooks import delivery, services
 from app.webhooks.models import DELIVERED, FAILED, PENDING, WebhookDelivery
 from app.webhooks.signing import InvalidSignature, sign, verify
@@ -86,8 +88,6 @@ def test_display_name_only_from_the_embedding_sites_url(app, connect, endpoint, 
 def test_knock_is_sent(app, connect, endpoint, receiver):
     """Does a knock on a locked room reach the endpoint?"""
     with app.app_context():
-        from app.rooms.models import Room
-
         db.session.scalar(sa.select(Room)).locked = True
         db.session.commit()
     socket = connect()
@@ -99,10 +99,8 @@ def test_knock_is_sent(app, connect, endpoint, receiver):
 def test_only_chosen_events_are_sent(app, connect, room, receiver):
     """Does an endpoint that chose meeting.ended get nothing else?"""
     with app.app_context():
-        owner = db.session.scalar(sa.text("select id from users where email='host@example.com'"))
-        from app.auth.models import User
-
-        endpoint = services.add_endpoint(db.session.get(User, owner), receiver.url, ["meeting.ended"])
+        owner = db.session.scalar(sa.select(User).where(User.email == "host@example.com"))
+        endpoint = services.add_endpoint(owner, receiver.url, ["meeting.ended"])
         secret = endpoint.secret
         db.session.commit()
     socket = connect()
