@@ -124,6 +124,7 @@ def legal_context():
         "notice_days": config["POLICY_NOTICE_DAYS"],
         "signin_days": config["SIGNIN_RETENTION_DAYS"],
         "correspondence_days": config["CORRESPONDENCE_RETENTION_DAYS"],
+        "webhook_days": config["WEBHOOK_LOG_RETENTION_DAYS"],
     }
 
 
