@@ -9,4 +9,6 @@ ACCOUNT_PAGES = [
     "/user/privacy/consents",
     "/user/privacy/export",
     "/user/privacy/delete",
+    "/user/developers/webhooks",
+    "/user/developers/origins",
 ]
