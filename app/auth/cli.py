@@ -1,26 +1,9 @@
+"""Command-line helpers about accounts, shared by the feature commands that name one by email."""
+
 import click
-from flask.cli import with_appcontext
 
-from ..extensions import db
-from ..timeutil import utcnow
 from .identifiers import EMAIL, Identifier, InvalidIdentifier, parse_email
-from .services import complete_sign_in, find_user
-
-
-@click.command("create-admin")
-@click.argument("email")
-@with_appcontext
-def create_admin(email):
-    """Make EMAIL a staff member, creating the account if it does not exist."""
-    try:
-        address = parse_email(email)
-    except InvalidIdentifier as error:
-        raise click.BadParameter(str(error)) from None
-    user, created = complete_sign_in(Identifier(EMAIL, address))
-    user.is_staff = True
-    user.verified_at = user.verified_at or utcnow()
-    db.session.commit()
-    click.echo(f"{'Created' if created else 'Promoted'} {address} as staff (user #{user.id}).")
+from .services import find_user
 
 
 def existing_account(email):

@@ -1,7 +1,7 @@
 """Customer webhooks (endpoints and their delivery outbox) and allowed embedding origins
 
 Revision ID: 0013
-Revises: 0011
+Revises: 0018 (written against 0011; re-chained after merging main)
 Create Date: 2026-11-30 16:40:00 (written by hand)
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0013"
-down_revision = "0011"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 

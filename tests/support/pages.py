@@ -12,3 +12,18 @@ ACCOUNT_PAGES = [
     "/user/developers/webhooks",
     "/user/developers/origins",
 ]
+
+# The staff console's pages (tests/e2e/test_accessibility.py fills in ids of real records).
+ADMIN_PAGES = [
+    "/admin/",
+    "/admin/users",
+    "/admin/users/{staff_id}",
+    "/admin/rooms",
+    "/admin/meetings",
+    "/admin/nodes",
+    "/admin/tickets",
+    "/admin/tickets/{ticket_id}",
+    "/admin/enquiries",
+    "/admin/retention",
+    "/admin/audit",
+]
