@@ -15,6 +15,7 @@ pytest_plugins = [
     "tests.fixtures.accounts",
     "tests.fixtures.billing",
     "tests.fixtures.sockets",
+    "tests.fixtures.cluster",
     "tests.fixtures.staff",
     "tests.fixtures.webhooks",
 ]

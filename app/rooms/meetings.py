@@ -188,7 +188,7 @@ def join(conn, name, muted=False, camera=True):
     _remove_stale(room.id, outcome.stale)
     if not outcome.joined:
         raise MeetingError(status="full", capacity=capacity)
-    conn.joined, conn.name = True, name
+    conn.joined, conn.name, conn.entry, conn.knock = True, name, participant, None
     transport().enter(conn.sid, room_channel(room.id))
     if participant["host"]:
         hosting.tell_knockers_host_is_here(room.id)
@@ -241,7 +241,8 @@ def knock(conn, name):
         raise MeetingError("You host this room. Join directly.")
     if must_knock(room, conn) is None:
         raise MeetingError("This room is not locked. Join directly.")
-    presence().add_knock(room.id, {"id": conn.pid, "name": name, "sid": conn.sid, "at": time.time()})
+    conn.knock = {"id": conn.pid, "name": name, "sid": conn.sid, "at": time.time()}
+    presence().add_knock(room.id, conn.knock)
     hosting.tell_hosts(room.id, "knock", {"id": conn.pid, "name": name, "waited": 0})
     webhooks.knocked(room, {"id": conn.pid, "embed_name": conn.embed_name}, len(presence().members(room.id)))
     host_here = hosting.anyone_hosting(room.id)
@@ -294,6 +295,7 @@ def relay_signal(conn, to, message):
 def share_media_state(conn, muted, camera, screen):
     state = {"muted": muted, "camera": camera, "screen": screen}
     presence().update(conn.room_id, conn.pid, **state)
+    conn.remember(**state)
     transport().emit("peer-media", dict(state, id=conn.pid), to=room_channel(conn.room_id), skip_sid=conn.sid)
     return {"status": "ok"}
 
