@@ -12,6 +12,7 @@ from .admin import privacy as admin_privacy
 from .api import privacy as api_privacy
 from .auth import privacy as auth_privacy
 from .billing import privacy as billing_privacy
+from .embedding import privacy as embedding_privacy
 from .extensions import csrf, db, limiter, login_manager, migrate, socketio
 from .orgs import privacy as orgs_privacy
 from .orgs import services as org_services
@@ -22,6 +23,7 @@ from .rooms.hosting import register_host_rule
 from .site import privacy as site_privacy
 from .support import privacy as support_privacy
 from .usage import privacy as usage_privacy
+from .webhooks import privacy as webhooks_privacy
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -62,6 +64,7 @@ def create_app(config_class=None):
     from .auth.routes import bp as auth_bp
     from .billing.routes import bp as billing_bp
     from .developers.routes import bp as developers_bp
+    from .embedding.routes import bp as embedding_bp
     from .monitoring import bp as monitoring_bp
     from .nodes.routes import bp as nodes_bp
     from .orgs import brand_routes, settings_routes  # noqa: F401  (settings views join the orgs blueprint)
@@ -71,6 +74,7 @@ def create_app(config_class=None):
     from .rooms.routes import bp as rooms_bp
     from .site.routes import bp as site_bp
     from .support.routes import bp as support_bp
+    from .webhooks.routes import bp as webhooks_bp
 
     app.register_blueprint(site_bp)
     app.register_blueprint(support_bp)
@@ -86,6 +90,8 @@ def create_app(config_class=None):
     app.register_blueprint(orgs_bp)
     app.register_blueprint(brand_routes.bp)
     brand_routes.init_app(app)
+    app.register_blueprint(webhooks_bp)
+    app.register_blueprint(embedding_bp)
     app.register_blueprint(rooms_bp)  # last: its /<room-name> must not shadow other pages
     google.init_app(app)
 
@@ -123,6 +129,8 @@ def register_personal_data(app):
         billing_privacy,
         api_privacy,
         orgs_privacy,
+        webhooks_privacy,
+        embedding_privacy,
         earlier_contacts,
         admin_privacy,
     ):

@@ -19,4 +19,5 @@ pytest_plugins = [
     "tests.fixtures.cluster",
     "tests.fixtures.orgs",
     "tests.fixtures.staff",
+    "tests.fixtures.webhooks",
 ]

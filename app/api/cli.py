@@ -8,7 +8,7 @@ from ..auth.services import find_user
 from ..extensions import db
 from . import keys
 
-api_cli = AppGroup("api", help="The embedded REST API, for operators.")
+api_cli = AppGroup("api", help="The embedded offering, for operators: API keys, webhooks and allowed origins.")
 keys_cli = AppGroup("keys", help="API keys.")
 api_cli.add_command(keys_cli)
 

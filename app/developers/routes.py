@@ -9,6 +9,8 @@ from flask_login import current_user, login_required
 
 from ..api import keys
 from ..auth.forms import EmptyForm
+from ..embedding.forms import OriginsForm
+from ..embedding.services import origins_of
 from ..extensions import db, limiter
 from ..plans import get_plan
 from .forms import NewKeyForm
@@ -25,6 +27,7 @@ def render_page(status=200, new_key=None, key_form=None):
         key_form=key_form or NewKeyForm(formdata=None),
         new_key=new_key,
         action_form=EmptyForm(),
+        origins_form=OriginsForm(formdata=None, origins="\n".join(origins_of(current_user.id))),
     ), status
 
 

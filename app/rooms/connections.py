@@ -32,6 +32,7 @@ class Connection:
     host_link: str | None = None
     by_rule: bool = False  # hosts through a host rule (an organisation's member), re-checked each time
     picture: str | None = None
+    embed_name: str | None = None  # the name an embedding site put in the room URL, for its webhooks
     name: str = ""
     joined: bool = False
     # What this socket put into presence, so a worker can put it back if Redis forgets (recovery.py).

@@ -24,6 +24,7 @@ from flask import current_app, url_for
 from ..extensions import db
 from ..nodes.placement import NoNodeAvailable, join_token_for, revoke_node_grant
 from ..usage import track_meeting
+from ..webhooks import events as webhooks
 from . import apps, hosting, modes, recording, services
 from .connections import Connection, MeetingError, presence, room_channel, transport
 from .hosting import NotHost, NotInMeeting
@@ -86,6 +87,7 @@ def open_connection(token, user, sid, ip):
         by_rule=by_rule,
         marks=marks(ticket),
         ip=ip,
+        embed_name=ticket.get("dn"),
         picture=url_for("account.avatar", key=user.avatar_key) if uid and user.has_avatar else None,
     )
     previous = presence().claim_socket(room.id, conn.pid, sid)
@@ -125,6 +127,8 @@ def _remove(room_id, pid, sid, notice, ban, purged=None):
 def _after_leaving(room_id, entry, ended, ban):
     if entry is not None:
         transport().emit("peer-left", {"id": entry["id"]}, to=room_channel(room_id))
+        if room := db.session.get(Room, room_id):
+            webhooks.client_left(room, entry, len(presence().members(room_id)))
         if entry.get("node") or ban:
             revoke_node_grant(room_id, entry["id"], ban=ban)
         hosting.hand_over(room_id, entry)
@@ -148,6 +152,7 @@ def _meeting_ended(room_id, meeting):
     if room is not None:
         duration = max(0, int(time.time() - meeting["started_at"]))
         track_meeting("meeting_ended", room, duration_seconds=duration, peak_participants=meeting["peak"])
+        webhooks.meeting_ended(room, meeting, time.time())
 
 
 # -- joining
@@ -182,6 +187,7 @@ def join(conn, name, muted=False, camera=True):
         "muted": bool(muted),
         "camera": camera is not False,
         "screen": False,
+        "embed_name": conn.embed_name,  # never public: only the embedding site's webhooks get it
     }
     outcome = presence().join(room.id, participant, capacity)
     _remove_stale(room.id, outcome.stale)
@@ -194,6 +200,8 @@ def join(conn, name, muted=False, camera=True):
     transport().emit("peer-joined", public(participant), to=room_channel(room.id), skip_sid=conn.sid)
     if outcome.started:
         track_meeting("meeting_started", room)
+        webhooks.meeting_started(room, time.time())
+    webhooks.client_joined(room, participant, len(outcome.members))
     modes.review(room, ip=conn.ip)
     return {
         "status": "joined",
@@ -241,6 +249,7 @@ def knock(conn, name):
     conn.knock = {"id": conn.pid, "name": name, "sid": conn.sid, "at": time.time()}
     presence().add_knock(room.id, conn.knock)
     hosting.tell_hosts(room.id, "knock", {"id": conn.pid, "name": name, "waited": 0})
+    webhooks.knocked(room, {"id": conn.pid, "embed_name": conn.embed_name}, len(presence().members(room.id)))
     host_here = hosting.anyone_hosting(room.id)
     if not host_here:
         notify_absent_owner(room, name)

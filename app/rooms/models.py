@@ -45,6 +45,7 @@ class Room(db.Model):
 
     def has_ended(self, now):
         return self.ends_at is not None and now >= self.ends_at
+
     @property
     def plan_key(self):
         """The plan the room's meetings follow: Business for team rooms, else the owner's."""

@@ -10,6 +10,8 @@ ACCOUNT_PAGES = [
     "/user/privacy/consents",
     "/user/privacy/export",
     "/user/privacy/delete",
+    "/user/developers/webhooks",
+    "/user/developers/origins",
 ]
 
 # The staff console's pages (tests/e2e/test_accessibility.py fills in ids of real records).

@@ -8,15 +8,25 @@ const SAVED_KEY = "parlor.lobby";
 const MAX_NAME_LENGTH = 50;
 const HOST_AWAY = "The host isn't here yet. You will be let in when they arrive and answer.";
 
+// The name and devices chosen last time, when this browser lets the page keep them.
+function readSaved() {
+  try {
+    return JSON.parse(localStorage.getItem(SAVED_KEY) || "{}");
+  } catch (error) {
+    return {};
+  }
+}
+
 export class Lobby {
   constructor(config) {
     this.config = config;
-    this.saved = JSON.parse(localStorage.getItem(SAVED_KEY) || "{}");
+    this.saved = readSaved();
     this.stream = null;
     this.previewReady = Promise.resolve();
     this.stopMeter = () => {};
     this.meeting = null;
     this.waiting = false;
+    this.onMeeting = () => {}; // embedding.js listens to every meeting this lobby starts
   }
 
   start() {
@@ -54,7 +64,11 @@ export class Lobby {
   }
 
   save() {
-    localStorage.setItem(SAVED_KEY, JSON.stringify(this.saved));
+    try {
+      localStorage.setItem(SAVED_KEY, JSON.stringify(this.saved));
+    } catch (error) {
+      // Inside another site's frame a browser blocking third-party storage refuses; that is fine.
+    }
   }
 
   async startPreview() {
@@ -169,6 +183,7 @@ export class Lobby {
     meeting.addEventListener("knock-result", ({ detail }) => this.knockResult(detail));
     meeting.addEventListener("host-here", () => this.waiting && this.status("The host is here now. Waiting for them to let you in…"));
     meeting.addEventListener("host-gone", () => this.waiting && this.status(HOST_AWAY));
+    this.onMeeting(meeting);
     return meeting;
   }
 
