@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 
 from aiortc import (
     RTCConfiguration,
-    RTCIceServer,
     RTCPeerConnection,
     RTCRtpSender,
     RTCSessionDescription,
@@ -77,7 +76,7 @@ class Participant:
         self._pending_candidates: list = []
         self._ws_closer: asyncio.Future | None = None
         config = RTCConfiguration(
-            iceServers=[RTCIceServer(urls=url) for url in ice_servers],
+            iceServers=list(ice_servers),
             bundlePolicy=RTCBundlePolicy.MAX_BUNDLE,
         )
         self.pc = RTCPeerConnection(config)
