@@ -11,6 +11,9 @@ from .protocol import is_node_id
 NODE_VERSION = "0.1.0"
 
 
+FORWARDING_MODES = ("frames", "packets")
+
+
 class ConfigError(Exception):
     """The node cannot start with the configuration it was given."""
 
@@ -31,6 +34,7 @@ class NodeConfig:
     join_timeout: float = 5.0
     negotiation_timeout: float = 15.0
     ice: IceSettings = IceSettings()
+    forwarding: str = "frames"
     version: str = NODE_VERSION
     # /healthz and /metrics: on this separate (loopback) listener, and/or on the public
     # one for holders of the bearer token. Neither set: not served at all.
@@ -146,6 +150,15 @@ def build_parser(environ) -> argparse.ArgumentParser:
         "not set (env PARLOR_NODE_TURN_SECRET_FILE)",
     )
     parser.add_argument(
+        "--forwarding",
+        choices=FORWARDING_MODES,
+        default=env("PARLOR_NODE_FORWARDING", "frames"),
+        help="how media crosses the node: 'frames' reassembles each publisher's frames in aiortc's "
+        "jitter buffer and sends whole frames; 'packets' forwards every RTP packet as it arrives, "
+        "rewritten per subscriber, with NACKs answered from a bounded history (env "
+        "PARLOR_NODE_FORWARDING, default frames)",
+    )
+    parser.add_argument(
         "--metrics-listen",
         default=env("PARLOR_NODE_METRICS_LISTEN", ""),
         help="PORT or HOST:PORT of a separate listener serving /healthz and /metrics to "
@@ -248,6 +261,7 @@ def load_config(argv=None, environ=None) -> tuple[NodeConfig, str]:
         node_key=_read_key(args, environ),
         drain_grace=drain_grace,
         ice=_read_ice(args, environ),
+        forwarding=args.forwarding,
         metrics_listen=metrics_listen,
         metrics_token=metrics_token,
     )

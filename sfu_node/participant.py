@@ -55,6 +55,7 @@ class Participant:
         stats: NodeStats,
         ice_servers=(),
         negotiation_timeout: float = 15.0,
+        forwarding: str = "frames",
     ) -> None:
         self.room = room
         self.id = participant_id
@@ -66,7 +67,7 @@ class Participant:
         self.session = uuid.uuid4().hex
         self.stats = stats
         self.closed = False
-        self.published = {kind: PublishedTrack(kind, stats) for kind in KINDS}
+        self.published = {kind: PublishedTrack(kind, stats, packets=forwarding == "packets") for kind in KINDS}
         self.subscriptions: dict[str, Subscription] = {}
         self._negotiation_timeout = negotiation_timeout
         self._send_lock = asyncio.Lock()

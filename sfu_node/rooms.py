@@ -80,6 +80,7 @@ class Registry:
             stats=self.stats,
             ice_servers=self.config.ice.servers(f"{self.config.node_id}-{payload['participant']}"),
             negotiation_timeout=self.config.negotiation_timeout,
+            forwarding=self.config.forwarding,
         )
 
     async def join(self, participant: Participant, capacity: int) -> None:
