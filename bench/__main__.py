@@ -14,7 +14,8 @@ def main():
     join_bench.report(*join_bench.run(5 if args.quick else 10))
     switch_bench.report(switch_bench.run(1 if args.quick else 2))
     window = 15 if args.quick else 40
-    network_bench.report(network_bench.run(network_bench.MODES, 3, window), window)
+    for scenario in network_bench.SCENARIOS:
+        network_bench.report(network_bench.run(network_bench.MODES, 3, window, scenario), window, scenario)
     return asyncio.run(sfu_bench.main(args.quick))
 
 

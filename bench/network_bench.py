@@ -34,28 +34,30 @@ from tests.support.node import NodeProcess  # noqa: E402
 from tests.support.shaper import LinkProfile, ShapingProxy, relay_through  # noqa: E402
 
 # The node modes `make bench` compares; the first is the baseline.
-MODES = ["default"]
+MODES = ["frames", "packets"]
 WEAK_DOWNLINK = LinkProfile(rate_kbps=400, loss=0.03, delay_ms=40, jitter_ms=5, queue_ms=300)
+WEAK_UPLINK = LinkProfile(rate_kbps=300, loss=0.03, delay_ms=40, jitter_ms=5, queue_ms=300)
+# Which way the weak participant's link is bad: what it receives, or what it sends to everyone.
+SCENARIOS = {"downlink": {"downlink": WEAK_DOWNLINK}, "uplink": {"uplink": WEAK_UPLINK}}
 
 
-def run_mode(live, coturn, forwarding, people, window, directory):
+def run_mode(live, coturn, forwarding, people, window, directory, scenario="downlink"):
     from playwright.sync_api import sync_playwright
 
     node_args = ("--ice-server", f"turn:127.0.0.1:{coturn.port}?transport=udp")
-    if forwarding != "default":
-        node_args += ("--forwarding", forwarding)
+    node_args += ("--forwarding", forwarding)
     node = NodeProcess(
         live.url,
         MASTER_SECRET,
-        f"bench-{forwarding}",
+        f"bench-{scenario}-{forwarding}",
         region="eu-north",
         capacity=48,
         log_path=directory / f"node-{forwarding}.log",
         extra_args=node_args,
         extra_env={"PARLOR_NODE_TURN_SECRET": TURN_SECRET},
     )
-    proxy = ShapingProxy(("127.0.0.1", coturn.port), downlink=WEAK_DOWNLINK).start()
-    room = f"net-{forwarding}-{int(time.time())}"
+    proxy = ShapingProxy(("127.0.0.1", coturn.port), **SCENARIOS[scenario]).start()
+    room = f"net-{scenario}-{forwarding}-{int(time.time())}"
     try:
         node.wait_ready(timeout=30)
         live.flask("rooms", "create", room, "--owner", "net@example.com", "--mode", LARGE)
@@ -99,20 +101,28 @@ def summarize(result):
         "weak frozen s": median([v["frozen"] for v in weak["video"]]),
         "weak audio concealed %": 100 * median([a["concealed"] for a in weak["audio"]]),
         "weak kbps in": weak["kbps_in"],
+        "weak kbps out": weak["kbps_out"],
         "weak video loss %": 100 * median([v["loss"] for v in weak["video"]]),
+        "weak reconnects": weak["reconnects"],
         "others fps": median([v["fps"] for page in others for v in page["video"]]),
         "others frozen s": median([v["frozen"] for page in others for v in page["video"]]),
         "others audio concealed %": 100 * median([a["concealed"] for page in others for a in page["audio"]]),
+        # The worst remote tile anyone else has: the weak publisher's, in the uplink scenario.
+        "others worst fps": min([v["fps"] for page in others for v in page["video"]], default=float("nan")),
+        "others worst frozen s": max([v["frozen"] for page in others for v in page["video"]], default=float("nan")),
+        "others worst audio concealed %": 100
+        * max([a["concealed"] for page in others for a in page["audio"]], default=float("nan")),
         "keyframes/10s per publisher": median([page["keyframes_per_10s"] for page in others]),
     }
 
 
-def report(summaries, window):
+def report(summaries, window, scenario="downlink"):
     modes = list(summaries)
     base = summaries[modes[0]]
+    link = WEAK_DOWNLINK if scenario == "downlink" else WEAK_UPLINK
     print(
-        f"\nNetwork benchmark: weak subscriber at {WEAK_DOWNLINK.rate_kbps:.0f} kbit/s, "
-        f"{WEAK_DOWNLINK.loss:.0%} loss, {WEAK_DOWNLINK.delay_ms:.0f} ms; {window} s window; medians"
+        f"\nNetwork benchmark: the last participant's {scenario} at {link.rate_kbps:.0f} kbit/s, "
+        f"{link.loss:.0%} loss, {link.delay_ms:.0f} ms; {window} s window; medians"
     )
     print(f"{'':30}" + "".join(f"{mode:>14}" for mode in modes) + "".join(f"{'ratio ' + m:>16}" for m in modes[1:]))
     for metric in base:
@@ -122,9 +132,13 @@ def report(summaries, window):
         print(row)
 
 
-def check_link(summary):
+def check_link(summary, scenario):
     """The emulated link must really be what the weak browser experiences, or no figure counts."""
     problems = []
+    if scenario == "uplink":
+        if summary["weak kbps out"] > WEAK_UPLINK.rate_kbps * 1.1:
+            problems.append(f"sent {summary['weak kbps out']:.0f} kbit/s through a {WEAK_UPLINK.rate_kbps} link")
+        return problems
     if summary["weak kbps in"] > WEAK_DOWNLINK.rate_kbps * 1.1:
         problems.append(f"received {summary['weak kbps in']:.0f} kbit/s through a {WEAK_DOWNLINK.rate_kbps} link")
     if summary["weak video loss %"] < WEAK_DOWNLINK.loss * 100 * 0.8:
@@ -134,7 +148,7 @@ def check_link(summary):
     return problems
 
 
-def run(modes, people, window):
+def run(modes, people, window, scenario="downlink"):
     mail = services.Mailbox().start()
     directory = pathlib.Path(tempfile.mkdtemp(prefix="parlor-network-bench-"))
     coturn = services.coturn_server(directory, TURN_SECRET)
@@ -144,10 +158,10 @@ def run(modes, people, window):
         live.flask("create-admin", "net@example.com")
         live.set_plan("net@example.com", "pro")
         for mode in modes:
-            result = run_mode(live, coturn, mode, people, window, directory)
+            result = run_mode(live, coturn, mode, people, window, directory, scenario)
             summaries[mode] = summarize(result)
             print(f"{mode}: proxy {result['proxy']}")
-            for problem in check_link(summaries[mode]):
+            for problem in check_link(summaries[mode], scenario):
                 print(f"{mode}: LINK NOT AS SET: {problem}")
     finally:
         live.stop()
@@ -160,9 +174,11 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--people", type=int, default=3, help="participants, the last one on the weak link")
     parser.add_argument("--window", type=int, default=40, help="seconds measured per mode")
-    parser.add_argument("--forwarding", nargs="+", default=["default"], help="node --forwarding modes to compare")
+    parser.add_argument("--forwarding", nargs="+", default=MODES, help="node --forwarding modes to compare")
+    parser.add_argument("--scenario", nargs="+", choices=sorted(SCENARIOS), default=["downlink", "uplink"])
     args = parser.parse_args(argv)
-    report(run(args.forwarding, args.people, args.window), args.window)
+    for scenario in args.scenario:
+        report(run(args.forwarding, args.people, args.window, scenario), args.window, scenario)
     return 0
 
 

@@ -3,7 +3,8 @@
 # Cumulative counters of every live connection of a page, keyed so two snapshots can be diffed.
 SNAPSHOT = """
 async () => {
-  const out = { video: {}, audio: {}, sent: {}, transport: { bytesReceived: 0, bytesSent: 0 }, at: performance.now() };
+  const out = { video: {}, audio: {}, sent: {}, transport: { bytesReceived: 0, bytesSent: 0 },
+    connections: window.__peerConnections.length, at: performance.now() };
   for (const [index, pc] of window.__peerConnections.entries()) {
     if (pc.connectionState !== "connected") continue;
     const stats = await pc.getStats();
@@ -19,9 +20,11 @@ async () => {
       } else if (r.type === "outbound-rtp" && r.kind === "video") {
         out.sent[key] = { keyframes: r.keyFramesEncoded || 0, frames: r.framesEncoded || 0, plis: r.pliCount || 0,
           nacks: r.nackCount || 0, bytes: r.bytesSent || 0 };
-      } else if (r.type === "candidate-pair" && r.nominated && r.state === "succeeded") {
-        out.transport.bytesReceived += r.bytesReceived || 0;
-        out.transport.bytesSent += r.bytesSent || 0;
+      } else if (r.type === "transport" && r.selectedCandidatePairId) {
+        // Only the pair in use: an ICE agent may keep other nominated pairs around.
+        const pair = stats.get(r.selectedCandidatePairId);
+        out.transport.bytesReceived += pair ? pair.bytesReceived || 0 : 0;
+        out.transport.bytesSent += pair ? pair.bytesSent || 0 : 0;
       }
     });
   }
@@ -57,4 +60,13 @@ def diff(before, after, seconds):
         audio.append({"concealed": (end["concealed"] - start["concealed"]) / samples if samples else 1.0})
     keyframes = sum(end["keyframes"] - before["sent"].get(key, end)["keyframes"] for key, end in after["sent"].items())
     kbps_in = (after["transport"]["bytesReceived"] - before["transport"]["bytesReceived"]) * 8 / seconds / 1000
-    return {"video": video, "audio": audio, "keyframes_per_10s": keyframes * 10 / seconds, "kbps_in": kbps_in}
+    kbps_out = (after["transport"]["bytesSent"] - before["transport"]["bytesSent"]) * 8 / seconds / 1000
+    return {
+        "video": video,
+        "audio": audio,
+        "keyframes_per_10s": keyframes * 10 / seconds,
+        "kbps_in": kbps_in,
+        "kbps_out": kbps_out,
+        # Connections rebuilt during the window (the node's or a failed ICE's): counters restart there.
+        "reconnects": after["connections"] - before["connections"],
+    }
