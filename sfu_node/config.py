@@ -34,7 +34,7 @@ class NodeConfig:
     join_timeout: float = 5.0
     negotiation_timeout: float = 15.0
     ice: IceSettings = IceSettings()
-    forwarding: str = "frames"
+    forwarding: str = "packets"
     version: str = NODE_VERSION
     # /healthz and /metrics: on this separate (loopback) listener, and/or on the public
     # one for holders of the bearer token. Neither set: not served at all.
@@ -152,11 +152,11 @@ def build_parser(environ) -> argparse.ArgumentParser:
     parser.add_argument(
         "--forwarding",
         choices=FORWARDING_MODES,
-        default=env("PARLOR_NODE_FORWARDING", "frames"),
+        default=env("PARLOR_NODE_FORWARDING", "packets"),
         help="how media crosses the node: 'frames' reassembles each publisher's frames in aiortc's "
         "jitter buffer and sends whole frames; 'packets' forwards every RTP packet as it arrives, "
         "rewritten per subscriber, with NACKs answered from a bounded history (env "
-        "PARLOR_NODE_FORWARDING, default frames)",
+        "PARLOR_NODE_FORWARDING, default packets)",
     )
     parser.add_argument(
         "--metrics-listen",

@@ -55,7 +55,7 @@ class Participant:
         stats: NodeStats,
         ice_servers=(),
         negotiation_timeout: float = 15.0,
-        forwarding: str = "frames",
+        forwarding: str = "packets",
     ) -> None:
         self.room = room
         self.id = participant_id

@@ -6,7 +6,7 @@ async () => {
   const out = { video: {}, audio: {}, sent: {}, transport: { bytesReceived: 0, bytesSent: 0 },
     connections: window.__peerConnections.length, at: performance.now() };
   for (const [index, pc] of window.__peerConnections.entries()) {
-    if (pc.connectionState !== "connected") continue;
+    if (pc.connectionState === "closed") continue; // "disconnected" on a saturated link still counts
     const stats = await pc.getStats();
     stats.forEach((r) => {
       const key = `${index}/${r.id}`;
