@@ -217,9 +217,10 @@ def hook_sender(sender, track: ForwardedTrack | PacketTrack) -> None:
     """Make ``sender`` send forwarded media and route its keyframe requests upstream."""
     # The stock sender answers PLI/FIR by flagging its (absent) encoder; the only
     # one who can produce a keyframe is the publisher, so ask them, coalesced.
-    aiortc_internals.route_keyframe_requests(sender, track.source.request_keyframe)
     if isinstance(track, PacketTrack):
+        aiortc_internals.route_keyframe_requests(sender, track.request_keyframe)
         track.attach(sender)
         return
+    aiortc_internals.route_keyframe_requests(sender, track.source.request_keyframe)
     packer = aiortc_internals.new_vp8_packer() if track.kind == "video" else OpusPacker()
     aiortc_internals.pack_instead_of_encoding(sender, packer)

@@ -15,6 +15,7 @@ which frame encryption leaves clear.
 
 import asyncio
 import random
+import time
 
 from aiortc.clock import current_ntp_time
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
@@ -25,6 +26,10 @@ from . import aiortc_internals
 # A subscriber that started mid-stream drops packets older than its first one; after this many
 # packets a late packet that old no longer arrives, and checking stops (sequence numbers wrap).
 START_GUARD_PACKETS = 512
+# A subscriber's own keyframe requests (PLI/FIR) reach the publisher at most this often: a
+# subscriber on a bad link asks again and again, and each keyframe costs every other viewer
+# of that publisher a burst of bits. Its first request (joining) is never held back.
+SUBSCRIBER_KEYFRAME_INTERVAL = 3.0
 
 
 class Vp8Descriptor:
@@ -115,7 +120,7 @@ class PacketTap:
 class PacketTrack(MediaStreamTrack):
     """One publisher's packets as sent to one subscriber, in that subscriber's numbering."""
 
-    def __init__(self, source, track_id: str) -> None:
+    def __init__(self, source, track_id: str, clock=time.monotonic) -> None:
         super().__init__()
         self.kind = source.kind
         aiortc_internals.set_track_id(self, track_id)
@@ -131,6 +136,9 @@ class PacketTrack(MediaStreamTrack):
         self._first_seq = None
         self._guard = 0
         self._stopped = asyncio.Event()
+        self._clock = clock
+        self._last_request = None
+        self.keyframe_requests = 0
 
     def attach(self, sender) -> None:
         """Send through ``sender``: its RTP loop becomes waiting for this track to stop."""
@@ -144,6 +152,15 @@ class PacketTrack(MediaStreamTrack):
         if self.needs_keyframe:
             self.source.request_keyframe()
         await self._stopped.wait()
+
+    def request_keyframe(self) -> None:
+        """This subscriber's PLI/FIR: passed upstream (coalesced there), throttled per subscriber."""
+        now = self._clock()
+        if self._last_request is not None and now - self._last_request < SUBSCRIBER_KEYFRAME_INTERVAL:
+            return
+        self._last_request = now
+        self.keyframe_requests += 1
+        self.source.request_keyframe()
 
     async def recv(self):
         # The sender's own loop, which would call this, is replaced; nothing reads frames.

@@ -236,3 +236,27 @@ def test_packet_track_ends_when_its_publisher_leaves():
         return track.readyState, published.subscribers, isinstance(track, PacketTrack)
 
     assert asyncio.run(scenario()) == ("ended", set(), True)
+
+
+def test_one_subscribers_keyframe_requests_are_throttled(vp8_payloads):
+    """Does a subscriber asking for keyframes over and over reach the publisher at most once per interval?"""
+
+    async def scenario():
+        published = published_video()
+        pc, sender, track, _, loop = await subscriber(published)
+        now = [0.0]
+        track._clock = lambda: now[0]
+        for packet in rtp_packets(vp8_payloads[:1]):
+            published.deliver_packet(packet)
+        pli = RtcpPsfbPacket(fmt=1, ssrc=1, media_ssrc=sender._ssrc)
+        forwarded = []
+        for step in range(20):  # a PLI every 0.5 s for 10 s
+            now[0] = step * 0.5
+            await sender._handle_rtcp_packet(pli)
+            forwarded.append(track.keyframe_requests)
+        track.stop()
+        await loop
+        await pc.close()
+        return forwarded[-1]
+
+    assert asyncio.run(scenario()) == 4  # at 0, 3, 6 and 9 s
