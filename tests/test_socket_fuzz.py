@@ -33,6 +33,7 @@ EVENTS = [
     "kick",
     "lock",
     "recording",
+    "recording-answer",
     "leave",
     "presence",
     "sfu",
