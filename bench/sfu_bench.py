@@ -28,7 +28,9 @@ from aiohttp import web
 from bench.clip import clip_bitrate, encode_clip
 from bench.loadclient import BenchClient, summarize_fps
 from sfu_node import protocol
-from sfu_node.config import FORWARDING_MODES
+from sfu_node.config import FORWARDING_MODES, NodeConfig
+
+DEFAULT_FORWARDING = NodeConfig.forwarding
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 NODE_ID = "bench-node"
@@ -241,7 +243,7 @@ async def main(quick: bool) -> int:
         for shape, publishers, listeners in shapes:
             # Both forwarding paths, same clip, same machine, back to back: packets against frames.
             for mode in FORWARDING_MODES:
-                label = f"sfu {name} {shape}" + ("" if mode == "frames" else f" {mode}")
+                label = f"sfu {name} {shape}" + ("" if mode == DEFAULT_FORWARDING else f" {mode}")
                 node_args = ("--forwarding", mode)
                 results[label] = await run_scenario(label, "sfu_node", clip, publishers, listeners, window, node_args)
                 print_result(results[label])
@@ -255,10 +257,10 @@ async def main(quick: bool) -> int:
             if label.startswith(f"sfu {name}"):
                 print(f"  {label}: {result['tracks_per_core'] / relay['tracks_per_core']:.1f}x")
     for label, result in results.items():
-        frames = results.get(label.removesuffix(" packets"))
-        if label.endswith(" packets") and frames:
-            ratio = result["tracks_per_core"] / frames["tracks_per_core"]
-            print(f"packets / frames, {label.removesuffix(' packets')}: {ratio:.2f}x tracks per core")
+        default = results.get(label.removesuffix(" frames"))
+        if label.startswith("sfu") and label.endswith(" frames") and default:
+            ratio = default["tracks_per_core"] / result["tracks_per_core"]
+            print(f"packets / frames, {label.removesuffix(' frames')}: {ratio:.2f}x tracks per core")
     meeting = results.get("sfu 480p meeting 12->12")
     if meeting:
         relay = results["mediarelay 480p fan-out 1->2"]

@@ -16,7 +16,6 @@ exiting on ``None``) is covered by the exact version pin.
 import asyncio
 
 import aiortc
-from aiortc.clock import current_ntp_time
 from aiortc.codecs.vpx import Vp8Encoder
 from aiortc.mediastreams import MediaStreamTrack
 from aiortc.rtcdtlstransport import RTCDtlsTransport
@@ -186,11 +185,11 @@ class SentRtp:
         self.extensions_map = sender._RTCRtpSender__rtp_header_extensions_map
         self.mid = sender._RTCRtpSender__mid
 
-    def record(self, packet: RtpPacket) -> None:
-        """Remember ``packet`` for retransmission and count it into the next sender report."""
+    def record(self, packet: RtpPacket, ntp_time: int) -> None:
+        """Remember ``packet`` (sent at ``ntp_time``) for retransmission and the next sender report."""
         sender = self.sender
         self.history[packet.sequence_number % RTP_HISTORY_SIZE] = packet
-        sender._RTCRtpSender__ntp_timestamp = current_ntp_time()
+        sender._RTCRtpSender__ntp_timestamp = ntp_time
         sender._RTCRtpSender__rtp_timestamp = packet.timestamp
         sender._RTCRtpSender__octet_count += len(packet.payload)
         sender._RTCRtpSender__packet_count += 1

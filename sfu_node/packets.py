@@ -195,10 +195,11 @@ class PacketTrack(MediaStreamTrack):
         out.padding_size = packet.padding_size
         extensions = out.extensions
         sent = self._sent
-        extensions.abs_send_time = (current_ntp_time() >> 14) & 0x00FFFFFF
+        now = current_ntp_time()
+        extensions.abs_send_time = (now >> 14) & 0x00FFFFFF
         extensions.mid = sent.mid
         extensions.audio_level = packet.extensions.audio_level
-        sent.record(out)
+        sent.record(out, now)
         aiortc_internals.send_rtp(self._sender.transport, out.serialize(sent.extensions_map))
         self.packets_sent += 1
         self.frames_sent += packet.marker if self.kind == "video" else 1
