@@ -26,10 +26,12 @@ from . import aiortc_internals
 # A subscriber that started mid-stream drops packets older than its first one; after this many
 # packets a late packet that old no longer arrives, and checking stops (sequence numbers wrap).
 START_GUARD_PACKETS = 512
-# A subscriber's own keyframe requests (PLI/FIR) reach the publisher at most this often: a
-# subscriber on a bad link asks again and again, and each keyframe costs every other viewer
-# of that publisher a burst of bits. Its first request (joining) is never held back.
-SUBSCRIBER_KEYFRAME_INTERVAL = 3.0
+# A subscriber's own keyframe requests (PLI/FIR) reach the publisher with a backoff: the first
+# at once, then at growing intervals while that subscriber keeps asking (one on a link too slow
+# or lossy for the stream asks again and again, and each keyframe costs every other viewer of the
+# publisher a burst of bits), back to the minimum after a quiet spell. Joining is not held back.
+KEYFRAME_BACKOFF_MIN = 1.0
+KEYFRAME_BACKOFF_MAX = 10.0
 
 
 class Vp8Descriptor:
@@ -138,6 +140,7 @@ class PacketTrack(MediaStreamTrack):
         self._stopped = asyncio.Event()
         self._clock = clock
         self._last_request = None
+        self._request_interval = KEYFRAME_BACKOFF_MIN
         self.keyframe_requests = 0
 
     def attach(self, sender) -> None:
@@ -154,10 +157,16 @@ class PacketTrack(MediaStreamTrack):
         await self._stopped.wait()
 
     def request_keyframe(self) -> None:
-        """This subscriber's PLI/FIR: passed upstream (coalesced there), throttled per subscriber."""
+        """This subscriber's PLI/FIR: passed upstream (coalesced there), with a per-subscriber backoff."""
         now = self._clock()
-        if self._last_request is not None and now - self._last_request < SUBSCRIBER_KEYFRAME_INTERVAL:
-            return
+        if self._last_request is not None:
+            since = now - self._last_request
+            if since < self._request_interval:
+                return
+            if since >= 2 * KEYFRAME_BACKOFF_MAX:
+                self._request_interval = KEYFRAME_BACKOFF_MIN
+            else:
+                self._request_interval = min(2 * self._request_interval, KEYFRAME_BACKOFF_MAX)
         self._last_request = now
         self.keyframe_requests += 1
         self.source.request_keyframe()

@@ -238,8 +238,8 @@ def test_packet_track_ends_when_its_publisher_leaves():
     assert asyncio.run(scenario()) == ("ended", set(), True)
 
 
-def test_one_subscribers_keyframe_requests_are_throttled(vp8_payloads):
-    """Does a subscriber asking for keyframes over and over reach the publisher at most once per interval?"""
+def test_one_subscribers_keyframe_requests_back_off(vp8_payloads):
+    """Does a subscriber asking for keyframes nonstop reach the publisher ever less often, down to one per 10 s?"""
 
     async def scenario():
         published = published_video()
@@ -249,14 +249,22 @@ def test_one_subscribers_keyframe_requests_are_throttled(vp8_payloads):
         for packet in rtp_packets(vp8_payloads[:1]):
             published.deliver_packet(packet)
         pli = RtcpPsfbPacket(fmt=1, ssrc=1, media_ssrc=sender._ssrc)
-        forwarded = []
-        for step in range(20):  # a PLI every 0.5 s for 10 s
+        passed = []
+        for step in range(120):  # a PLI every 0.5 s for a minute
             now[0] = step * 0.5
+            before = track.keyframe_requests
             await sender._handle_rtcp_packet(pli)
-            forwarded.append(track.keyframe_requests)
+            if track.keyframe_requests > before:
+                passed.append(now[0])
+        now[0] = 80.0  # after a quiet spell, a new problem is answered at once again
+        await sender._handle_rtcp_packet(pli)
+        now[0] = 81.0
+        await sender._handle_rtcp_packet(pli)
         track.stop()
         await loop
         await pc.close()
-        return forwarded[-1]
+        return passed, track.keyframe_requests - len(passed)
 
-    assert asyncio.run(scenario()) == 4  # at 0, 3, 6 and 9 s
+    passed, after_quiet = asyncio.run(scenario())
+    assert passed == [0, 1, 3, 7, 15, 25, 35, 45, 55]
+    assert after_quiet == 2
