@@ -6,15 +6,16 @@ turns events into calls, answers into acknowledgements, and carries the service'
 sockets. Nothing here depends on eventlet or threads; the async mode is a setting.
 """
 
-from flask import request
+from flask import current_app, request
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError
 
 from ..extensions import db, socketio
-from . import hosting, meetings, recording
-from .connections import Connections, MeetingError, connections, handler
+from . import apps, hosting, meetings, recording
+from .connections import Connections, MeetingError, connections, handler, recovery
 from .presence import Presence
 from .presence_redis import RedisPresence
+from .recovery import Recovery
 
 NAMESPACE = "/"
 
@@ -45,6 +46,9 @@ def on_connect(auth=None):
         db.session.rollback()
         raise ConnectionRefusedError(str(error)) from None
     connections().add(conn)
+    if current_app.config.get("REDIS_URL"):
+        recovery().check()  # the first socket adopts Redis's epoch; later ones find nothing to do
+        recovery().watch(current_app._get_current_object())
 
 
 @socketio.on("disconnect")
@@ -153,6 +157,36 @@ def on_recording_answer(conn, data):
     return recording.answer(conn, data["include"])
 
 
+@handler("app-open", schema={"service": "token", "content": "token"})
+def on_app_open(conn, data):
+    return apps.open_app(conn, data["service"], data["content"])
+
+
+@handler("app-close")
+def on_app_close(conn, data):
+    return apps.close_app(conn)
+
+
+@handler("app-control", schema={"action": "token", "position": float})
+def on_app_control(conn, data):
+    return apps.control(conn, data["action"], data["position"])
+
+
+@handler("app-ask")
+def on_app_ask(conn, data):
+    return apps.ask(conn)
+
+
+@handler("app-state", schema={"to": "id", "service": "token", "content": "token", "position": float, "playing": bool})
+def on_app_state(conn, data):
+    return apps.tell(conn, data["to"], data["service"], data["content"], data["position"], data["playing"])
+
+
+@handler("apps-lock", schema={"locked": bool})
+def on_apps_lock(conn, data):
+    return apps.set_locked(conn, data["locked"])
+
+
 @handler("leave")
 def on_leave(conn, data):
     return meetings.leave(conn)
@@ -172,4 +206,5 @@ def init_app(app):
     url = app.config.get("REDIS_URL")
     app.extensions["parlor_presence"] = RedisPresence(url) if url else Presence()
     app.extensions["parlor_connections"] = Connections()
+    app.extensions["parlor_recovery"] = Recovery()
     app.extensions["parlor_transport"] = SocketTransport()

@@ -24,7 +24,7 @@ from flask import current_app, url_for
 from ..extensions import db
 from ..nodes.placement import NoNodeAvailable, join_token_for, revoke_node_grant
 from ..usage import track_meeting
-from . import hosting, modes, recording, services
+from . import apps, hosting, modes, recording, services
 from .connections import Connection, MeetingError, presence, room_channel, transport
 from .hosting import NotHost, NotInMeeting
 from .models import Room
@@ -127,6 +127,7 @@ def _after_leaving(room_id, entry, ended, ban):
             revoke_node_grant(room_id, entry["id"], ban=ban)
         hosting.hand_over(room_id, entry)
         recording.recorder_left(room_id, entry)
+        apps.host_left(room_id, entry)
     if ended is not None:
         _meeting_ended(room_id, ended)
     elif entry is not None:
@@ -181,7 +182,7 @@ def join(conn, name, muted=False, camera=True):
     _remove_stale(room.id, outcome.stale)
     if not outcome.joined:
         raise MeetingError(status="full", capacity=capacity)
-    conn.joined, conn.name = True, name
+    conn.joined, conn.name, conn.entry, conn.knock = True, name, participant, None
     transport().enter(conn.sid, room_channel(room.id))
     if participant["host"]:
         hosting.tell_knockers_host_is_here(room.id)
@@ -202,6 +203,7 @@ def join(conn, name, muted=False, camera=True):
         "participants": [public(p) for p in outcome.members if p["id"] != conn.pid],
         "knocks": hosting.waiting_list(room.id) if participant["host"] else [],
         "recording": recording.state(room.id),
+        "apps_locked": apps.locked(room.id),
         "ice": _relay_for(conn.pid),
     }
 
@@ -231,7 +233,8 @@ def knock(conn, name):
         raise MeetingError("You host this room. Join directly.")
     if must_knock(room, conn) is None:
         raise MeetingError("This room is not locked. Join directly.")
-    presence().add_knock(room.id, {"id": conn.pid, "name": name, "sid": conn.sid, "at": time.time()})
+    conn.knock = {"id": conn.pid, "name": name, "sid": conn.sid, "at": time.time()}
+    presence().add_knock(room.id, conn.knock)
     hosting.tell_hosts(room.id, "knock", {"id": conn.pid, "name": name, "waited": 0})
     host_here = hosting.anyone_hosting(room.id)
     if not host_here:
@@ -283,6 +286,7 @@ def relay_signal(conn, to, message):
 def share_media_state(conn, muted, camera, screen):
     state = {"muted": muted, "camera": camera, "screen": screen}
     presence().update(conn.room_id, conn.pid, **state)
+    conn.remember(**state)
     transport().emit("peer-media", dict(state, id=conn.pid), to=room_channel(conn.room_id), skip_sid=conn.sid)
     return {"status": "ok"}
 

@@ -91,6 +91,20 @@ class Presence:
             meeting.peak = max(meeting.peak, len(members))
             return JoinOutcome(True, list(members.values()), started, stale)
 
+    def restore(self, room_id, participant, now=None):
+        """Put back a member a worker still holds (``recovery.py``); never starts a meeting twice."""
+        now = now or time.time()
+        with self._lock:
+            self._rooms.setdefault(room_id, {})[participant["id"]] = dict(participant, seen=now)
+            self._meeting(room_id, now)
+
+    # One process cannot forget its own presence: the epoch never changes.
+    def epoch(self):
+        return "memory"
+
+    def start_epoch(self, value):
+        return "memory"
+
     def _meeting(self, room_id, now):
         if room_id not in self._meetings:
             self._meetings[room_id] = self._pending.pop(room_id, None) or Meeting(started_at=now)
@@ -124,6 +138,16 @@ class Presence:
         now = now or time.time()
         with self._lock:
             return [p for p in self._rooms.get(room_id, {}).values() if now - p["seen"] <= STALE_AFTER]
+
+    def occupancy(self, now=None):
+        """{room id: people in its meeting now}, for the staff console: counts, never who."""
+        now = now or time.time()
+        with self._lock:
+            counts = {
+                room_id: sum(1 for p in members.values() if now - p["seen"] <= STALE_AFTER)
+                for room_id, members in self._rooms.items()
+            }
+        return {room_id: n for room_id, n in counts.items() if n}
 
     def get(self, room_id, participant_id):
         with self._lock:

@@ -167,6 +167,26 @@ class RedisPresence:
         )
         return JoinOutcome(bool(joined), self.members(room_id, now), bool(started), [json.loads(r) for r in removed])
 
+    def restore(self, room_id, participant, now=None):
+        """Put back a member a worker still holds (``recovery.py``), without announcing a new meeting."""
+        now = now or time.time()
+        entry = dict(participant, seen=now)
+        members, meeting = self._meeting_keys(room_id)[:2]
+        with self.redis.pipeline() as pipe:
+            pipe.hset(members, participant["id"], json.dumps(entry))
+            pipe.hsetnx(meeting, "started_at", now)
+            pipe.hsetnx(meeting, "peak", 0)
+            pipe.execute()
+
+    def epoch(self):
+        """A random value set once per Redis lifetime: gone when Redis forgot presence."""
+        return self.redis.get(f"{self.prefix}:epoch")
+
+    def start_epoch(self, value):
+        """Set the epoch unless another worker just did; the epoch in force."""
+        self.redis.set(f"{self.prefix}:epoch", value, nx=True)
+        return self.redis.get(f"{self.prefix}:epoch")
+
     def leave(self, room_id, participant_id, sid=None):
         entry, ended = self._leave(keys=self._meeting_keys(room_id), args=[participant_id, sid or ""])
         return (json.loads(entry) if entry else None), self._ended(ended)
@@ -179,6 +199,14 @@ class RedisPresence:
         now = now or time.time()
         raw = self.redis.hgetall(self._key(room_id, "members"))
         return [p for p in map(json.loads, raw.values()) if now - p["seen"] <= STALE_AFTER]
+
+    def occupancy(self, now=None):
+        counts = {}
+        for key in self.redis.scan_iter(match=f"{self.prefix}:room:*:members", count=500):
+            room_id = key.split(":")[-2]
+            if people := len(self.members(int(room_id) if room_id.isdigit() else room_id, now)):
+                counts[int(room_id) if room_id.isdigit() else room_id] = people
+        return counts
 
     def get(self, room_id, participant_id):
         raw = self.redis.hget(self._key(room_id, "members"), participant_id)
