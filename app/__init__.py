@@ -9,6 +9,7 @@ from config import INSTANCE_DIR, config_from_env, env_int
 
 from .account import privacy as account_privacy
 from .admin import privacy as admin_privacy
+from .api import privacy as api_privacy
 from .auth import privacy as auth_privacy
 from .billing import privacy as billing_privacy
 from .extensions import csrf, db, limiter, login_manager, migrate, socketio
@@ -53,9 +54,11 @@ def create_app(config_class=None):
     from . import models  # noqa: F401  (every table registered before Alembic looks)
     from .account.routes import bp as account_bp
     from .admin.routes import bp as admin_bp
+    from .api.routes import bp as api_bp
     from .auth import google
     from .auth.routes import bp as auth_bp
     from .billing.routes import bp as billing_bp
+    from .developers.routes import bp as developers_bp
     from .monitoring import bp as monitoring_bp
     from .nodes.routes import bp as nodes_bp
     from .privacy import hooks as privacy_hooks
@@ -70,6 +73,8 @@ def create_app(config_class=None):
     app.register_blueprint(account_bp)
     app.register_blueprint(privacy_bp)
     app.register_blueprint(billing_bp)
+    app.register_blueprint(developers_bp)
+    app.register_blueprint(api_bp)
     app.register_blueprint(nodes_bp)
     app.register_blueprint(monitoring_bp)
     app.register_blueprint(admin_bp)
@@ -107,6 +112,7 @@ def register_personal_data(app):
         site_privacy,
         account_privacy,
         billing_privacy,
+        api_privacy,
         earlier_contacts,
         admin_privacy,
     ):

@@ -49,6 +49,7 @@ def purge_command(dry_run):
 
 def register_cli(app):
     from .admin.cli import create_admin, staff_cli
+    from .api.cli import api_cli
     from .billing.cli import billing_cli
     from .nodes.cli import nodes_cli
     from .privacy.cli import policy_cli
@@ -59,6 +60,7 @@ def register_cli(app):
     register_mailings(mail_cli)
 
     app.cli.add_command(mail_cli)
+    app.cli.add_command(api_cli)
     app.cli.add_command(create_admin)
     app.cli.add_command(billing_cli)
     app.cli.add_command(nodes_cli)

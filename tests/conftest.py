@@ -14,6 +14,7 @@ pytest_plugins = [
     "tests.fixtures.mail",
     "tests.fixtures.accounts",
     "tests.fixtures.billing",
+    "tests.fixtures.api",
     "tests.fixtures.sockets",
     "tests.fixtures.cluster",
     "tests.fixtures.staff",

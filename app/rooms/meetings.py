@@ -162,6 +162,8 @@ def must_knock(room, conn):
 
 def join(conn, name, muted=False, camera=True):
     room = _room(conn)
+    if services.has_ended(room):
+        raise MeetingError(status="ended")
     if services.is_read_only(room):
         raise MeetingError(status="read-only")
     if waiting := must_knock(room, conn):

@@ -29,6 +29,8 @@ class Room(db.Model):
     # One of app.plans.MODES; claim_room picks the plan's default.
     mode: Mapped[str] = mapped_column(sa.String(10), default=SMALL)
     locked: Mapped[bool] = mapped_column(default=False)
+    # Set for meetings made through the API: no joins after it, and ``flask purge`` deletes the room.
+    ends_at: Mapped[datetime | None] = mapped_column(index=True)
     # May people open apps (YouTube, Google files, Trello, Miro) together? None follows the plan.
     apps: Mapped[bool | None] = mapped_column(default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -36,6 +38,9 @@ class Room(db.Model):
     owner: Mapped[User] = relationship(
         backref=sa.orm.backref("rooms", cascade="all, delete-orphan", order_by="Room.created_at")
     )
+
+    def has_ended(self, now):
+        return self.ends_at is not None and now >= self.ends_at
 
     def is_owned_by(self, user):
         return user is not None and getattr(user, "is_authenticated", False) and user.id == self.owner_id

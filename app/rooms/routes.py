@@ -193,6 +193,7 @@ def lobby(room_name):
         capacity=services.capacity(room),
         picture=own_picture(),
         read_only=services.is_read_only(room),
+        ended=services.has_ended(room),
         default_name=current_user.display_name if current_user.is_authenticated else "",
     )
     if "host" not in request.args:

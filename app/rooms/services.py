@@ -4,6 +4,7 @@ import sqlalchemy as sa
 
 from ..extensions import db
 from ..plans import AUTO, LARGE_MEETING_LIMIT, MODES, SMALL, SMALL_MEETING_LIMIT, get_plan
+from ..timeutil import utcnow
 from .models import Room, new_room_key
 from .names import check_room_name, normalise
 
@@ -38,7 +39,10 @@ def get_room(name):
 
 
 def rooms_of(user):
-    return db.session.scalars(sa.select(Room).where(Room.owner_id == user.id).order_by(Room.created_at, Room.id)).all()
+    """The rooms an owner claimed; meetings made through the API have an end and count apart."""
+    return db.session.scalars(
+        sa.select(Room).where(Room.owner_id == user.id, Room.ends_at.is_(None)).order_by(Room.created_at, Room.id)
+    ).all()
 
 
 def name_is_free(name):
@@ -105,9 +109,16 @@ def set_apps(room, allowed):
 
 def is_read_only(room):
     """Rooms beyond the owner's current plan limit are kept but cannot hold meetings."""
+    if room.ends_at is not None:  # an API meeting: its end date limits it instead
+        return False
     plan = get_plan(room.owner.plan)
     active = [r.id for r in rooms_of(room.owner)[: plan.max_rooms]]
     return room.id not in active
+
+
+def has_ended(room):
+    """An API meeting past its end date: nobody joins any more, and ``flask purge`` deletes it."""
+    return room.has_ended(utcnow())
 
 
 def set_mode(room, mode):
