@@ -23,6 +23,8 @@ class NodeProcess:
         capacity: int = 50,
         drain_grace: float = 30.0,
         log_path=None,
+        extra_args=(),
+        extra_env=None,
     ) -> None:
         self.node_id = node_id
         self.port = services.free_port()
@@ -33,7 +35,7 @@ class NodeProcess:
         self.metrics_port = services.free_port()
         self.metrics_url = f"http://127.0.0.1:{self.metrics_port}"
         self.log_path = log_path
-        env = dict(os.environ, PARLOR_NODE_KEY=self.key, PYTHONUNBUFFERED="1")
+        env = dict(os.environ, PARLOR_NODE_KEY=self.key, PYTHONUNBUFFERED="1", **(extra_env or {}))
         self.log = open(log_path or os.devnull, "w")  # noqa: SIM115 (closed in stop())
         self.process = subprocess.Popen(
             [
@@ -56,6 +58,7 @@ class NodeProcess:
                 str(drain_grace),
                 "--metrics-listen",
                 f"127.0.0.1:{self.metrics_port}",
+                *extra_args,
             ],
             cwd=services.ROOT,
             env=env,
