@@ -5,6 +5,8 @@ PY := $(VENV)/bin/python
 PYTEST := $(PY) -m pytest
 FLASK := $(VENV)/bin/flask --app app
 
+
+.PHONY: example-embed
 .PHONY: run test test-fast test-e2e chaos lint format bench loadtest migrate clean deps-run deps-test
 
 # System packages (Chromium, coturn, Redis, PostgreSQL, npm for the tests): checked every time,
@@ -67,6 +69,11 @@ bench: $(VENV)/.dev
 # 1,000 Socket.IO clients in 100 rooms of 10 on 2 workers behind HAProxy, then on 1 (not in `make test`).
 loadtest: deps-test $(VENV)/.dev
 	$(PY) -m bench.socket_load
+
+# The embedding example (examples/embed/): a site of its own on localhost:8000 that books a meeting
+# through the API. Needs PARLOR_API_KEY (see the README's "Embedding a room in your site").
+example-embed: $(VENV)/.runtime
+	$(PY) examples/embed/app.py
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache
