@@ -5,6 +5,7 @@
 // This class is the one owner of the reconnection policy: when the socket or the peer
 // connection is lost it asks for a fresh token (maybe naming another node, if this one
 // died) and tries again, backing off, until it is closed or told to stop for good.
+import { connectionOptions } from "./e2ee/frame-crypto.js";
 
 // Waits between attempts; the last one repeats for as long as the meeting lasts.
 const RECONNECT_DELAYS_MS = [500, 1000, 2000, 4000, 8000];
@@ -22,7 +23,9 @@ export class SfuConnection {
   // for the first attempt and true afterwards, so the app can move the room off a dead node.
   // ``url`` and ``token`` may be given for the first attempt; otherwise it calls ``refresh``.
   constructor({ url = null, token = null, localStream = null, refresh = null, onTrack = () => {},
-                onPeerLeft = () => {}, onState = () => {}, onMessage = () => {} }) {
+                onPeerLeft = () => {}, onState = () => {}, onMessage = () => {}, frameCrypto = null }) {
+    // Seals what we send and opens what we receive (e2ee/frame-crypto.js); the node sees ciphertext.
+    this.frameCrypto = frameCrypto;
     this.url = url;
     this.token = token;
     this.localStream = localStream;
@@ -153,11 +156,13 @@ export class SfuConnection {
   }
 
   createPeerConnection() {
-    const pc = new RTCPeerConnection({ bundlePolicy: "max-bundle" });
+    const pc = new RTCPeerConnection({ bundlePolicy: "max-bundle", ...(this.frameCrypto ? connectionOptions() : {}) });
+    if (this.frameCrypto) this.frameCrypto.watch(pc);
     pc.ontrack = (event) => {
       const stream = event.streams[0];
       if (!stream) return;
       const owner = this.streamOwners.get(stream.id) || this.streamOwners.get(event.track.id);
+      if (owner && this.frameCrypto) this.frameCrypto.protectReceiver(event.receiver, owner);
       if (!owner || this.announcedStreams.has(stream.id)) return;
       this.announcedStreams.add(stream.id);
       this.onTrack(owner, stream);
