@@ -63,7 +63,7 @@ export class FrameCrypto extends EventTarget {
   attach(endpoint, options, participant) {
     const id = `t${(this.nextId += 1)}`;
     this.ids.set(endpoint, id);
-    this.transforms.set(id, { operation: options.operation, participant, state: "new" });
+    this.transforms.set(id, { operation: options.operation, participant, state: "new", endpoint });
     if (participant) this.worker.postMessage({ type: "owner", id, participant });
     const full = Object.assign({ id }, options);
     try {
@@ -108,7 +108,10 @@ export class FrameCrypto extends EventTarget {
   // What the frames of one person (``participant``) or our own (null) look like so far:
   // "encrypted", "clear" (some went in the clear), or "pending" (none seen yet).
   stateOf(participant) {
+    // Connections the meeting moved away from (closed) no longer count.
+    const live = (t) => !(t.endpoint.transport && t.endpoint.transport.state === "closed");
     const states = [...this.transforms.values()]
+      .filter(live)
       .filter((t) => (participant ? t.participant === participant : t.operation === "encrypt"))
       .map((t) => t.state);
     if (states.includes("clear") || states.includes("failed")) return "clear";
