@@ -3,6 +3,7 @@
 import pytest
 import sqlalchemy as sa
 
+from app.auth.models import User
 from app.extensions import db
 from app.rooms.models import Room
 
@@ -88,9 +89,10 @@ def test_browser_without_encryption_is_refused(connect):
 
 
 def test_room_may_allow_browsers_without_encryption(app, connect):
-    """Once the owner allows it, does such a browser join, marked as not encrypting for the others?"""
+    """Once a Pro owner allows it, does such a browser join, marked as not encrypting for the others?"""
     with app.app_context():
         db.session.execute(sa.update(Room).where(Room.name == "meet-here").values(allow_unencrypted=True))
+        db.session.execute(sa.update(User).values(plan="pro"))
         db.session.commit()
     alice, old = connect(), connect()
     join(alice, "Alice")

@@ -9,11 +9,12 @@ meeting to someone in the meeting.
 
 from .connections import MeetingError, presence, transport
 from .hosting import NotInMeeting
+from .services import allows_unencrypted
 
 
 def admit(room, key):
     """Refuse a browser that cannot seal frames, unless the room allows such browsers."""
-    if key is None and not room.allow_unencrypted:
+    if key is None and not allows_unencrypted(room):
         raise MeetingError(
             "This meeting is end-to-end encrypted, and this browser cannot encrypt video. "
             "Join from a recent Chrome, Edge, Firefox or Safari.",

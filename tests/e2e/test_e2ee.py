@@ -10,6 +10,7 @@ from app.plans import LARGE
 
 from ..support.eavesdropper import (
     Listening,
+    allow_unencrypted,
     audible,
     decode_audio,
     decode_video,
@@ -23,6 +24,13 @@ from ..support.live import in_meeting, join_meeting, wait_decoding
 from ..support.signaling_log import SignalingLog, attacker_public_key, swap_public_keys
 
 ENCRYPTED = "End-to-end encrypted"
+NOT_ENCRYPTED = "Not end-to-end encrypted"
+# A browser without encoded transforms: the APIs frame encryption needs are not there.
+NO_ENCODED_TRANSFORMS = """
+delete window.RTCRtpScriptTransform;
+delete RTCRtpSender.prototype.createEncodedStreams;
+delete RTCRtpReceiver.prototype.createEncodedStreams;
+"""
 
 VIDEO_SIZES = """
 async () => {
@@ -45,6 +53,7 @@ def large_room(live_server, request):
     name = "e2ee-" + request.node.name.replace("_", "-")[5:25].strip("-").lower()
     email = f"{name}@example.com"
     live_server.flask("create-admin", email)
+    live_server.set_plan(email, "pro")
     live_server.flask("rooms", "create", name, "--owner", email, "--mode", LARGE)
     return name
 
@@ -140,3 +149,41 @@ def read_code(page, name):
     code = page.text_content("#verify-code")
     page.click("#verify-cancel")
     return code
+
+
+def test_lobby_tells_a_browser_without_encoded_transforms_it_cannot_join(room, new_page):
+    """Does a browser that cannot encrypt frames hear, before joining, that it cannot join?"""
+    page = new_page()
+    page.add_init_script(NO_ENCODED_TRANSFORMS)
+    page.goto(room["url"])
+    expect(page.locator("#e2ee-unsupported")).to_contain_text("This browser cannot join")
+    expect(page.locator("#join-button")).to_be_disabled()
+
+
+def test_an_allowed_unencrypted_browser_turns_encryption_off_for_all(large_room, live_server, sfu_nodes, new_page):
+    """With a browser that cannot encrypt in (the room allows it), does every page say so, and the node see all?"""
+    node = sfu_nodes("e2e-node-1")
+    allow_unencrypted(live_server, large_room)
+    pages = [new_page({"width": 640, "height": 480}) for _ in range(3)]
+    pages[2].add_init_script(NO_ENCODED_TRANSFORMS)
+    pages[2].goto(f"{live_server.url}/{large_room}")
+    expect(pages[2].locator("#e2ee-unsupported")).to_contain_text("not end-to-end encrypted for anyone")
+    for index, page in enumerate(pages):
+        join_meeting(page, f"{live_server.url}/{large_room}", f"Person {index + 1}")
+        in_meeting(page)
+    for page in pages:
+        wait_decoding(page, tracks=2, timeout=60)
+        expect(page.locator("#e2ee-state")).to_have_text(NOT_ENCRYPTED, timeout=30000)
+
+    # The same eavesdropper as above: with clear frames it sees and hears (so its "nothing" above means something).
+    with Listening(node.ws_url, node_token(node, room_id(live_server, large_room))) as spy:
+        time.sleep(8)
+    pictures, _ = decode_video(spy.of("video"))
+    samples, refused = decode_audio(spy.of("audio"))
+    assert len(pictures) > 100
+    assert audible(samples, refused, len(spy.of("audio"))), f"{refused} refused, loudness {loudness(samples)}"
+
+    pages[2].click("#leave-button")
+    for page in pages[:2]:
+        expect(page.locator("#e2ee-state")).to_have_text(ENCRYPTED, timeout=30000)
+        wait_decoding(page, tracks=1, timeout=30)

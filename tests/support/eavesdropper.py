@@ -25,18 +25,38 @@ from .services import ROOT
 IV_LENGTH = 12
 
 
-def room_id(live_server, name):
-    """The database id of a room of the live app (the node knows rooms by it)."""
-    code = (
+def _in_app(live_server, code, *args):
+    """Run ``code`` inside the live app (``app`` and ``db`` given), return what it printed last."""
+    prelude = (
         "import sys; import sqlalchemy as sa; from app import create_app; from app.extensions import db; "
         "from app.rooms.models import Room; app = create_app()\n"
         "with app.app_context():\n"
-        "    print(db.session.scalar(sa.select(Room.id).where(Room.name == sys.argv[1])))\n"
     )
     result = subprocess.run(
-        [sys.executable, "-c", code, name], cwd=ROOT, env=live_server.env, capture_output=True, text=True, timeout=60
+        [sys.executable, "-c", prelude + code, *args],
+        cwd=ROOT,
+        env=live_server.env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
     )
-    return int(result.stdout.strip().splitlines()[-1])
+    return result.stdout.strip().splitlines()[-1] if result.stdout.strip() else ""
+
+
+def room_id(live_server, name):
+    """The database id of a room of the live app (the node knows rooms by it)."""
+    code = "    print(db.session.scalar(sa.select(Room.id).where(Room.name == sys.argv[1])))\n"
+    return int(_in_app(live_server, code, name))
+
+
+def allow_unencrypted(live_server, name):
+    """The owner's setting, as /user/rooms saves it (that page has tests of its own)."""
+    code = (
+        "    db.session.execute(sa.update(Room).where(Room.name == sys.argv[1]).values(allow_unencrypted=True))\n"
+        "    db.session.commit()\n"
+    )
+    _in_app(live_server, code, name)
 
 
 def node_token(node, room, participant="eavesdropper"):

@@ -15,6 +15,7 @@ function readConfig(element) {
     maxTiles: Number(data.maxTiles),
     host: data.host === "true",
     readOnly: data.readOnly === "true",
+    allowUnencrypted: data.allowUnencrypted === "true",
     picture: data.picture || null,
   };
 }
