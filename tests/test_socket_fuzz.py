@@ -36,6 +36,7 @@ EVENTS = [
     "kick",
     "lock",
     "recording",
+    "recording-answer",
     "leave",
     "presence",
     "sfu",

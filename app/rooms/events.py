@@ -11,7 +11,7 @@ from flask_login import current_user
 from flask_socketio import ConnectionRefusedError
 
 from ..extensions import db, socketio
-from . import e2ee, hosting, meetings
+from . import e2ee, hosting, meetings, recording
 from .connections import Connections, MeetingError, connections, handler
 from .presence import Presence
 from .presence_redis import RedisPresence
@@ -152,7 +152,12 @@ def on_lock(conn, data):
 
 @handler("recording", schema={"active": bool})
 def on_recording(conn, data):
-    return meetings.announce_recording(conn, data["active"])
+    return recording.start(conn) if data["active"] else recording.stop(conn)
+
+
+@handler("recording-answer", schema={"include": bool})
+def on_recording_answer(conn, data):
+    return recording.answer(conn, data["include"])
 
 
 @handler("leave")

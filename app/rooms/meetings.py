@@ -23,9 +23,8 @@ from flask import current_app, url_for
 
 from ..extensions import db
 from ..nodes.placement import NoNodeAvailable, join_token_for, revoke_node_grant
-from ..plans import get_plan
 from ..usage import track_meeting
-from . import e2ee, hosting, modes, services
+from . import e2ee, hosting, modes, recording, services
 from .connections import Connection, MeetingError, presence, room_channel, transport
 from .hosting import NotHost, NotInMeeting
 from .models import Room
@@ -129,6 +128,7 @@ def _after_leaving(room_id, entry, ended, ban):
         if entry.get("node") or ban:
             revoke_node_grant(room_id, entry["id"], ban=ban)
         hosting.hand_over(room_id, entry)
+        recording.recorder_left(room_id, entry)
     if ended is not None:
         _meeting_ended(room_id, ended)
     elif entry is not None:
@@ -206,6 +206,7 @@ def join(conn, name, muted=False, camera=True, key=None):
         "locked": room.locked,
         "participants": [public(p) for p in outcome.members if p["id"] != conn.pid],
         "knocks": hosting.waiting_list(room.id) if participant["host"] else [],
+        "recording": recording.state(room.id),
         "ice": _relay_for(conn.pid),
     }
 
@@ -269,15 +270,6 @@ def set_locked(conn, locked):
     services.set_locked(room, locked)
     transport().emit("room-locked", {"locked": room.locked}, to=room_channel(room.id))
     return {"status": "ok", "locked": room.locked}
-
-
-def announce_recording(conn, active):
-    """The host started or stopped recording in their browser: everyone must be able to see it."""
-    room = _room(conn)
-    if not conn.host or not get_plan(room.owner.plan).recording:
-        raise MeetingError("Only the host of a room whose plan includes recording can record.")
-    transport().emit("recording", {"active": active}, to=room_channel(room.id))
-    return {"status": "ok"}
 
 
 # -- relaying: only between people who are in the meeting now

@@ -183,13 +183,14 @@ def lobby(room_name):
 
     track("room_visited", user=current_user, room=room)
     db.session.commit()
+    host = room.is_owned_by(current_user) or host_link is not None
     page = render_template(
         "rooms/room.html",
         room=room,
         ticket=ticket,
-        host=room.is_owned_by(current_user) or host_link is not None,
+        host=host,
         stale_host_link=stale_host_link,
-        can_record=room.is_owned_by(current_user) and get_plan(room.owner.plan).recording,
+        can_record=host and get_plan(room.owner.plan).recording,
         mode=mode,
         capacity=services.capacity(room),
         picture=own_picture(),

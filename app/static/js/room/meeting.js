@@ -6,6 +6,7 @@ import { FrameCrypto, canEncryptFrames } from "../e2ee/frame-crypto.js";
 import { KeyExchange } from "../e2ee/key-exchange.js";
 import { EncryptionView } from "./encryption.js";
 import { HostControls } from "./hosting.js";
+import { RecordingConsent } from "./recording-consent.js";
 import { MeetingRecorder } from "./recording.js";
 import { Signaling } from "./signaling.js";
 import { MeetingTransport } from "./transport.js";
@@ -92,10 +93,8 @@ export class Meeting extends EventTarget {
     inMeeting("room-locked", ({ locked }) => this.view.setLocked(locked));
     // The meeting outgrew its mesh, or shrank back: move without leaving the page.
     inMeeting("transport", (state) => this.transport.moveTo(state));
-    inMeeting("recording", ({ active }) => {
-      $("recording-state").hidden = !active;
-      this.view.setRecording(active);
-    });
+    inMeeting("recording", (state) => this.recordingChanged(state));
+    inMeeting("recording-answer", ({ id, answer }) => this.consent.setAnswer(id, answer));
     signaling.on("kicked", () => this.end("The host removed you from the meeting.", "You were removed"));
     signaling.on("replaced", () => this.end(
       "You joined from another tab or window, so this one left the meeting.",
@@ -163,7 +162,8 @@ export class Meeting extends EventTarget {
     this.transport.start(answer.transport);
     const every = answer.presence_every ? answer.presence_every * 1000 : PRESENCE_INTERVAL_MS;
     this.presenceTimer = setInterval(() => this.signaling.send("presence"), Math.min(every, PRESENCE_INTERVAL_MS));
-    $("recording-state").hidden = true;
+    this.consent = new RecordingConsent({ signaling: this.signaling, view, selfId: answer.self });
+    this.consent.update(answer.recording);
     $("lobby").hidden = true;
     $("ended").hidden = true;
     $("meeting").hidden = false;
@@ -211,6 +211,8 @@ export class Meeting extends EventTarget {
       this.hosting.setHost(answer.host);
       this.hosting.showWaiting(answer.knocks);
       this.showPeople(answer.participants);
+      this.consent.selfId = answer.self;
+      this.consent.update(answer.recording);
       this.transport.rejoined({ selfId: answer.self, transport: answer.transport });
     } catch (error) {
       this.view.setNetwork("offline");
@@ -289,25 +291,38 @@ export class Meeting extends EventTarget {
     this.signaling.request("lock", { locked }).then((a) => this.view.setLocked(a.locked)).catch((e) => alert(e.message));
   }
 
+  // Recording runs in this browser; the server asks everyone else whether to include them.
   async toggleRecording() {
     if (this.recorder && this.recorder.active) {
       await this.recorder.stop(this.config.room);
-      this.signaling.send("recording", { active: false });
+      this.signaling.request("recording", { active: false }).catch(() => {});
       this.view.setRecordingButton(false);
       return;
     }
-    if (!confirm("Recording needs everyone's consent. Have you asked them? The file is saved on this computer only.")) {
-      return;
-    }
-    this.recorder = this.recorder || new MeetingRecorder($("tiles"));
+    this.recorder = this.recorder || new MeetingRecorder($("tiles"), (id) => this.consent.included(id));
     try {
       this.recorder.start();
     } catch (error) {
       alert("This browser cannot record the meeting.");
       return;
     }
-    await this.signaling.request("recording", { active: true }).catch((error) => alert(error.message));
+    try {
+      await this.signaling.request("recording", { active: true });
+    } catch (error) {
+      await this.recorder.stop(null);
+      alert(error.message);
+      return;
+    }
     this.view.setRecordingButton(true);
+  }
+
+  recordingChanged(state) {
+    this.consent.update(state);
+    // Someone ended our recording for us (we rejoined after a drop): keep the file anyway.
+    if (!this.consent.active && this.recorder && this.recorder.active) {
+      this.recorder.stop(this.config.room);
+      this.view.setRecordingButton(false);
+    }
   }
 
   leave() {
@@ -323,6 +338,7 @@ export class Meeting extends EventTarget {
     if (this.recorder && this.recorder.active) this.recorder.stop(this.config.room);
     clearInterval(this.presenceTimer);
     if (this.hosting) this.hosting.close();
+    if (this.consent) this.consent.close();
     if (this.transport) this.transport.close();
     if (this.frameCrypto) this.frameCrypto.close();
     if (this.stream) this.stream.getTracks().forEach((t) => t.stop());
