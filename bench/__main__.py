@@ -4,7 +4,7 @@ import argparse
 import asyncio
 import sys
 
-from bench import join_bench, sfu_bench, switch_bench
+from bench import e2ee_bench, join_bench, sfu_bench, switch_bench
 
 
 def main():
@@ -13,6 +13,8 @@ def main():
     args = parser.parse_args()
     join_bench.report(*join_bench.run(5 if args.quick else 10))
     switch_bench.report(switch_bench.run(1 if args.quick else 2))
+    people = 3 if args.quick else 4
+    e2ee_bench.report(*e2ee_bench.run(people, 5 if args.quick else 10), people)
     return asyncio.run(sfu_bench.main(args.quick))
 
 

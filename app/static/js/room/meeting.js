@@ -207,6 +207,7 @@ export class Meeting extends EventTarget {
       const answer = await this.signaling.request("join", this.joinPayload());
       if (answer.status !== "joined") return this.end("You lost your place in the meeting.", "Disconnected");
       this.selfId = answer.self;
+      if (this.keys) this.keys.selfId = answer.self;
       this.hosting.selfId = answer.self;
       this.hosting.setHost(answer.host);
       this.hosting.showWaiting(answer.knocks);
