@@ -24,7 +24,7 @@ from flask import current_app, url_for
 from ..extensions import db
 from ..nodes.placement import NoNodeAvailable, join_token_for, revoke_node_grant
 from ..usage import track_meeting
-from . import e2ee, hosting, modes, recording, services
+from . import apps, e2ee, hosting, modes, recording, services
 from .connections import Connection, MeetingError, presence, room_channel, transport
 from .hosting import NotHost, NotInMeeting
 from .models import Room
@@ -129,6 +129,7 @@ def _after_leaving(room_id, entry, ended, ban):
             revoke_node_grant(room_id, entry["id"], ban=ban)
         hosting.hand_over(room_id, entry)
         recording.recorder_left(room_id, entry)
+        apps.host_left(room_id, entry)
     if ended is not None:
         _meeting_ended(room_id, ended)
     elif entry is not None:
@@ -207,6 +208,7 @@ def join(conn, name, muted=False, camera=True, key=None):
         "participants": [public(p) for p in outcome.members if p["id"] != conn.pid],
         "knocks": hosting.waiting_list(room.id) if participant["host"] else [],
         "recording": recording.state(room.id),
+        "apps_locked": apps.locked(room.id),
         "ice": _relay_for(conn.pid),
     }
 

@@ -32,6 +32,8 @@ class Room(db.Model):
     # Meetings are end-to-end encrypted; a Pro or Business owner may also let in browsers that
     # cannot encrypt frames, and the whole meeting is then not end-to-end encrypted while they are in.
     allow_unencrypted: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # May people open apps (YouTube, Google files, Trello, Miro) together? None follows the plan.
+    apps: Mapped[bool | None] = mapped_column(default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     owner: Mapped[User] = relationship(

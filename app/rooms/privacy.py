@@ -27,6 +27,8 @@ def register(app):
                         "locked": "Whether visitors must knock.",
                         "allow_unencrypted": "Whether browsers that cannot encrypt video end to end may join "
                         "(the meeting is then not end-to-end encrypted while they are in).",
+                        "apps": "Whether people in your meetings may open apps (YouTube, Google files, Trello, "
+                        "Miro) together; empty means your plan's default.",
                         "created_at": "When you claimed it.",
                     },
                     withheld={

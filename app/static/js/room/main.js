@@ -17,6 +17,7 @@ function readConfig(element) {
     readOnly: data.readOnly === "true",
     allowUnencrypted: data.allowUnencrypted === "true",
     picture: data.picture || null,
+    appOrigins: JSON.parse(data.appOrigins || "{}"),
   };
 }
 
@@ -35,6 +36,7 @@ function bindToolbar(current) {
   press("screen-toggle", (meeting) => meeting.toggleScreen());
   press("chat-toggle", (meeting) => meeting.view.openPanel("chat", false));
   press("people-toggle", (meeting) => meeting.view.openPanel("people", false));
+  press("apps-toggle", (meeting) => meeting.view.openPanel("apps", false));
   press("record-toggle", (meeting) => meeting.toggleRecording());
   press("lock-toggle", (meeting) => meeting.setLocked($("lock-toggle").getAttribute("aria-pressed") !== "true"));
   press("mute-all", (meeting) => meeting.hosting.muteEveryone());

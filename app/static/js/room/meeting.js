@@ -4,6 +4,7 @@
 // replaced by another tab), and a rejoin on the same page makes a new one.
 import { FrameCrypto, canEncryptFrames } from "../e2ee/frame-crypto.js";
 import { KeyExchange } from "../e2ee/key-exchange.js";
+import { MeetingApps } from "./apps.js";
 import { EncryptionView } from "./encryption.js";
 import { HostControls } from "./hosting.js";
 import { RecordingConsent } from "./recording-consent.js";
@@ -30,6 +31,7 @@ export class Meeting extends EventTarget {
     this.transport = null;
     this.recorder = null;
     this.hosting = null;
+    this.apps = null;
     this.presenceTimer = null;
     this.joined = false;
     this.ended = false;
@@ -78,7 +80,10 @@ export class Meeting extends EventTarget {
     signaling.on("knock-result", (result) => this.dispatchEvent(new CustomEvent("knock-result", { detail: result })));
     signaling.on("host-here", () => this.dispatchEvent(new Event("host-here")));
     signaling.on("host-gone", () => this.dispatchEvent(new Event("host-gone")));
-    inMeeting("role", (change) => this.hosting.roleChanged(change));
+    inMeeting("role", (change) => {
+      this.hosting.roleChanged(change);
+      if (this.apps && change.id === this.selfId) this.apps.setHost(Boolean(change.host));
+    });
     inMeeting("host-muted", ({ kind, by }) => this.hosting.mutedByHost(kind, by));
     inMeeting("waiting", ({ knocks }) => this.hosting.showWaiting(knocks || []));
     inMeeting("peer-joined", (person) => person.id !== this.selfId && this.personJoined(person));
@@ -94,6 +99,14 @@ export class Meeting extends EventTarget {
     // The meeting outgrew its mesh, or shrank back: move without leaving the page.
     inMeeting("transport", (state) => this.transport.moveTo(state));
     inMeeting("recording", (state) => this.recordingChanged(state));
+    // Apps: only from people on our list, and only while apps are on in this room.
+    const fromPerson = (event, handler) => inMeeting(event, (p) => this.apps && this.view.has(p.by) && handler(p));
+    fromPerson("app-open", (p) => this.apps.opened(p));
+    fromPerson("app-close", () => this.apps.closed());
+    fromPerson("app-control", (p) => this.apps.controlled(p));
+    fromPerson("app-ask", (p) => this.apps.asked(p));
+    fromPerson("app-state", (p) => this.apps.told(p));
+    inMeeting("apps-locked", (p) => this.apps && this.apps.lockChanged(p));
     inMeeting("recording-answer", ({ id, answer }) => this.consent.setAnswer(id, answer));
     signaling.on("kicked", () => this.end("The host removed you from the meeting.", "You were removed"));
     signaling.on("replaced", () => this.end(
@@ -164,6 +177,11 @@ export class Meeting extends EventTarget {
     this.presenceTimer = setInterval(() => this.signaling.send("presence"), Math.min(every, PRESENCE_INTERVAL_MS));
     this.consent = new RecordingConsent({ signaling: this.signaling, view, selfId: answer.self });
     this.consent.update(answer.recording);
+    if (Object.keys(this.config.appOrigins).length) {
+      this.apps = new MeetingApps({ signaling: this.signaling, view, origins: this.config.appOrigins, host: answer.host, selfId: answer.self });
+      this.apps.lockChanged({ locked: answer.apps_locked });
+      this.apps.askOthers();
+    }
     $("lobby").hidden = true;
     $("ended").hidden = true;
     $("meeting").hidden = false;
@@ -340,6 +358,7 @@ export class Meeting extends EventTarget {
     clearInterval(this.presenceTimer);
     if (this.hosting) this.hosting.close();
     if (this.consent) this.consent.close();
+    if (this.apps) this.apps.close();
     if (this.transport) this.transport.close();
     if (this.frameCrypto) this.frameCrypto.close();
     if (this.stream) this.stream.getTracks().forEach((t) => t.stop());
