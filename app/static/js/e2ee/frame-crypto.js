@@ -110,10 +110,13 @@ export class FrameCrypto extends EventTarget {
   stateOf(participant) {
     // Connections the meeting moved away from (closed) no longer count.
     const live = (t) => !(t.endpoint.transport && t.endpoint.transport.state === "closed");
+    // Our own senders count only while they carry a track: with nothing to send, nothing leaks.
+    const mine = (t) => t.operation === "encrypt" && t.endpoint.track;
     const states = [...this.transforms.values()]
       .filter(live)
-      .filter((t) => (participant ? t.participant === participant : t.operation === "encrypt"))
+      .filter((t) => (participant ? t.participant === participant : mine(t)))
       .map((t) => t.state);
+    if (!participant && !states.length) return "encrypted";
     if (states.includes("clear") || states.includes("failed")) return "clear";
     return states.includes("encrypted") ? "encrypted" : "pending";
   }
