@@ -76,14 +76,16 @@ def open_connection(token, user, sid, ip):
     if presence().is_kicked(room.id, [f"p:{ticket['pid']}"]):
         raise ConnectionRefused("The host removed you from this meeting.")
     owner = room.is_owned_by(user)
-    host_link = ticket.get("hk") if not owner and hosting.holds_host_link(room, ticket.get("hk")) else None
+    by_rule = not owner and ticket["uid"] is not None and hosting.hosts_by_membership(room, user)
+    host_link = ticket.get("hk") if not (owner or by_rule) and hosting.holds_host_link(room, ticket.get("hk")) else None
     conn = Connection(
         sid=sid,
         room_id=room.id,
         pid=ticket["pid"],
         uid=ticket["uid"],
-        host=owner or host_link is not None,
+        host=owner or by_rule or host_link is not None,
         host_link=host_link,
+        by_rule=by_rule,
         marks=marks(ticket),
         ip=ip,
         picture=url_for("account.avatar", key=user.avatar_key) if uid and user.has_avatar else None,
@@ -159,11 +161,14 @@ def must_knock(room, conn):
         return None
     if presence().is_kicked(room.id, conn.marks):
         return "removed"
-    return "locked" if room.locked else None
+    # A members-only team room: its members host (above), everyone else knocks.
+    return "locked" if room.locked or room.members_only else None
 
 
 def join(conn, name, muted=False, camera=True, key=None):
     room = _room(conn)
+    if services.has_ended(room):
+        raise MeetingError(status="ended")
     if services.is_read_only(room):
         raise MeetingError(status="read-only")
     if waiting := must_knock(room, conn):
@@ -187,7 +192,7 @@ def join(conn, name, muted=False, camera=True, key=None):
     _remove_stale(room.id, outcome.stale)
     if not outcome.joined:
         raise MeetingError(status="full", capacity=capacity)
-    conn.joined, conn.name = True, name
+    conn.joined, conn.name, conn.entry, conn.knock = True, name, participant, None
     transport().enter(conn.sid, room_channel(room.id))
     if participant["host"]:
         hosting.tell_knockers_host_is_here(room.id)
@@ -238,7 +243,8 @@ def knock(conn, name):
         raise MeetingError("You host this room. Join directly.")
     if must_knock(room, conn) is None:
         raise MeetingError("This room is not locked. Join directly.")
-    presence().add_knock(room.id, {"id": conn.pid, "name": name, "sid": conn.sid, "at": time.time()})
+    conn.knock = {"id": conn.pid, "name": name, "sid": conn.sid, "at": time.time()}
+    presence().add_knock(room.id, conn.knock)
     hosting.tell_hosts(room.id, "knock", {"id": conn.pid, "name": name, "waited": 0})
     host_here = hosting.anyone_hosting(room.id)
     if not host_here:
@@ -290,6 +296,7 @@ def relay_signal(conn, to, message):
 def share_media_state(conn, muted, camera, screen):
     state = {"muted": muted, "camera": camera, "screen": screen}
     presence().update(conn.room_id, conn.pid, **state)
+    conn.remember(**state)
     transport().emit("peer-media", dict(state, id=conn.pid), to=room_channel(conn.room_id), skip_sid=conn.sid)
     return {"status": "ok"}
 

@@ -27,6 +27,9 @@ def register(app):
                         "locked": "Whether visitors must knock.",
                         "allow_unencrypted": "Whether browsers that cannot encrypt video end to end may join "
                         "(the meeting is then not end-to-end encrypted while they are in).",
+                        "ends_at": "For a meeting made through the API: when it ends (nobody joins after).",
+                        "org_id": "The organisation a team room belongs to (filed under its owner), if any.",
+                        "members_only": "Whether a team room lets only its organisation's members walk in.",
                         "apps": "Whether people in your meetings may open apps (YouTube, Google files, Trello, "
                         "Miro) together; empty means your plan's default.",
                         "created_at": "When you claimed it.",

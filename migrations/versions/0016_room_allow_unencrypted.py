@@ -1,7 +1,7 @@
 """Rooms may allow browsers without end-to-end encryption
 
 Revision ID: 0016
-Revises: 0018
+Revises: 0014
 Create Date: 2026-11-30 16:30:00 (written by hand)
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0016"
-down_revision = "0018"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
