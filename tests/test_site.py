@@ -192,7 +192,6 @@ def test_eyebrow_keeps_a_margin_over_the_hero_gradient():
         ("/information/pro/", "Switch a room"),  # no control changes a room's mode
         ("/", "near each participant"),  # a meeting has one router, not one per person
         ("/information/product-api/", "/api/v1/"),  # the API lives at /v1
-        ("/information/pricing/", "Team management"),  # no plan has teams yet
     ],
 )
 def test_page_makes_no_claim_the_code_does_not_back(client, path, unbacked):
