@@ -36,6 +36,7 @@ if __package__ in (None, ""):
 from tests.support import services  # noqa: E402
 from tests.support.cluster import Cluster  # noqa: E402
 from tests.support.services import ROOT  # noqa: E402
+from tests.support.sockets import PUBLIC_KEY  # noqa: E402
 
 # Rooms and tickets straight from the app's own services: the lobby page is not what is measured.
 MAKE_ROOMS = """
@@ -102,7 +103,7 @@ class LoadClient:
     async def join(self, url):
         try:
             await self.sio.connect(url, auth={"ticket": self.ticket}, transports=["websocket"], wait_timeout=30)
-            answer = await self.sio.call("join", {"name": self.name}, timeout=30)
+            answer = await self.sio.call("join", {"name": self.name, "key": PUBLIC_KEY}, timeout=30)
         except Exception:  # noqa: BLE001 (any failure to get in is counted, not raised)
             self.stats.error("connect or join")
             return

@@ -12,7 +12,7 @@ from app.rooms import meetings
 from app.rooms.connections import REPLACED
 from app.rooms.models import Room
 
-from .support.sockets import join, received, ticket_for
+from .support.sockets import PUBLIC_KEY, join, received, ticket_for
 
 pytestmark = pytest.mark.socketio
 
@@ -21,7 +21,7 @@ pytestmark = pytest.mark.socketio
 def host(app, auth, room, connect):
     auth.login("host@example.com")
     socket = connect(auth.client)
-    assert socket.emit("join", {"name": "Host"}, callback=True)["status"] == "joined"
+    assert socket.emit("join", {"name": "Host", "key": PUBLIC_KEY}, callback=True)["status"] == "joined"
     return socket
 
 
@@ -33,7 +33,7 @@ def test_a_second_socket_on_one_ticket_replaces_the_first(app, connect, host):
     me = join(first, "Mallory")["self"]
     second = connect(browser, ticket)
     assert not first.is_connected()
-    assert second.emit("join", {"name": "Mallory"}, callback=True)["self"] == me
+    assert second.emit("join", {"name": "Mallory", "key": PUBLIC_KEY}, callback=True)["self"] == me
     host.emit("chat", {"text": "secret"}, callback=True)
     assert [c["text"] for c in received(second, "chat")] == ["secret"]
     assert [p["id"] for p in received(host, "peer-left")] == [me]

@@ -13,6 +13,8 @@ from app.plans import LARGE
 from app.rooms.models import Room
 from sfu_node.protocol import InvalidSignature, read_join_token, sign_request
 
+from .support.sockets import PUBLIC_KEY
+
 MASTER = "testing-node-master-secret"
 
 
@@ -243,7 +245,7 @@ def test_sfu_event_hands_out_a_token_for_the_node(app, client, group_rooms):
     ticket = re.search(r'data-ticket="([^"]+)"', html).group(1)
     assert "ws://a.example:8000" in client.get("/big-room-0").headers["Content-Security-Policy"]
     socket = socketio.test_client(app, flask_test_client=client, auth={"ticket": ticket})
-    joined = socket.emit("join", {"name": "Big"}, callback=True)
+    joined = socket.emit("join", {"name": "Big", "key": PUBLIC_KEY}, callback=True)
     assert joined["mode"] == "large" and joined["capacity"] == 12
     answer = socket.emit("sfu", {}, callback=True)
     assert answer["url"] == "ws://a.example:8000/ws"
@@ -263,7 +265,7 @@ def test_node_grant_carries_fresh_relay_credentials(app, client, group_rooms):
         db.session.commit()
     ticket = re.search(r'data-ticket="([^"]+)"', client.get("/big-room-0").get_data(as_text=True)).group(1)
     socket = socketio.test_client(app, flask_test_client=client, auth={"ticket": ticket})
-    joined = socket.emit("join", {"name": "Big"}, callback=True)
+    joined = socket.emit("join", {"name": "Big", "key": PUBLIC_KEY}, callback=True)
     [server] = socket.emit("sfu", {}, callback=True)["ice"]["iceServers"]
     assert server["urls"] == ["turn:turn.example:3478?transport=udp"]
     assert server["username"].endswith(":" + joined["self"]) and server["credential"]
@@ -279,7 +281,7 @@ def test_small_rooms_do_not_use_nodes(app, client, make_user):
         db.session.commit()
     ticket = re.search(r'data-ticket="([^"]+)"', client.get("/tiny-room").get_data(as_text=True)).group(1)
     socket = socketio.test_client(app, flask_test_client=client, auth={"ticket": ticket})
-    socket.emit("join", {"name": "Small"}, callback=True)
+    socket.emit("join", {"name": "Small", "key": PUBLIC_KEY}, callback=True)
     assert "peer-to-peer now" in socket.emit("sfu", {}, callback=True)["error"]
     socket.disconnect()
 
@@ -288,7 +290,7 @@ def test_no_node_gives_a_retry_answer(app, client, group_rooms):
     """With no live node, does the client get a clear retry answer instead of an error page?"""
     ticket = re.search(r'data-ticket="([^"]+)"', client.get("/big-room-0").get_data(as_text=True)).group(1)
     socket = socketio.test_client(app, flask_test_client=client, auth={"ticket": ticket})
-    socket.emit("join", {"name": "Big"}, callback=True)
+    socket.emit("join", {"name": "Big", "key": PUBLIC_KEY}, callback=True)
     answer = socket.emit("sfu", {}, callback=True)
     assert answer["retry"] is True and "No video router" in answer["error"]
     socket.disconnect()

@@ -39,7 +39,18 @@ def test_join_and_see_each_other(connect):
     bob = connect()
     second = join(bob, "Bob")
     assert [p["name"] for p in second["participants"]] == ["Alice"]
-    assert set(second["participants"][0]) == {"id", "name", "host", "cohost", "muted", "camera", "screen", "picture"}
+    assert set(second["participants"][0]) == {
+        "id",
+        "name",
+        "host",
+        "cohost",
+        "muted",
+        "camera",
+        "screen",
+        "picture",
+        "key",
+        "e2ee",
+    }
     joined = events(alice, "peer-joined")
     assert joined[0]["name"] == "Bob" and joined[0]["id"] == second["self"]
 

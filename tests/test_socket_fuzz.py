@@ -20,6 +20,8 @@ from app.rooms.events import NAMESPACE
 from app.rooms.models import Room
 from app.rooms.ratelimit import TokenBucket
 
+from .support.sockets import PUBLIC_KEY
+
 pytestmark = pytest.mark.fuzz
 
 EVENTS = [
@@ -29,6 +31,7 @@ EVENTS = [
     "deny",
     "signal",
     "media",
+    "media-key",
     "chat",
     "kick",
     "lock",
@@ -105,7 +108,7 @@ def meeting(app, make_user, auth, monkeypatch):
         flask_client = flask_client or app.test_client()
         ticket = re.search(r'data-ticket="([^"]+)"', flask_client.get(f"/{room}").get_data(as_text=True)).group(1)
         socket = socketio.test_client(app, flask_test_client=flask_client, auth={"ticket": ticket})
-        answer = socket.emit("join", {"name": role.title()}, callback=True)
+        answer = socket.emit("join", {"name": role.title(), "key": PUBLIC_KEY}, callback=True)
         sockets[role] = socket
         return socket, answer["self"]
 
@@ -163,7 +166,7 @@ def fuzz_one(app, sockets, ids, role, event, payload, caplog):
     for socket in sockets.values():
         socket.get_received()
     if answer.get("status") == "left":  # a valid "leave": come back so the next payload meets a meeting
-        sockets[role].emit("join", {"name": role.title()}, callback=True)
+        sockets[role].emit("join", {"name": role.title(), "key": PUBLIC_KEY}, callback=True)
 
 
 @pytest.mark.parametrize("event", EVENTS)

@@ -11,7 +11,7 @@ from flask_login import current_user
 from flask_socketio import ConnectionRefusedError
 
 from ..extensions import db, socketio
-from . import apps, hosting, meetings, recording
+from . import apps, e2ee, hosting, meetings, recording
 from .connections import Connections, MeetingError, connections, handler, recovery
 from .presence import Presence
 from .presence_redis import RedisPresence
@@ -59,11 +59,13 @@ def on_disconnect(*args):
         db.session.commit()
 
 
-@handler("join", schema={"name": "name", "muted?": bool, "camera?": bool}, joined=False)
+@handler("join", schema={"name": "name", "muted?": bool, "camera?": bool, "key?": "public-key"}, joined=False)
 def on_join(conn, data):
     if conn.joined:
         return {"error": "You are already in the meeting."}
-    return meetings.join(conn, data["name"], muted=data.get("muted", False), camera=data.get("camera", True))
+    return meetings.join(
+        conn, data["name"], muted=data.get("muted", False), camera=data.get("camera", True), key=data.get("key")
+    )
 
 
 @handler("knock", schema={"name": "name"}, bucket="knock", joined=False)
@@ -125,6 +127,11 @@ def on_mute_all(conn, data):
 def on_signal(conn, data):
     message = {key: data[key] for key in ("gen", "description", "candidate") if key in data}
     return meetings.relay_signal(conn, data["to"], message)
+
+
+@handler("media-key", schema={"to": "id", "index": "key-index", "iv": "iv", "key": "sealed-key"})
+def on_media_key(conn, data):
+    return e2ee.relay_media_key(conn, data["to"], data["index"], data["iv"], data["key"])
 
 
 @handler("media", schema={"muted": bool, "camera": bool, "screen?": bool})

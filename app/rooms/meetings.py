@@ -25,7 +25,7 @@ from ..extensions import db
 from ..nodes.placement import NoNodeAvailable, join_token_for, revoke_node_grant
 from ..usage import track_meeting
 from ..webhooks import events as webhooks
-from . import apps, hosting, modes, recording, services
+from . import apps, e2ee, hosting, modes, recording, services
 from .connections import Connection, MeetingError, presence, room_channel, transport
 from .hosting import NotHost, NotInMeeting
 from .models import Room
@@ -33,7 +33,9 @@ from .notify import notify_absent_owner
 from .tickets import InvalidTicket, marks, read_ticket
 from .turn import turn_credentials
 
-PUBLIC_FIELDS = ("id", "name", "host", "cohost", "muted", "camera", "screen", "picture")
+# ``key`` is the person's public key for this meeting (end-to-end encryption, ``e2ee.py``);
+# ``e2ee`` says whether their browser seals its frames.
+PUBLIC_FIELDS = ("id", "name", "host", "cohost", "muted", "camera", "screen", "picture", "key", "e2ee")
 
 
 class ConnectionRefused(MeetingError):
@@ -168,7 +170,7 @@ def must_knock(room, conn):
     return "locked" if room.locked or room.members_only else None
 
 
-def join(conn, name, muted=False, camera=True):
+def join(conn, name, muted=False, camera=True, key=None):
     room = _room(conn)
     if services.has_ended(room):
         raise MeetingError(status="ended")
@@ -176,6 +178,7 @@ def join(conn, name, muted=False, camera=True):
         raise MeetingError(status="read-only")
     if waiting := must_knock(room, conn):
         raise MeetingError(status=waiting)
+    e2ee.admit(room, key)
     capacity = services.capacity(room)
     participant = {
         "id": conn.pid,

@@ -29,6 +29,9 @@ class Room(db.Model):
     # One of app.plans.MODES; claim_room picks the plan's default.
     mode: Mapped[str] = mapped_column(sa.String(10), default=SMALL)
     locked: Mapped[bool] = mapped_column(default=False)
+    # Meetings are end-to-end encrypted; a Pro or Business owner may also let in browsers that
+    # cannot encrypt frames, and the whole meeting is then not end-to-end encrypted while they are in.
+    allow_unencrypted: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     # Set for meetings made through the API: no joins after it, and ``flask purge`` deletes the room.
     ends_at: Mapped[datetime | None] = mapped_column(index=True)
     # A team room belongs to an organisation (its owner_id follows the organisation's owner);

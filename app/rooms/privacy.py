@@ -25,6 +25,8 @@ def register(app):
                         "mode": f"{SMALL} (peer-to-peer), {LARGE} (through our video router) or {AUTO} (peer-to-peer "
                         "while small, then through the router).",
                         "locked": "Whether visitors must knock.",
+                        "allow_unencrypted": "Whether browsers that cannot encrypt video end to end may join "
+                        "(the meeting is then not end-to-end encrypted while they are in).",
                         "ends_at": "For a meeting made through the API: when it ends (nobody joins after).",
                         "org_id": "The organisation a team room belongs to (filed under its owner), if any.",
                         "members_only": "Whether a team room lets only its organisation's members walk in.",

@@ -113,6 +113,25 @@ def mode(room_name):
     return redirect(url_for("rooms.index"))
 
 
+@bp.route("/user/rooms/<room_name>/encryption", methods=["POST"])
+@login_required
+def encryption(room_name):
+    room = owned_room_or_403(room_name)
+    if not EmptyForm().validate_on_submit() or request.form.get("allow") not in ("0", "1"):
+        abort(400)
+    try:
+        services.set_allow_unencrypted(room, request.form["allow"] == "1")
+    except RoomError as error:
+        db.session.rollback()
+        return render_rooms(mode_errors={room.id: str(error)}, status=400)
+    db.session.commit()
+    if room.allow_unencrypted:
+        flash(f"{room.name}: browsers without end-to-end encryption may join.", "success")
+    else:
+        flash(f"{room.name}: end-to-end encrypted browsers only.", "success")
+    return redirect(url_for("rooms.index"))
+
+
 @bp.route("/user/rooms/<room_name>/apps", methods=["POST"])
 @login_required
 def apps_setting(room_name):
@@ -198,6 +217,7 @@ def lobby(room_name):
         capacity=services.capacity(room),
         picture=own_picture(),
         read_only=services.is_read_only(room),
+        allow_unencrypted=services.allows_unencrypted(room),
         ended=services.has_ended(room),
         default_name=embed.display_name or (current_user.display_name if current_user.is_authenticated else ""),
         embed=embed,

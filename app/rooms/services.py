@@ -29,6 +29,14 @@ class ModeNotInPlan(RoomError):
         super().__init__(f"Your {plan.name} plan holds small meetings only. Upgrade for large and automatic rooms.")
 
 
+class UnencryptedNotInPlan(RoomError):
+    def __init__(self, plan):
+        super().__init__(
+            f"Your {plan.name} plan keeps every meeting end-to-end encrypted. "
+            "Pro and Business rooms may also let in browsers that cannot encrypt."
+        )
+
+
 class RoomReadOnly(RoomError):
     def __init__(self):
         super().__init__("This room is read-only because it is beyond your plan's room limit.")
@@ -142,6 +150,19 @@ def follow_plan_change(owner, old_plan_key):
         for room in rooms_of(owner):
             if room.mode == SMALL:
                 room.mode = new.default_room_mode
+
+
+def set_allow_unencrypted(room, allowed):
+    """The owner lets browsers that cannot encrypt frames in (Pro and Business), or stops that."""
+    plan = get_plan(room.owner.plan)
+    if allowed and not plan.paid:
+        raise UnencryptedNotInPlan(plan)
+    room.allow_unencrypted = allowed
+
+
+def allows_unencrypted(room):
+    """Whether such browsers may join now: the owner said so, on a plan that still allows it."""
+    return room.allow_unencrypted and get_plan(room.owner.plan).paid
 
 
 def meeting_mode(room):

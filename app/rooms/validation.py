@@ -6,6 +6,11 @@ CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 ID = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 MAX_SDP = 32_000
 MAX_CHAT = 2_000
+# End-to-end encryption material, base64url without padding: an uncompressed P-256 public key
+# (65 bytes), a 12-byte IV, and a 32-byte media key sealed with AES-GCM (48 bytes with its tag).
+PUBLIC_KEY = re.compile(r"^[A-Za-z0-9_-]{87}$")
+IV = re.compile(r"^[A-Za-z0-9_-]{16}$")
+SEALED_KEY = re.compile(r"^[A-Za-z0-9_-]{64}$")
 
 
 class Invalid(ValueError):
@@ -66,6 +71,21 @@ def check_chat(value):
     return value
 
 
+def check_pattern(pattern, message):
+    def check(value):
+        if not isinstance(value, str) or not pattern.match(value):
+            raise Invalid(message)
+        return value
+
+    return check
+
+
+def check_key_index(value):
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 255:
+        raise Invalid("A key index is a number from 0 to 255.")
+    return value
+
+
 def check_bool(value):
     if not isinstance(value, bool):
         raise Invalid("Expected true or false.")
@@ -91,6 +111,10 @@ CHECKS = {
     "sdp": check_sdp,
     "candidate": check_candidate,
     "chat": check_chat,
+    "public-key": check_pattern(PUBLIC_KEY, "That is not a public key."),
+    "iv": check_pattern(IV, "That is not an IV."),
+    "sealed-key": check_pattern(SEALED_KEY, "That is not a sealed media key."),
+    "key-index": check_key_index,
     bool: check_bool,
     "token": check_token,
     float: check_number,

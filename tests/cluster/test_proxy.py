@@ -1,6 +1,7 @@
 """Production serving: two eventlet workers behind the deployed HAProxy config, one meeting across them."""
 
 from ..support.cluster import Participant
+from ..support.sockets import PUBLIC_KEY
 
 
 def test_people_on_different_workers_relay_chat_and_signals(cluster):
@@ -30,11 +31,11 @@ def test_a_knock_on_one_worker_reaches_the_host_on_the_other(cluster):
     host = Participant(cluster.url, "knock-across", "Host", worker="w1", host_key=host_key).connect()
     assert host.join()["host"] is True
     guest = Participant(cluster.url, "knock-across", "Guest", worker="w2").connect()
-    assert guest.call("join", {"name": "Guest"})["status"] == "locked"
+    assert guest.call("join", {"name": "Guest", "key": PUBLIC_KEY})["status"] == "locked"
     assert guest.knock()["status"] == "waiting"
     assert host.wait_for(lambda: [k["name"] for k in host.heard["knock"]] == ["Guest"])
 
     host.call("admit", {"id": host.heard["knock"][0]["id"]})
     assert guest.wait_for(lambda: guest.heard["knock-result"] == [{"admitted": True}])
-    assert guest.call("join", {"name": "Guest"})["status"] == "joined"
+    assert guest.call("join", {"name": "Guest", "key": PUBLIC_KEY})["status"] == "joined"
     assert host.wait_for(lambda: [p["name"] for p in host.heard["peer-joined"]] == ["Guest"])

@@ -11,6 +11,7 @@ from ..support.live import OPEN_CONNECTIONS, join_meeting, wait_decoding
 
 PEERS = "Peer-to-peer, end-to-end encrypted"
 NODE = "Through Parlor's server in Stockholm"
+ENCRYPTED = "End-to-end encrypted"
 
 
 @pytest.fixture
@@ -31,7 +32,7 @@ def wait_connections(page, count, timeout=30):
 
 
 def test_auto_room_moves_to_the_node_and_back(auto_room, sfu_nodes, new_page):
-    """Do 3 peers move to one node connection each when 2 more join, and back to a mesh once those 2 leave?"""
+    """Do 3 peers move to one node connection each when 2 more join, and back, end-to-end encrypted throughout?"""
     sfu_nodes("e2e-node-1")  # registered before the pages load, so their CSP allows it
     pages = [new_page({"width": 640, "height": 480}) for _ in range(5)]
     for index, page in enumerate(pages[:3]):
@@ -41,6 +42,7 @@ def test_auto_room_moves_to_the_node_and_back(auto_room, sfu_nodes, new_page):
         wait_decoding(page, tracks=2, timeout=60)
         assert page.evaluate(OPEN_CONNECTIONS) == 2  # one peer connection per remote person
         expect(page.locator("#network-state")).to_have_text(PEERS)
+        expect(page.locator("#e2ee-state")).to_have_text(ENCRYPTED, timeout=30000)
 
     for index, page in enumerate(pages[3:], start=4):
         join_meeting(page, auto_room, f"Person {index}")
@@ -56,6 +58,7 @@ def test_auto_room_moves_to_the_node_and_back(auto_room, sfu_nodes, new_page):
         assert page.evaluate(OPEN_CONNECTIONS) == 1
     for page in pages:
         assert page.locator(".tile video").count() == 5
+        expect(page.locator("#e2ee-state")).to_have_text(ENCRYPTED, timeout=30000)
 
     for page in pages[3:]:
         page.click("#leave-button")
@@ -63,5 +66,6 @@ def test_auto_room_moves_to_the_node_and_back(auto_room, sfu_nodes, new_page):
         expect(page.locator("#network-state")).to_have_text(PEERS, timeout=60000)
         wait_connections(page, 2, timeout=60)
         wait_decoding(page, tracks=2, timeout=60)
+        expect(page.locator("#e2ee-state")).to_have_text(ENCRYPTED, timeout=30000)
     for page in pages[:3]:
         assert page.console_errors == []

@@ -10,6 +10,7 @@ import socketio
 from ..support import services
 from ..support.live import LiveServer, join_meeting, sign_in, wait_decoding
 from ..support.required import unavailable
+from ..support.sockets import PUBLIC_KEY
 
 
 @pytest.fixture
@@ -82,7 +83,7 @@ def test_kick_reaches_sockets_on_another_worker(two_workers, new_page):
     while clients[0].connected and time.time() < deadline:  # the second socket replaced the first
         time.sleep(0.1)
     assert not clients[0].connected
-    assert clients[1].call("join", {"name": "Mallory"}, timeout=10)["status"] == "joined"
+    assert clients[1].call("join", {"name": "Mallory", "key": PUBLIC_KEY}, timeout=10)["status"] == "joined"
 
     host.click("#people-toggle")
     host.get_by_role("button", name="Remove Mallory from the meeting").click()

@@ -20,6 +20,7 @@ import socketio
 from . import services
 from .live import LiveServer
 from .services import ROOT
+from .sockets import PUBLIC_KEY
 
 PROXY_CONFIG = ROOT / "deploy" / "haproxy" / "haproxy.cfg"
 WORKER_COOKIE = "parlor_worker"  # set by the proxy: which worker a browser sticks to
@@ -190,20 +191,20 @@ class Participant:
 
     def _rejoin(self):
         self.joined.clear()
-        answer = self.client.call("join", {"name": self.name}, timeout=15)
+        answer = self.client.call("join", {"name": self.name, "key": PUBLIC_KEY}, timeout=15)
         if answer.get("status") == "joined":
             self.rejoins += 1
             self.joined.set()
 
     def join(self):
-        answer = self.client.call("join", {"name": self.name}, timeout=15)
+        answer = self.client.call("join", {"name": self.name, "key": PUBLIC_KEY}, timeout=15)
         assert answer.get("status") == "joined", answer
         self.pid = answer["self"]
         self.joined.set()
         return answer
 
     def knock(self):
-        return self.client.call("knock", {"name": self.name}, timeout=15)
+        return self.client.call("knock", {"name": self.name, "key": PUBLIC_KEY}, timeout=15)
 
     def call(self, event, data=None):
         return self.client.call(event, data or {}, timeout=15)

@@ -5,6 +5,7 @@
 // This class is the one owner of the reconnection policy: when the socket or the peer
 // connection is lost it asks for a fresh token (maybe naming another node, if this one
 // died) and tries again, backing off, until it is closed or told to stop for good.
+import { connectionOptions } from "./e2ee/frame-crypto.js";
 
 // Waits between attempts; the last one repeats for as long as the meeting lasts.
 const RECONNECT_DELAYS_MS = [500, 1000, 2000, 4000, 8000];
@@ -25,7 +26,9 @@ export class SfuConnection {
   // networks that allow only relayed traffic; ``iceTransportPolicy`` "relay" insists on them.
   constructor({ url = null, token = null, localStream = null, refresh = null, onTrack = () => {},
                 onPeerLeft = () => {}, onState = () => {}, onMessage = () => {},
-                iceServers = [], iceTransportPolicy = "all" }) {
+                iceServers = [], iceTransportPolicy = "all", frameCrypto = null }) {
+    // Seals what we send and opens what we receive (e2ee/frame-crypto.js); the node sees ciphertext.
+    this.frameCrypto = frameCrypto;
     this.url = url;
     this.token = token;
     this.iceServers = iceServers;
@@ -164,11 +167,14 @@ export class SfuConnection {
       bundlePolicy: "max-bundle",
       iceServers: this.iceServers,
       iceTransportPolicy: this.iceTransportPolicy,
+      ...(this.frameCrypto ? connectionOptions() : {}),
     });
+    if (this.frameCrypto) this.frameCrypto.watch(pc);
     pc.ontrack = (event) => {
       const stream = event.streams[0];
       if (!stream) return;
       const owner = this.streamOwners.get(stream.id) || this.streamOwners.get(event.track.id);
+      if (owner && this.frameCrypto) this.frameCrypto.protectReceiver(event.receiver, owner);
       if (!owner || this.announcedStreams.has(stream.id)) return;
       this.announcedStreams.add(stream.id);
       this.onTrack(owner, stream);

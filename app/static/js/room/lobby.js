@@ -1,6 +1,7 @@
 // The lobby: name, camera preview and device choice, the join button and its progress,
 // and knocking on a locked room. Joining hands the camera to a Meeting.
 import { explainMediaError, fillSelect, listDevices, meter, openStream } from "./media.js";
+import { canEncryptFrames } from "../e2ee/frame-crypto.js";
 import { Meeting } from "./meeting.js";
 
 const $ = (id) => document.getElementById(id);
@@ -39,7 +40,23 @@ export class Lobby {
     $("noise-suppression").checked = this.saved.noiseSuppression !== false;
     $("noise-suppression").addEventListener("change", () => this.setNoiseSuppression($("noise-suppression").checked));
     window.addEventListener("pagehide", () => this.meeting && this.meeting.close());
+    this.explainEncryption();
     this.previewReady = this.startPreview();
+  }
+
+  // Said before anyone presses Join: this browser cannot seal video frames.
+  explainEncryption() {
+    if (canEncryptFrames()) return;
+    const notice = $("e2ee-unsupported");
+    notice.hidden = false;
+    if (this.config.allowUnencrypted) {
+      notice.textContent = "This browser cannot encrypt video end to end. The room's owner lets such browsers in, "
+        + "but while you are in, the meeting is not end-to-end encrypted for anyone.";
+    } else {
+      notice.textContent = "This browser cannot join: meetings in this room are end-to-end encrypted, and this browser "
+        + "cannot encrypt video. Join from a recent Chrome, Edge, Firefox or Safari.";
+      $("join-button").disabled = true;
+    }
   }
 
   status(text) {

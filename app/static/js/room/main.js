@@ -16,6 +16,7 @@ function readConfig(element) {
     maxTiles: Number(data.maxTiles),
     host: data.host === "true",
     readOnly: data.readOnly === "true",
+    allowUnencrypted: data.allowUnencrypted === "true",
     picture: data.picture || null,
     appOrigins: JSON.parse(data.appOrigins || "{}"),
     embedOrigins: (data.embedOrigins || "").split(" ").filter(Boolean),

@@ -2,7 +2,10 @@
 // connections to the others (a peer-to-peer mesh, or the room's video router) and the view.
 // The lobby creates it when someone presses Join; it lives until it ends (left, removed,
 // replaced by another tab), and a rejoin on the same page makes a new one.
+import { FrameCrypto, canEncryptFrames } from "../e2ee/frame-crypto.js";
+import { KeyExchange } from "../e2ee/key-exchange.js";
 import { MeetingApps } from "./apps.js";
+import { EncryptionView } from "./encryption.js";
 import { HostControls } from "./hosting.js";
 import { RecordingConsent } from "./recording-consent.js";
 import { MeetingRecorder } from "./recording.js";
@@ -32,6 +35,10 @@ export class Meeting extends EventTarget {
     this.presenceTimer = null;
     this.joined = false;
     this.ended = false;
+    // End-to-end encryption, when this browser can seal frames (the lobby says if it cannot).
+    this.frameCrypto = canEncryptFrames() ? new FrameCrypto() : null;
+    this.keys = this.frameCrypto ? new KeyExchange({ signaling: this.signaling, frameCrypto: this.frameCrypto }) : null;
+    this.encryption = null;
     this.bindSignaling();
   }
 
@@ -46,7 +53,9 @@ export class Meeting extends EventTarget {
   // What we tell the server about ourselves: the same on the first join and on every rejoin.
   joinPayload() {
     const hasVideo = Boolean(this.stream && this.stream.getVideoTracks().length);
-    return { name: this.name, muted: this.muted, camera: !this.cameraOff && hasVideo };
+    const payload = { name: this.name, muted: this.muted, camera: !this.cameraOff && hasVideo };
+    if (this.keys) payload.key = this.keys.announcedKey; // our public key: the others wrap media keys with it
+    return payload;
   }
 
   // Ask to come in. "joined" enters the meeting; the lobby explains any other answer.
@@ -57,6 +66,7 @@ export class Meeting extends EventTarget {
       stream.getAudioTracks().forEach((t) => { t.enabled = !this.muted; });
       stream.getVideoTracks().forEach((t) => { t.enabled = !this.cameraOff; });
     }
+    if (this.keys && !this.keys.publicKey) await this.keys.start();
     const answer = await this.signaling.request("join", this.joinPayload());
     if (answer.status === "joined") this.enter(answer);
     return answer;
@@ -81,10 +91,12 @@ export class Meeting extends EventTarget {
     inMeeting("host-muted", ({ kind, by }) => this.hosting.mutedByHost(kind, by));
     inMeeting("waiting", ({ knocks }) => this.hosting.showWaiting(knocks || []));
     inMeeting("peer-joined", (person) => {
-      if (person.id !== this.selfId) this.view.showPerson(person);
+      if (person.id !== this.selfId) this.personJoined(person);
       this.announcePeople();
     });
     inMeeting("peer-left", ({ id }) => this.removePerson(id));
+    // A sender's media key, sealed for us alone: only ciphertext passes through the app.
+    inMeeting("media-key", (message) => this.keys && this.keys.receive(message));
     // Only people on our list: nobody else gets a tile, a chat line or (in mesh.js) a connection.
     inMeeting("peer-media", (person) => this.view.has(person.id) && this.view.showPerson(person));
     inMeeting("chat", (message) => this.view.has(message.from) && this.view.addChat(message));
@@ -140,6 +152,9 @@ export class Meeting extends EventTarget {
       onDeny: (id) => this.signaling.request("deny", { id }).catch(() => view.removeKnock(id)),
     });
     this.view = view;
+    if (this.keys) this.keys.selfId = answer.self;
+    this.encryption = new EncryptionView({ view, keys: this.keys, frameCrypto: this.frameCrypto });
+    view.onTile = (tile, id) => this.encryption.decorate(tile, id);
     this.hosting = new HostControls({
       signaling: this.signaling,
       view,
@@ -162,6 +177,7 @@ export class Meeting extends EventTarget {
       selfId: answer.self,
       iceServers: answer.ice.iceServers,
       viaNode: this.config.viaNode,
+      frameCrypto: this.frameCrypto,
     });
     this.transport.start(answer.transport);
     const every = answer.presence_every ? answer.presence_every * 1000 : PRESENCE_INTERVAL_MS;
@@ -191,12 +207,28 @@ export class Meeting extends EventTarget {
     const present = new Set(participants.map((person) => person.id));
     for (const id of this.view.ids()) if (!present.has(id)) this.removePerson(id);
     for (const person of participants) if (person.id !== this.selfId) this.view.showPerson(person);
+    if (this.keys) participants.forEach((person) => this.keys.learn(person));
+    this.showEncryption();
+  }
+
+  personJoined(person) {
+    this.view.showPerson(person);
+    if (this.keys) this.keys.joined(person);
+    this.showEncryption();
   }
 
   removePerson(id) {
     this.view.removePerson(id);
     this.announcePeople();
+    if (this.keys) this.keys.left(id);
     if (this.transport) this.transport.personLeft(id);
+    this.showEncryption();
+  }
+
+  // Frames are sealed unless someone whose browser cannot open them is in (rooms may allow it).
+  showEncryption() {
+    const everyone = [...this.view.people.values()];
+    this.encryption.setMeetingEncrypted(Boolean(this.frameCrypto) && everyone.every((person) => person.e2ee !== false));
   }
 
   // Socket.IO came back after a drop and the server may have forgotten us: join again, the
@@ -207,6 +239,7 @@ export class Meeting extends EventTarget {
       const answer = await this.signaling.request("join", this.joinPayload());
       if (answer.status !== "joined") return this.end("You lost your place in the meeting.", "Disconnected");
       this.selfId = answer.self;
+      if (this.keys) this.keys.selfId = answer.self;
       this.hosting.selfId = answer.self;
       this.hosting.setHost(answer.host);
       this.hosting.showWaiting(answer.knocks);
@@ -342,6 +375,7 @@ export class Meeting extends EventTarget {
     if (this.consent) this.consent.close();
     if (this.apps) this.apps.close();
     if (this.transport) this.transport.close();
+    if (this.frameCrypto) this.frameCrypto.close();
     if (this.stream) this.stream.getTracks().forEach((t) => t.stop());
     if (this.screenTrack) this.screenTrack.stop();
     this.signaling.close();

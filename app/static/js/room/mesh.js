@@ -5,6 +5,8 @@
 // Signals only count from people in the meeting's people list (``isKnown``): anyone else
 // gets no answer and no peer connection.
 
+import { connectionOptions } from "../e2ee/frame-crypto.js";
+
 const FAILED_GRACE_MS = 4000;
 
 function newGeneration() {
@@ -12,8 +14,9 @@ function newGeneration() {
 }
 
 export class Mesh extends EventTarget {
-  constructor({ selfId, signaling, iceServers, localStream, isKnown }) {
+  constructor({ selfId, signaling, iceServers, localStream, isKnown, frameCrypto = null }) {
     super();
+    this.frameCrypto = frameCrypto;
     this.selfId = selfId;
     this.isKnown = isKnown;
     this.signaling = signaling;
@@ -37,12 +40,14 @@ export class Mesh extends EventTarget {
 
   buildPeer(peerId) {
     this.closePeer(peerId, false);
-    const pc = new RTCPeerConnection({ iceServers: this.iceServers, iceTransportPolicy: this.iceTransportPolicy });
+    const pc = new RTCPeerConnection({ iceServers: this.iceServers, iceTransportPolicy: this.iceTransportPolicy, ...connectionOptions() });
     const peer = { id: peerId, pc, gen: newGeneration(), remoteGen: null, makingOffer: false, ignoreOffer: false, failTimer: null };
     this.peers.set(peerId, peer);
     for (const track of this.localStream ? this.localStream.getTracks() : []) pc.addTrack(track, this.localStream);
     if (!this.localStream || !this.localStream.getVideoTracks().length) pc.addTransceiver("video", { direction: "recvonly" });
     if (!this.localStream || !this.localStream.getAudioTracks().length) pc.addTransceiver("audio", { direction: "recvonly" });
+    // Every sender and receiver of this connection, now and after any renegotiation.
+    if (this.frameCrypto) this.frameCrypto.watch(pc, () => peerId);
 
     pc.onnegotiationneeded = async () => {
       try {

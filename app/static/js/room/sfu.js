@@ -14,9 +14,11 @@ const NETWORK_STATES = {
 // ``onTrack`` gets each remote person's stream; ``onRegion`` the label of the node's region
 // with every grant; the state shows on the page only while ``showsState()`` says so (during
 // a move to the node, the mesh still speaks for the meeting).
-export function startLargeMeeting({ signaling, view, localStream, onTrack, onRegion = () => {}, showsState = () => true }) {
+export function startLargeMeeting({ signaling, view, localStream, onTrack, onRegion = () => {}, showsState = () => true,
+                                    frameCrypto = null }) {
   const connection = new SfuConnection({
     localStream,
+    frameCrypto,
     refresh: async () => {
       const grant = await signaling.request("sfu", {});
       onRegion(grant.region_label);

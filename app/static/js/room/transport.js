@@ -39,7 +39,8 @@ function flowing(stream) {
 }
 
 export class MeetingTransport {
-  constructor({ signaling, view, localStream, selfId, iceServers, viaNode }) {
+  constructor({ signaling, view, localStream, selfId, iceServers, viaNode, frameCrypto = null }) {
+    this.frameCrypto = frameCrypto; // on both ways, so keys are in place before a move
     this.signaling = signaling;
     this.view = view;
     this.localStream = localStream;
@@ -133,6 +134,7 @@ export class MeetingTransport {
       signaling: this.signaling,
       view: this.view,
       localStream: this.localStream,
+      frameCrypto: this.frameCrypto,
       onTrack: (id, stream) => sfu.onAttach(id, stream),
       onRegion: (region) => this.onNode() && mine() && this.setRoute(this.via, region),
       showsState: () => this.onNode() && mine(),
@@ -148,6 +150,7 @@ export class MeetingTransport {
       iceServers: this.iceServers,
       localStream: this.localStream,
       isKnown: (id) => this.view.has(id),
+      frameCrypto: this.frameCrypto,
     });
     mesh.onAttach = onTrack;
     mesh.addEventListener("track", ({ detail }) => mesh.onAttach(detail.peerId, detail.stream));

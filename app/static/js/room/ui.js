@@ -29,6 +29,7 @@ export class MeetingView {
     this.people = new Map();
     this.unread = 0;
     this.personActions = null; // hosting.js adds a host's buttons beside each person
+    this.onTile = null; // encryption.js adds "Verify encryption" to each remote tile
     this.onKnocksChanged = null;
     // A rejoin on this page starts from a clean meeting, not the last one's leftovers.
     for (const id of ["tiles", "people-list", "knock-list", "chat-log"]) $(id).replaceChildren();
@@ -65,6 +66,7 @@ export class MeetingView {
       caption.append(name, status);
       tile.append(video, face, caption);
       $("tiles").append(tile);
+      if (this.onTile) this.onTile(tile, id);
       this.layout();
     }
     return tile;
