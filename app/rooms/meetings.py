@@ -191,6 +191,8 @@ def join(conn, name, muted=False, camera=True, key=None):
         "camera": camera is not False,
         "screen": False,
         "embed_name": conn.embed_name,  # never public: only the embedding site's webhooks get it
+        "key": key,
+        "e2ee": key is not None,
     }
     outcome = presence().join(room.id, participant, capacity)
     _remove_stale(room.id, outcome.stale)
