@@ -31,6 +31,8 @@ class Connection:
     ip: str | None = None
     host_link: str | None = None
     picture: str | None = None
+    # The lobby's median round-trip times to nearby nodes ({node id: ms}), for placing the room.
+    rtt: dict = field(default_factory=dict)
     name: str = ""
     joined: bool = False
     # What this socket put into presence, so a worker can put it back if Redis forgets (recovery.py).

@@ -59,11 +59,13 @@ def on_disconnect(*args):
         db.session.commit()
 
 
-@handler("join", schema={"name": "name", "muted?": bool, "camera?": bool}, joined=False)
+@handler("join", schema={"name": "name", "muted?": bool, "camera?": bool, "rtt?": "rtt"}, joined=False)
 def on_join(conn, data):
     if conn.joined:
         return {"error": "You are already in the meeting."}
-    return meetings.join(conn, data["name"], muted=data.get("muted", False), camera=data.get("camera", True))
+    return meetings.join(
+        conn, data["name"], muted=data.get("muted", False), camera=data.get("camera", True), rtt=data.get("rtt")
+    )
 
 
 @handler("knock", schema={"name": "name"}, bucket="knock", joined=False)

@@ -160,7 +160,8 @@ def must_knock(room, conn):
     return "locked" if room.locked else None
 
 
-def join(conn, name, muted=False, camera=True):
+def join(conn, name, muted=False, camera=True, rtt=None):
+    """``rtt``: the lobby's checked median round-trip times to nearby nodes, to place the room."""
     room = _room(conn)
     if services.is_read_only(room):
         raise MeetingError(status="read-only")
@@ -183,13 +184,15 @@ def join(conn, name, muted=False, camera=True):
     if not outcome.joined:
         raise MeetingError(status="full", capacity=capacity)
     conn.joined, conn.name, conn.entry, conn.knock = True, name, participant, None
+    if rtt:  # a rejoin without fresh measurements keeps the lobby's
+        conn.rtt = rtt
     transport().enter(conn.sid, room_channel(room.id))
     if participant["host"]:
         hosting.tell_knockers_host_is_here(room.id)
     transport().emit("peer-joined", public(participant), to=room_channel(room.id), skip_sid=conn.sid)
     if outcome.started:
         track_meeting("meeting_started", room)
-    modes.review(room, ip=conn.ip)
+    modes.review(room, ip=conn.ip, rtt=conn.rtt)
     return {
         "status": "joined",
         "self": conn.pid,
@@ -220,7 +223,7 @@ def ping(conn):
         raise MeetingError("You are no longer in the meeting.", status="removed")
     stale, ended = presence().purge_stale(conn.room_id)
     _remove_stale(conn.room_id, stale, ended)
-    modes.review(_room(conn), ip=conn.ip)
+    modes.review(_room(conn), ip=conn.ip, rtt=conn.rtt)
     return {"status": "ok"}
 
 
@@ -316,6 +319,7 @@ def node_grant(conn):
             role="host" if hosting.is_host(conn) else "guest",
             capacity=services.capacity(room),
             ip=conn.ip,
+            rtt=conn.rtt,
         )
         return dict(grant, region_label=modes.region_label(grant["region"]))
     except NoNodeAvailable:

@@ -3,7 +3,7 @@ from flask_login import current_user, login_required
 
 from ..auth.forms import EmptyForm
 from ..extensions import csrf, db, limiter
-from ..nodes.placement import node_origins
+from ..nodes.placement import latency_probes, node_origins
 from ..plans import ROOM_MODE_CHOICES, SMALL, get_plan
 from ..security import allow_source
 from ..usage import track
@@ -172,8 +172,10 @@ def lobby(room_name):
     host_link, stale_host_link = hosting.host_link_for_lobby(room, request.args.get("host"))
     ticket, _ = issue_ticket(room, current_user, host_link=host_link)
     mode = services.meeting_mode(room)
-    if mode != SMALL:  # large and auto meetings reach the room's node
+    probes = []
+    if mode != SMALL:  # large and auto meetings reach the room's node, and ping the nearby ones
         allow_source("connect-src", *node_origins())
+        probes = latency_probes(request.remote_addr)
     app_origins = apps.lobby_settings(room)
     if app_origins:  # only this room page may frame the apps' embed origins
         allow_source("frame-src", *sorted(set(app_origins.values())))
@@ -190,6 +192,7 @@ def lobby(room_name):
         can_record=host and get_plan(room.owner.plan).recording,
         mode=mode,
         app_origins=app_origins,
+        latency_probes=probes,
         capacity=services.capacity(room),
         picture=own_picture(),
         read_only=services.is_read_only(room),

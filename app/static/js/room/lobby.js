@@ -1,5 +1,6 @@
 // The lobby: name, camera preview and device choice, the join button and its progress,
 // and knocking on a locked room. Joining hands the camera to a Meeting.
+import { LatencyProbe } from "./latency.js";
 import { explainMediaError, fillSelect, listDevices, meter, openStream } from "./media.js";
 import { Meeting } from "./meeting.js";
 
@@ -17,6 +18,7 @@ export class Lobby {
     this.stopMeter = () => {};
     this.meeting = null;
     this.waiting = false;
+    this.latency = new LatencyProbe(config.latencyProbes);
   }
 
   start() {
@@ -29,6 +31,7 @@ export class Lobby {
     $("noise-suppression").checked = this.saved.noiseSuppression !== false;
     $("noise-suppression").addEventListener("change", () => this.setNoiseSuppression($("noise-suppression").checked));
     window.addEventListener("pagehide", () => this.meeting && this.meeting.close());
+    this.latency.start();
     this.previewReady = this.startPreview();
   }
 
@@ -174,7 +177,11 @@ export class Lobby {
 
   async requestJoin() {
     this.step("meeting");
-    const answer = await this.meeting.join({ name: $("display-name").value.trim(), stream: this.stream });
+    const answer = await this.meeting.join({
+      name: $("display-name").value.trim(),
+      stream: this.stream,
+      rtt: this.latency.results(),
+    });
     $("join-button").disabled = false;
     if (answer.status === "joined") {
       this.quietMeter();

@@ -17,6 +17,7 @@ function readConfig(element) {
     readOnly: data.readOnly === "true",
     picture: data.picture || null,
     appOrigins: JSON.parse(data.appOrigins || "{}"),
+    latencyProbes: JSON.parse(data.latencyProbes || "[]"),
   };
 }
 
