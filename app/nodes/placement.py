@@ -82,10 +82,17 @@ def _regions_near(ip, by_region):
 
 
 def latency_candidates(ip, now=None):
-    """Nodes worth a lobby's RTT probe: the nearest regions' placeable nodes, lightest first, a few."""
+    """Nodes worth a lobby's RTT probe: the nearest regions' placeable nodes, a few.
+
+    The regions take turns (lightest node of the nearest, lightest of the next, then the
+    second lightest of each...), so a crowded nearest region does not hide the next one.
+    """
     by_region = placeable_by_region(now)
-    nodes = [node for region in _regions_near(ip, by_region)[:LATENCY_REGIONS] for node in by_region[region]]
-    return sorted(nodes, key=lambda n: (load_fraction(n), n.id))[:MAX_LATENCY_PROBES]
+    turns = []
+    for rank, region in enumerate(_regions_near(ip, by_region)[:LATENCY_REGIONS]):
+        lightest_first = sorted(by_region[region], key=lambda n: (load_fraction(n), n.id))
+        turns += [((turn, rank), node) for turn, node in enumerate(lightest_first)]
+    return [node for _, node in sorted(turns, key=lambda pair: pair[0])][:MAX_LATENCY_PROBES]
 
 
 def latency_probes(ip, now=None):
