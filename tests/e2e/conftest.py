@@ -76,7 +76,7 @@ def sfu_nodes(live_server):
     """Start SFU nodes registered to the live app; all are stopped after the test."""
     started = []
 
-    def start(node_id, region="eu-north"):
+    def start(node_id, region="eu-north", **options):
         node = NodeProcess(
             live_server.url,
             MASTER_SECRET,
@@ -84,6 +84,7 @@ def sfu_nodes(live_server):
             region=region,
             capacity=48,
             log_path=live_server.directory / f"node-{node_id}.log",
+            **options,
         )
         started.append(node)
         node.wait_listening(timeout=30)

@@ -22,6 +22,7 @@ class NodeProcess:
         region: str = "test",
         capacity: int = 50,
         drain_grace: float = 30.0,
+        ping_delay_ms: int = 0,
         log_path=None,
     ) -> None:
         self.node_id = node_id
@@ -56,6 +57,8 @@ class NodeProcess:
                 str(drain_grace),
                 "--metrics-listen",
                 f"127.0.0.1:{self.metrics_port}",
+                "--ping-delay-ms",
+                str(ping_delay_ms),
             ],
             cwd=services.ROOT,
             env=env,
