@@ -128,6 +128,9 @@ class Config:
         self.SOCKETIO_ASYNC_MODE = socketio_async_mode()
         self.RATELIMIT_STORAGE_URI = env("RATELIMIT_STORAGE_URI", self.REDIS_URL or "memory://")
         self.RATELIMIT_ENABLED = env_bool("RATELIMIT_ENABLED", True)
+        # /v1: the HMAC key API keys are stored under (SECRET_KEY when unset), and each key's budget.
+        self.API_KEY_SECRET = env("API_KEY_SECRET")
+        self.API_RATE_LIMIT = env("API_RATE_LIMIT", "120 per minute")
 
         # Google (or any OpenID Connect) sign-in; hidden while no client id is set.
         self.OIDC_DISCOVERY_URL = env(
@@ -175,6 +178,14 @@ class Config:
         self.STAFF_AUDIT_RETENTION_DAYS = env_int("STAFF_AUDIT_RETENTION_DAYS", 730)
         self.STAFF_DEVICE_DAYS = env_int("STAFF_DEVICE_DAYS", 30)
         self.SIGNIN_RETENTION_DAYS = env_int("SIGNIN_RETENTION_DAYS", 180)
+        self.WEBHOOK_LOG_RETENTION_DAYS = env_int("WEBHOOK_LOG_RETENTION_DAYS", 30)
+
+        # Customer webhooks: wsgi.py runs the delivery worker unless WEBHOOK_WORKER=0 (then run
+        # `flask webhooks deliver` from a scheduler). Retries start this many seconds apart.
+        self.WEBHOOK_WORKER = env("WEBHOOK_WORKER", "1") == "1"
+        self.WEBHOOK_POLL_SECONDS = env_int("WEBHOOK_POLL_SECONDS", 2)
+        self.WEBHOOK_RETRY_BASE_SECONDS = env_int("WEBHOOK_RETRY_BASE_SECONDS", 10)
+        self.WEBHOOKS_ALLOW_LOCAL = False  # http:// and this machine's addresses: development only
 
         # Who runs this installation: shown in the legal documents and the footer.
         self.OPERATOR_NAME = env("OPERATOR_NAME", "Parlor")
@@ -202,6 +213,7 @@ class DevelopmentConfig(Config):
         self.NODE_MASTER_SECRET = kept_secret("NODE_MASTER_SECRET")
         self.TURN_SECRET = kept_secret("TURN_SECRET")
         self.SQLALCHEMY_DATABASE_URI = database_url(f"sqlite:///{INSTANCE_DIR / 'parlor.db'}")
+        self.WEBHOOKS_ALLOW_LOCAL = True
 
 
 class TestingConfig(Config):
@@ -216,6 +228,7 @@ class TestingConfig(Config):
         self.TURN_SECRET = "testing-turn-secret"  # noqa: S105
         self.RATELIMIT_STORAGE_URI = "memory://"
         self.MAIL_URL = "console"
+        self.WEBHOOKS_ALLOW_LOCAL = True  # the tests' receivers listen on 127.0.0.1
 
 
 class ProductionConfig(Config):

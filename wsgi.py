@@ -14,9 +14,11 @@ if socketio_async_mode() == "eventlet":
 from app import create_app  # noqa: E402
 from app.accesslog import server_log_options  # noqa: E402
 from app.extensions import socketio  # noqa: E402
+from app.webhooks.delivery import start_worker  # noqa: E402
 from config import env  # noqa: E402
 
 app = create_app()
+start_worker(app)  # customer webhooks go out from this process, from the outbox table
 
 if __name__ == "__main__":
     socketio.run(

@@ -49,20 +49,29 @@ def purge_command(dry_run):
 
 def register_cli(app):
     from .admin.cli import create_admin, staff_cli
+    from .api.cli import api_cli
     from .billing.cli import billing_cli
+    from .embedding.cli import origins_api
     from .nodes.cli import nodes_cli
+    from .orgs.cli import orgs_cli
     from .privacy.cli import policy_cli
     from .privacy.cli import register as register_mailings
     from .rooms.cli import rooms_cli
     from .support.cli import support_cli
+    from .webhooks.cli import webhooks_api, webhooks_cli
 
     register_mailings(mail_cli)
+    # One ``flask api`` group: keys (app/api), webhooks and allowed origins.
+    api_cli.add_command(webhooks_api)
+    api_cli.add_command(origins_api)
 
     app.cli.add_command(mail_cli)
+    app.cli.add_command(api_cli)
     app.cli.add_command(create_admin)
     app.cli.add_command(billing_cli)
     app.cli.add_command(nodes_cli)
     app.cli.add_command(rooms_cli)
+    app.cli.add_command(orgs_cli)
     app.cli.add_command(purge_command)
     app.cli.add_command(policy_cli)
     app.cli.add_command(support_cli)
@@ -70,6 +79,7 @@ def register_cli(app):
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
     app.cli.add_command(check_command)
+    app.cli.add_command(webhooks_cli)
 
 
 @click.command("backup")

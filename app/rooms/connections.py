@@ -30,9 +30,11 @@ class Connection:
     marks: list  # what a kick remembers: participant, visitor and account ids
     ip: str | None = None
     host_link: str | None = None
+    by_rule: bool = False  # hosts through a host rule (an organisation's member), re-checked each time
     picture: str | None = None
     # The lobby's median round-trip times to nearby nodes ({node id: ms}), for placing the room.
     rtt: dict = field(default_factory=dict)
+    embed_name: str | None = None  # the name an embedding site put in the room URL, for its webhooks
     name: str = ""
     joined: bool = False
     # What this socket put into presence, so a worker can put it back if Redis forgets (recovery.py).

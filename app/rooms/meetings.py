@@ -24,6 +24,7 @@ from flask import current_app, url_for
 from ..extensions import db
 from ..nodes.placement import NoNodeAvailable, join_token_for, revoke_node_grant
 from ..usage import track_meeting
+from ..webhooks import events as webhooks
 from . import apps, hosting, modes, recording, services
 from .connections import Connection, MeetingError, presence, room_channel, transport
 from .hosting import NotHost, NotInMeeting
@@ -74,16 +75,19 @@ def open_connection(token, user, sid, ip):
     if presence().is_kicked(room.id, [f"p:{ticket['pid']}"]):
         raise ConnectionRefused("The host removed you from this meeting.")
     owner = room.is_owned_by(user)
-    host_link = ticket.get("hk") if not owner and hosting.holds_host_link(room, ticket.get("hk")) else None
+    by_rule = not owner and ticket["uid"] is not None and hosting.hosts_by_membership(room, user)
+    host_link = ticket.get("hk") if not (owner or by_rule) and hosting.holds_host_link(room, ticket.get("hk")) else None
     conn = Connection(
         sid=sid,
         room_id=room.id,
         pid=ticket["pid"],
         uid=ticket["uid"],
-        host=owner or host_link is not None,
+        host=owner or by_rule or host_link is not None,
         host_link=host_link,
+        by_rule=by_rule,
         marks=marks(ticket),
         ip=ip,
+        embed_name=ticket.get("dn"),
         picture=url_for("account.avatar", key=user.avatar_key) if uid and user.has_avatar else None,
     )
     previous = presence().claim_socket(room.id, conn.pid, sid)
@@ -123,6 +127,8 @@ def _remove(room_id, pid, sid, notice, ban, purged=None):
 def _after_leaving(room_id, entry, ended, ban):
     if entry is not None:
         transport().emit("peer-left", {"id": entry["id"]}, to=room_channel(room_id))
+        if room := db.session.get(Room, room_id):
+            webhooks.client_left(room, entry, len(presence().members(room_id)))
         if entry.get("node") or ban:
             revoke_node_grant(room_id, entry["id"], ban=ban)
         hosting.hand_over(room_id, entry)
@@ -146,6 +152,7 @@ def _meeting_ended(room_id, meeting):
     if room is not None:
         duration = max(0, int(time.time() - meeting["started_at"]))
         track_meeting("meeting_ended", room, duration_seconds=duration, peak_participants=meeting["peak"])
+        webhooks.meeting_ended(room, meeting, time.time())
 
 
 # -- joining
@@ -157,12 +164,15 @@ def must_knock(room, conn):
         return None
     if presence().is_kicked(room.id, conn.marks):
         return "removed"
-    return "locked" if room.locked else None
+    # A members-only team room: its members host (above), everyone else knocks.
+    return "locked" if room.locked or room.members_only else None
 
 
 def join(conn, name, muted=False, camera=True, rtt=None):
     """``rtt``: the lobby's checked median round-trip times to nearby nodes, to place the room."""
     room = _room(conn)
+    if services.has_ended(room):
+        raise MeetingError(status="ended")
     if services.is_read_only(room):
         raise MeetingError(status="read-only")
     if waiting := must_knock(room, conn):
@@ -178,6 +188,7 @@ def join(conn, name, muted=False, camera=True, rtt=None):
         "muted": bool(muted),
         "camera": camera is not False,
         "screen": False,
+        "embed_name": conn.embed_name,  # never public: only the embedding site's webhooks get it
     }
     outcome = presence().join(room.id, participant, capacity)
     _remove_stale(room.id, outcome.stale)
@@ -192,6 +203,8 @@ def join(conn, name, muted=False, camera=True, rtt=None):
     transport().emit("peer-joined", public(participant), to=room_channel(room.id), skip_sid=conn.sid)
     if outcome.started:
         track_meeting("meeting_started", room)
+        webhooks.meeting_started(room, time.time())
+    webhooks.client_joined(room, participant, len(outcome.members))
     modes.review(room, ip=conn.ip, rtt=conn.rtt)
     return {
         "status": "joined",
@@ -239,6 +252,7 @@ def knock(conn, name):
     conn.knock = {"id": conn.pid, "name": name, "sid": conn.sid, "at": time.time()}
     presence().add_knock(room.id, conn.knock)
     hosting.tell_hosts(room.id, "knock", {"id": conn.pid, "name": name, "waited": 0})
+    webhooks.knocked(room, {"id": conn.pid, "embed_name": conn.embed_name}, len(presence().members(room.id)))
     host_here = hosting.anyone_hosting(room.id)
     if not host_here:
         notify_absent_owner(room, name)

@@ -2,10 +2,12 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from flask_login import current_user, login_required
 
 from ..auth.forms import EmptyForm
+from ..embedding.params import embed_options
+from ..embedding.services import framing_origins
 from ..extensions import csrf, db, limiter
 from ..nodes.placement import latency_probes, node_origins
 from ..plans import ROOM_MODE_CHOICES, SMALL, get_plan
-from ..security import allow_source
+from ..security import allow_framing, allow_source
 from ..usage import track
 from . import apps, hosting, meetings, services
 from .forms import ClaimRoomForm, RenameRoomForm
@@ -170,7 +172,10 @@ def lobby(room_name):
             claimable = False
         return render_template("rooms/unknown.html", name=name, claimable=claimable), 404
     host_link, stale_host_link = hosting.host_link_for_lobby(room, request.args.get("host"))
-    ticket, _ = issue_ticket(room, current_user, host_link=host_link)
+    embed = embed_options(request.args)
+    ticket, _ = issue_ticket(room, current_user, host_link=host_link, embed_name=embed.display_name)
+    if embed_origins := framing_origins(room):
+        allow_framing(embed_origins)
     mode = services.meeting_mode(room)
     probes = []
     if mode != SMALL:  # large and auto meetings reach the room's node, and ping the nearby ones
@@ -182,21 +187,24 @@ def lobby(room_name):
 
     track("room_visited", user=current_user, room=room)
     db.session.commit()
-    host = room.is_owned_by(current_user) or host_link is not None
+    host = room.is_owned_by(current_user) or host_link is not None or hosting.hosts_by_membership(room, current_user)
     page = render_template(
         "rooms/room.html",
         room=room,
         ticket=ticket,
         host=host,
         stale_host_link=stale_host_link,
-        can_record=host and get_plan(room.owner.plan).recording,
+        can_record=host and get_plan(room.plan_key).recording,
         mode=mode,
         app_origins=app_origins,
         latency_probes=probes,
         capacity=services.capacity(room),
         picture=own_picture(),
         read_only=services.is_read_only(room),
-        default_name=current_user.display_name if current_user.is_authenticated else "",
+        ended=services.has_ended(room),
+        default_name=embed.display_name or (current_user.display_name if current_user.is_authenticated else ""),
+        embed=embed,
+        embed_origins=embed_origins,
     )
     if "host" not in request.args:
         return page

@@ -32,8 +32,12 @@ def visitor_id():
     return session[VISITOR_KEY]
 
 
-def issue_ticket(room, user=None, host_link=None):
-    """``host_link`` is the digest of the host key the visitor presented, already checked."""
+def issue_ticket(room, user=None, host_link=None, embed_name=None):
+    """``host_link`` is the digest of the host key the visitor presented, already checked.
+
+    ``embed_name`` is the ``displayName`` an embedding site passed in the room URL: the only
+    name that the site's webhooks may carry (``dn``).
+    """
     payload = {
         "room": room.id,
         "rk": room.key,
@@ -43,6 +47,8 @@ def issue_ticket(room, user=None, host_link=None):
         "iat": int(time.time()),
         "hk": host_link,
     }
+    if embed_name:
+        payload["dn"] = embed_name
     return _serializer().dumps(payload), payload
 
 

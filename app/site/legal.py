@@ -126,6 +126,7 @@ def legal_context():
         "correspondence_days": config["CORRESPONDENCE_RETENTION_DAYS"],
         "staff_audit_days": config["STAFF_AUDIT_RETENTION_DAYS"],
         "staff_device_days": config["STAFF_DEVICE_DAYS"],
+        "webhook_days": config["WEBHOOK_LOG_RETENTION_DAYS"],
     }
 
 

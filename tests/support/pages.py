@@ -5,10 +5,13 @@ ACCOUNT_PAGES = [
     "/user/rooms",
     "/user/profile",
     "/user/billing",
+    "/user/developers",
     "/user/privacy/",
     "/user/privacy/consents",
     "/user/privacy/export",
     "/user/privacy/delete",
+    "/user/developers/webhooks",
+    "/user/developers/origins",
 ]
 
 # The staff console's pages (tests/e2e/test_accessibility.py fills in ids of real records).

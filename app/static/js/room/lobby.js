@@ -9,16 +9,26 @@ const SAVED_KEY = "parlor.lobby";
 const MAX_NAME_LENGTH = 50;
 const HOST_AWAY = "The host isn't here yet. You will be let in when they arrive and answer.";
 
+// The name and devices chosen last time, when this browser lets the page keep them.
+function readSaved() {
+  try {
+    return JSON.parse(localStorage.getItem(SAVED_KEY) || "{}");
+  } catch (error) {
+    return {};
+  }
+}
+
 export class Lobby {
   constructor(config) {
     this.config = config;
-    this.saved = JSON.parse(localStorage.getItem(SAVED_KEY) || "{}");
+    this.saved = readSaved();
     this.stream = null;
     this.previewReady = Promise.resolve();
     this.stopMeter = () => {};
     this.meeting = null;
     this.waiting = false;
     this.latency = new LatencyProbe(config.latencyProbes);
+    this.onMeeting = () => {}; // embedding.js listens to every meeting this lobby starts
   }
 
   start() {
@@ -57,7 +67,11 @@ export class Lobby {
   }
 
   save() {
-    localStorage.setItem(SAVED_KEY, JSON.stringify(this.saved));
+    try {
+      localStorage.setItem(SAVED_KEY, JSON.stringify(this.saved));
+    } catch (error) {
+      // Inside another site's frame a browser blocking third-party storage refuses; that is fine.
+    }
   }
 
   async startPreview() {
@@ -172,6 +186,7 @@ export class Lobby {
     meeting.addEventListener("knock-result", ({ detail }) => this.knockResult(detail));
     meeting.addEventListener("host-here", () => this.waiting && this.status("The host is here now. Waiting for them to let you in…"));
     meeting.addEventListener("host-gone", () => this.waiting && this.status(HOST_AWAY));
+    this.onMeeting(meeting);
     return meeting;
   }
 
@@ -200,6 +215,9 @@ export class Lobby {
       $("join-steps").hidden = true;
     } else if (answer.status === "read-only") {
       this.status("This room is paused because its owner's plan changed.");
+    } else if (answer.status === "ended") {
+      this.status("This meeting has ended. Nobody can join it any more.");
+      $("join-steps").hidden = true;
     }
   }
 

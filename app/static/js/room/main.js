@@ -1,5 +1,6 @@
 // The room page: the lobby first, then the meeting. What the page needs to know (the
 // ticket, the meeting modes and sizes) comes from the server in #room-app's data attributes.
+import { bridgeToParent } from "./embedding.js";
 import { forgetHostKeyInAddress } from "./hosting.js";
 import { Lobby } from "./lobby.js";
 
@@ -18,6 +19,10 @@ function readConfig(element) {
     picture: data.picture || null,
     appOrigins: JSON.parse(data.appOrigins || "{}"),
     latencyProbes: JSON.parse(data.latencyProbes || "[]"),
+    embedOrigins: (data.embedOrigins || "").split(" ").filter(Boolean),
+    startMuted: data.startMuted === "true",
+    startCameraOff: data.startCameraOff === "true",
+    autoJoin: data.autoJoin === "true",
   };
 }
 
@@ -56,5 +61,7 @@ const config = readConfig($("room-app"));
 if (!config.readOnly) {
   const lobby = new Lobby(config);
   bindToolbar(() => lobby.meeting);
+  bridgeToParent(lobby, config.embedOrigins);
   lobby.start();
+  if (config.autoJoin) lobby.join(); // an embedding site gave the name and asked to skip the lobby
 }

@@ -20,8 +20,8 @@ export class Meeting extends EventTarget {
     this.signaling = new Signaling(config.ticket);
     this.name = "";
     this.stream = null;
-    this.muted = false;
-    this.cameraOff = false;
+    this.muted = Boolean(config.startMuted); // audio=off / video=off in an embedding site's link
+    this.cameraOff = Boolean(config.startCameraOff);
     this.screenTrack = null;
     this.selfId = null;
     this.view = null;
@@ -57,6 +57,10 @@ export class Meeting extends EventTarget {
     this.name = name;
     this.stream = stream;
     this.rtt = rtt;
+    if (stream) {
+      stream.getAudioTracks().forEach((t) => { t.enabled = !this.muted; });
+      stream.getVideoTracks().forEach((t) => { t.enabled = !this.cameraOff; });
+    }
     const answer = await this.signaling.request("join", this.joinPayload());
     if (answer.status === "joined") this.enter(answer);
     return answer;
@@ -80,7 +84,10 @@ export class Meeting extends EventTarget {
     });
     inMeeting("host-muted", ({ kind, by }) => this.hosting.mutedByHost(kind, by));
     inMeeting("waiting", ({ knocks }) => this.hosting.showWaiting(knocks || []));
-    inMeeting("peer-joined", (person) => person.id !== this.selfId && this.view.showPerson(person));
+    inMeeting("peer-joined", (person) => {
+      if (person.id !== this.selfId) this.view.showPerson(person);
+      this.announcePeople();
+    });
     inMeeting("peer-left", ({ id }) => this.removePerson(id));
     // Only people on our list: nobody else gets a tile, a chat line or (in mesh.js) a connection.
     inMeeting("peer-media", (person) => this.view.has(person.id) && this.view.showPerson(person));
@@ -175,6 +182,12 @@ export class Meeting extends EventTarget {
     $("meeting").hidden = false;
     document.title = `${this.config.room} · meeting · Parlor`;
     $("mic-toggle").focus();
+    this.dispatchEvent(new CustomEvent("joined", { detail: { participants: this.view.ids().length + 1 } }));
+  }
+
+  // For an embedding page (embedding.js): how many are here now, ourselves included.
+  announcePeople() {
+    this.dispatchEvent(new CustomEvent("participants", { detail: { participants: this.view.ids().length + 1 } }));
   }
 
   // The server's list is the truth: whoever is not on it has gone.
@@ -186,6 +199,7 @@ export class Meeting extends EventTarget {
 
   removePerson(id) {
     this.view.removePerson(id);
+    this.announcePeople();
     if (this.transport) this.transport.personLeft(id);
   }
 
@@ -316,6 +330,7 @@ export class Meeting extends EventTarget {
   }
 
   leave() {
+    this.dispatchEvent(new Event("leave"));
     this.signaling.send("leave");
     this.end("Thanks for meeting in Parlor.");
   }

@@ -1,0 +1,1 @@
+"""Customer webhooks: signed meeting events sent from a durable outbox."""
