@@ -156,6 +156,12 @@ def main():
         return 1
 
     node_id = env("SFU_NODE_ID", "local-1")
+    node_env = {"PARLOR_NODE_KEY": derive_node_key(config.NODE_MASTER_SECRET, node_id)}
+    # A local coturn (TURN_URLS) serves the node as it serves browsers: same secret, minted credentials.
+    turn_args = []
+    if config.TURN_URLS and config.TURN_SECRET:
+        turn_args = [arg for url in config.TURN_URLS for arg in ("--ice-server", url)]
+        node_env["PARLOR_NODE_TURN_SECRET"] = config.TURN_SECRET
     supervisor.start(
         "sfu",
         [
@@ -177,8 +183,9 @@ def main():
             # /healthz and /metrics for this machine only, never on the node's public port.
             "--metrics-listen",
             f"127.0.0.1:{node_metrics_port}",
+            *turn_args,
         ],
-        {"PARLOR_NODE_KEY": derive_node_key(config.NODE_MASTER_SECRET, node_id)},
+        node_env,
     )
     if "stripe" in supervisor.children:
         from app.billing.local import register_local_webhook

@@ -4,7 +4,7 @@ import argparse
 import asyncio
 import sys
 
-from bench import join_bench, sfu_bench, switch_bench
+from bench import join_bench, network_bench, sfu_bench, switch_bench
 
 
 def main():
@@ -13,6 +13,9 @@ def main():
     args = parser.parse_args()
     join_bench.report(*join_bench.run(5 if args.quick else 10))
     switch_bench.report(switch_bench.run(1 if args.quick else 2))
+    window = 15 if args.quick else 40
+    for scenario in network_bench.SCENARIOS:
+        network_bench.report(network_bench.run(network_bench.MODES, 3, window, scenario), window, scenario)
     return asyncio.run(sfu_bench.main(args.quick))
 
 

@@ -44,7 +44,7 @@ class RelayedTrack(MediaStreamTrack):
 
 
 class RelayPublishedTrack:
-    def __init__(self, kind: str, stats) -> None:
+    def __init__(self, kind: str, stats, packets: bool = False) -> None:
         self.kind = kind
         self.stats = stats
         self.media_ssrc = None

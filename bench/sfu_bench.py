@@ -28,6 +28,9 @@ from aiohttp import web
 from bench.clip import clip_bitrate, encode_clip
 from bench.loadclient import BenchClient, summarize_fps
 from sfu_node import protocol
+from sfu_node.config import FORWARDING_MODES, NodeConfig
+
+DEFAULT_FORWARDING = NodeConfig.forwarding
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 NODE_ID = "bench-node"
@@ -58,7 +61,7 @@ async def start_app_stub() -> tuple[web.AppRunner, str]:
     return runner, f"http://127.0.0.1:{port}"
 
 
-def start_node(module: str, app_url: str) -> tuple[subprocess.Popen, str, str]:
+def start_node(module: str, app_url: str, node_args=()) -> tuple[subprocess.Popen, str, str]:
     """The node process, its public URL and the URL of its local /healthz and /metrics."""
     port, metrics_port = free_port(), free_port()
     env = dict(os.environ, PARLOR_NODE_KEY=NODE_KEY, PARLOR_NODE_LOG_LEVEL="WARNING")
@@ -77,6 +80,7 @@ def start_node(module: str, app_url: str) -> tuple[subprocess.Popen, str, str]:
             f"http://127.0.0.1:{port}",
             "--metrics-listen",
             f"127.0.0.1:{metrics_port}",
+            *node_args,
         ],
         cwd=ROOT,
         env=env,
@@ -119,10 +123,11 @@ async def run_scenario(
     publishers: int,
     subscribers_only: int,
     window: float,
+    node_args=(),
 ) -> dict:
     """Start a node, seat the participants in one room, and measure a steady window."""
     runner, app_url = await start_app_stub()
-    proc, node_url, metrics_url = start_node(module, app_url)
+    proc, node_url, metrics_url = start_node(module, app_url, node_args)
     node_process = psutil.Process(proc.pid)
     me = psutil.Process()
     clients: list[BenchClient] = []
@@ -236,9 +241,12 @@ async def main(quick: bool) -> int:
             else [("fan-out 1->11", 1, 11), ("meeting 12->12", 12, 0)]
         )
         for shape, publishers, listeners in shapes:
-            label = f"sfu {name} {shape}"
-            results[label] = await run_scenario(label, "sfu_node", clip, publishers, listeners, window)
-            print_result(results[label])
+            # Both forwarding paths, same clip, same machine, back to back: packets against frames.
+            for mode in FORWARDING_MODES:
+                label = f"sfu {name} {shape}" + ("" if mode == DEFAULT_FORWARDING else f" {mode}")
+                node_args = ("--forwarding", mode)
+                results[label] = await run_scenario(label, "sfu_node", clip, publishers, listeners, window, node_args)
+                print_result(results[label])
         label = f"mediarelay {name} fan-out 1->2"
         results[label] = await run_scenario(label, "bench.relay_node", clip, 1, 2, window)
         print_result(results[label])
@@ -248,6 +256,11 @@ async def main(quick: bool) -> int:
         for label, result in results.items():
             if label.startswith(f"sfu {name}"):
                 print(f"  {label}: {result['tracks_per_core'] / relay['tracks_per_core']:.1f}x")
+    for label, result in results.items():
+        default = results.get(label.removesuffix(" frames"))
+        if label.startswith("sfu") and label.endswith(" frames") and default:
+            ratio = default["tracks_per_core"] / result["tracks_per_core"]
+            print(f"packets / frames, {label.removesuffix(' frames')}: {ratio:.2f}x tracks per core")
     meeting = results.get("sfu 480p meeting 12->12")
     if meeting:
         relay = results["mediarelay 480p fan-out 1->2"]

@@ -13,12 +13,15 @@ by name (the ``(codec, frame)`` items the decoder queue carries, the decoder thr
 exiting on ``None``) is covered by the exact version pin.
 """
 
+import asyncio
+
 import aiortc
 from aiortc.codecs.vpx import Vp8Encoder
 from aiortc.mediastreams import MediaStreamTrack
 from aiortc.rtcdtlstransport import RTCDtlsTransport
 from aiortc.rtcrtpreceiver import RTCRtpReceiver
 from aiortc.rtcrtpsender import RTCRtpSender
+from aiortc.rtp import RTP_HISTORY_SIZE, RtpPacket
 from aiortc.sdp import SessionDescription, candidate_from_sdp
 
 # The one version the doors below were read from (requirements.txt pins the same).
@@ -30,6 +33,10 @@ REQUIRED = (
     # The receiver hands each reassembled frame to its decoder thread through this queue;
     # we swap it for a tap that forwards frames and hands the thread nothing to decode.
     (RTCRtpReceiver, "_RTCRtpReceiver__decoder_queue", "init"),
+    # Packet forwarding: every RTP packet (RTX unwrapped, NACKs to the publisher already
+    # sent) is handed to this jitter buffer's add(); a stand-in forwards it instead.
+    (RTCRtpReceiver, "_RTCRtpReceiver__jitter_buffer", "init"),
+    (RTCRtpReceiver, "_handle_rtp_packet", "class"),
     # Sends a picture loss indication to a publisher: the only way to get a keyframe.
     (RTCRtpReceiver, "_send_rtcp_pli", "class"),
     (RTCRtpReceiver, "transport", "class"),
@@ -39,6 +46,21 @@ REQUIRED = (
     (RTCRtpSender, "_send_keyframe", "class"),
     # The msid stream id every sender of a connection shares unless we set it.
     (RTCRtpSender, "_stream_id", "init"),
+    # Packet forwarding replaces the sender's RTP loop (called by send() with the negotiated
+    # codec) and writes what that loop would have: the NACK history (answered by the stock
+    # _retransmit, with RTX when negotiated) and the counters its RTCP sender reports carry.
+    (RTCRtpSender, "_run_rtp", "class"),
+    (RTCRtpSender, "_retransmit", "class"),
+    (RTCRtpSender, "_RTCRtpSender__rtp_started", "init"),
+    (RTCRtpSender, "_RTCRtpSender__rtp_exited", "init"),
+    (RTCRtpSender, "_RTCRtpSender__rtp_history", "init"),
+    (RTCRtpSender, "_RTCRtpSender__rtp_header_extensions_map", "init"),
+    (RTCRtpSender, "_RTCRtpSender__mid", "init"),
+    (RTCRtpSender, "_RTCRtpSender__ntp_timestamp", "init"),
+    (RTCRtpSender, "_RTCRtpSender__rtp_timestamp", "init"),
+    (RTCRtpSender, "_RTCRtpSender__octet_count", "init"),
+    (RTCRtpSender, "_RTCRtpSender__packet_count", "init"),
+    (RTCDtlsTransport, "_send_rtp", "class"),
     # Packet counters of a transport, summed for heartbeats and metrics.
     (RTCDtlsTransport, "_get_stats", "class"),
     # MediaStreamTrack.id reads it; a forwarded track's id names its publisher's stream.
@@ -125,6 +147,80 @@ def transport_stats(transport):
     return transport._get_stats()
 
 
+def tap_jitter_buffer(receiver, tap) -> None:
+    """Hand ``tap.add(packet)`` every RTP packet ``receiver`` would reassemble into frames.
+
+    ``add`` must return ``(False, None)``: no picture loss to report, no frame to decode.
+    """
+    receiver._RTCRtpReceiver__jitter_buffer = tap
+
+
+def take_over_rtp_loop(sender, run) -> None:
+    """Run ``await run(codec)`` instead of the sender's encode-and-packetize loop.
+
+    ``send()`` starts the loop with the negotiated codec; ``stop()`` cancels it and waits for
+    the two events the stock loop sets, so the stand-in sets them too.
+    """
+
+    async def loop(codec):
+        sender._RTCRtpSender__rtp_started.set()
+        try:
+            await run(codec)
+        except asyncio.CancelledError:
+            pass
+        finally:
+            sender._RTCRtpSender__rtp_exited.set()
+
+    sender._run_rtp = loop
+
+
+class SentRtp:
+    """What a sender's RTP loop keeps per sent packet, for NACKs and RTCP sender reports."""
+
+    __slots__ = ("sender", "history", "extensions_map", "mid")
+
+    def __init__(self, sender) -> None:
+        self.sender = sender
+        self.history = sender._RTCRtpSender__rtp_history
+        self.extensions_map = sender._RTCRtpSender__rtp_header_extensions_map
+        self.mid = sender._RTCRtpSender__mid
+
+    def record(self, packet: RtpPacket, ntp_time: int) -> None:
+        """Remember ``packet`` (sent at ``ntp_time``) for retransmission and the next sender report."""
+        sender = self.sender
+        self.history[packet.sequence_number % RTP_HISTORY_SIZE] = packet
+        sender._RTCRtpSender__ntp_timestamp = ntp_time
+        sender._RTCRtpSender__rtp_timestamp = packet.timestamp
+        sender._RTCRtpSender__octet_count += len(packet.payload)
+        sender._RTCRtpSender__packet_count += 1
+
+
+def send_rtp(transport, data: bytes) -> None:
+    """Encrypt and send one packet now, without a task per packet.
+
+    ``RTCDtlsTransport._send_rtp`` only suspends when a TURN channel is still being bound;
+    otherwise it completes on its first step, so it is stepped here by hand, and handed to
+    the loop as a task only in that rare case.
+    """
+    coroutine = transport._send_rtp(data)
+    try:
+        waiting = coroutine.send(None)
+    except StopIteration:
+        return
+    except ConnectionError:
+        return
+    # Suspended on a future: let it finish once that future is done, as a Task would.
+    waiting.add_done_callback(lambda _: _resume(coroutine))
+
+
+def _resume(coroutine) -> None:
+    try:
+        waiting = coroutine.send(None)
+    except (StopIteration, ConnectionError):
+        return
+    waiting.add_done_callback(lambda _: _resume(coroutine))
+
+
 def new_vp8_packer() -> Vp8Encoder:
     """aiortc's VP8 encoder, used only for its ``pack`` (RTP payload descriptors)."""
     return Vp8Encoder()
@@ -133,6 +229,10 @@ def new_vp8_packer() -> Vp8Encoder:
 __all__ = [
     "PINNED_AIORTC_VERSION",
     "AiortcMismatch",
+    "SentRtp",
+    "send_rtp",
+    "take_over_rtp_loop",
+    "tap_jitter_buffer",
     "SessionDescription",
     "candidate_from_sdp",
     "check",

@@ -5,9 +5,13 @@ import ipaddress
 import os
 from dataclasses import dataclass, field
 
+from .ice import IceSettings, is_turn
 from .protocol import is_node_id
 
 NODE_VERSION = "0.1.0"
+
+
+FORWARDING_MODES = ("frames", "packets")
 
 
 class ConfigError(Exception):
@@ -29,7 +33,8 @@ class NodeConfig:
     drain_grace: float = 600.0
     join_timeout: float = 5.0
     negotiation_timeout: float = 15.0
-    ice_servers: tuple = ()
+    ice: IceSettings = IceSettings()
+    forwarding: str = "packets"
     version: str = NODE_VERSION
     # /healthz and /metrics: on this separate (loopback) listener, and/or on the public
     # one for holders of the bearer token. Neither set: not served at all.
@@ -128,8 +133,32 @@ def build_parser(environ) -> argparse.ArgumentParser:
         "--ice-server",
         action="append",
         default=[s for s in env("PARLOR_NODE_ICE_SERVERS", "").split(",") if s],
-        help="STUN URL the node uses to learn its public address; may be "
-        "repeated (env PARLOR_NODE_ICE_SERVERS, comma separated)",
+        help="STUN or TURN URL (stun:, turn:, turns:) for the node's own ICE; may be "
+        "repeated (env PARLOR_NODE_ICE_SERVERS, comma separated). TURN URLs need either "
+        "--ice-username with PARLOR_NODE_ICE_CREDENTIAL, or coturn's static-auth-secret in "
+        "PARLOR_NODE_TURN_SECRET or --turn-secret-file, from which the node mints short-lived "
+        "credentials per connection as the app does for browsers",
+    )
+    parser.add_argument(
+        "--ice-username",
+        default=env("PARLOR_NODE_ICE_USERNAME"),
+        help="fixed TURN username for --ice-server TURN URLs; its credential is read from "
+        "PARLOR_NODE_ICE_CREDENTIAL, never from the command line (env PARLOR_NODE_ICE_USERNAME)",
+    )
+    parser.add_argument(
+        "--turn-secret-file",
+        default=env("PARLOR_NODE_TURN_SECRET_FILE"),
+        help="file holding coturn's static-auth-secret, used when PARLOR_NODE_TURN_SECRET is "
+        "not set (env PARLOR_NODE_TURN_SECRET_FILE)",
+    )
+    parser.add_argument(
+        "--forwarding",
+        choices=FORWARDING_MODES,
+        default=env("PARLOR_NODE_FORWARDING", "packets"),
+        help="how media crosses the node: 'frames' reassembles each publisher's frames in aiortc's "
+        "jitter buffer and sends whole frames; 'packets' forwards every RTP packet as it arrives, "
+        "rewritten per subscriber, with NACKs answered from a bounded history (env "
+        "PARLOR_NODE_FORWARDING, default packets)",
     )
     parser.add_argument(
         "--metrics-listen",
@@ -186,6 +215,26 @@ def _read_metrics_token(args, environ) -> str | None:
     return token or None
 
 
+def _read_ice(args, environ) -> IceSettings:
+    secret = environ.get("PARLOR_NODE_TURN_SECRET", "").strip()
+    if not secret and args.turn_secret_file:
+        try:
+            with open(args.turn_secret_file, encoding="utf-8") as handle:
+                secret = handle.read().strip()
+        except OSError as exc:
+            raise ConfigError(f"cannot read TURN secret file: {exc}") from None
+    credential = environ.get("PARLOR_NODE_ICE_CREDENTIAL", "").strip() or None
+    urls = tuple(url.strip() for url in args.ice_server if url.strip())
+    if any(not url.startswith(("stun:", "turn:", "turns:")) for url in urls):
+        raise ConfigError("--ice-server URLs must start with stun:, turn: or turns:")
+    if any(is_turn(url) for url in urls) and not secret and not (args.ice_username and credential):
+        raise ConfigError(
+            "TURN --ice-server URLs need PARLOR_NODE_TURN_SECRET (or --turn-secret-file), "
+            "or --ice-username with PARLOR_NODE_ICE_CREDENTIAL"
+        )
+    return IceSettings(urls=urls, username=args.ice_username, credential=credential, turn_secret=secret or None)
+
+
 def load_config(argv=None, environ=None) -> tuple[NodeConfig, str]:
     """Parse ``argv`` and ``environ`` into a config and the log level."""
     environ = os.environ if environ is None else environ
@@ -222,7 +271,8 @@ def load_config(argv=None, environ=None) -> tuple[NodeConfig, str]:
         node_id=args.node_id,
         node_key=_read_key(args, environ),
         drain_grace=drain_grace,
-        ice_servers=tuple(args.ice_server),
+        ice=_read_ice(args, environ),
+        forwarding=args.forwarding,
         metrics_listen=metrics_listen,
         metrics_token=metrics_token,
         ping_delay=ping_delay_ms / 1000,

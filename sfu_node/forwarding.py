@@ -17,6 +17,7 @@ import av
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
 from . import aiortc_internals
+from .packets import PacketTap, PacketTrack, starts_vp8_keyframe
 from .stats import NodeStats
 
 logger = logging.getLogger(__name__)
@@ -104,12 +105,17 @@ class ForwardedTrack(MediaStreamTrack):
 
 
 class PublishedTrack:
-    """A publisher's incoming audio or video, fanned out to its subscribers' tracks."""
+    """A publisher's incoming audio or video, fanned out to its subscribers' tracks.
 
-    def __init__(self, kind: str, stats: NodeStats, clock=time.monotonic) -> None:
+    ``packets``: forward each RTP packet as it arrives (packets.py) instead of whole frames
+    reassembled by aiortc's jitter buffer.
+    """
+
+    def __init__(self, kind: str, stats: NodeStats, clock=time.monotonic, packets: bool = False) -> None:
         self.kind = kind
         self.stats = stats
-        self.subscribers: set[ForwardedTrack] = set()
+        self.packets = packets
+        self.subscribers: set[ForwardedTrack | PacketTrack] = set()
         self.media_ssrc: int | None = None
         self.frames_in = 0
         self.keyframes_in = 0
@@ -123,15 +129,32 @@ class PublishedTrack:
     def attach(self, receiver) -> None:
         """Tap ``receiver``: its decoder queue now feeds this track's subscribers."""
         self._receiver = receiver
+        # In both modes the decoder thread gets nothing to decode and exits.
         aiortc_internals.tap_decoder_queue(receiver, _FrameTap(self))
+        if self.packets:
+            aiortc_internals.tap_jitter_buffer(receiver, PacketTap(self.deliver_packet))
 
-    def subscribe(self, track_id: str) -> ForwardedTrack:
-        track = ForwardedTrack(self, track_id)
+    def subscribe(self, track_id: str) -> ForwardedTrack | PacketTrack:
+        track = PacketTrack(self, track_id) if self.packets else ForwardedTrack(self, track_id)
         self.subscribers.add(track)
         return track
 
-    def unsubscribe(self, track: ForwardedTrack) -> None:
+    def unsubscribe(self, track) -> None:
         self.subscribers.discard(track)
+
+    def deliver_packet(self, packet) -> None:
+        """Hand one RTP packet (RTX already unwrapped) to every subscriber as it arrives."""
+        if self._closed:
+            return
+        if self.kind == "video":
+            keyframe = starts_vp8_keyframe(packet.payload)
+            self.frames_in += packet.marker
+            self.keyframes_in += keyframe
+        else:
+            keyframe = False
+            self.frames_in += 1
+        for track in tuple(self.subscribers):
+            track.push(packet, keyframe)
 
     def deliver(self, data: bytes, timestamp: int) -> None:
         """Hand one encoded frame (RTP timestamp, unwrapped) to every subscriber."""
@@ -190,10 +213,14 @@ class _FrameTap:
         return None
 
 
-def hook_sender(sender, track: ForwardedTrack) -> None:
-    """Make ``sender`` pack forwarded frames and route its keyframe requests upstream."""
+def hook_sender(sender, track: ForwardedTrack | PacketTrack) -> None:
+    """Make ``sender`` send forwarded media and route its keyframe requests upstream."""
     # The stock sender answers PLI/FIR by flagging its (absent) encoder; the only
     # one who can produce a keyframe is the publisher, so ask them, coalesced.
+    if isinstance(track, PacketTrack):
+        aiortc_internals.route_keyframe_requests(sender, track.request_keyframe)
+        track.attach(sender)
+        return
     aiortc_internals.route_keyframe_requests(sender, track.source.request_keyframe)
     packer = aiortc_internals.new_vp8_packer() if track.kind == "video" else OpusPacker()
     aiortc_internals.pack_instead_of_encoding(sender, packer)

@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 
 from aiortc import (
     RTCConfiguration,
-    RTCIceServer,
     RTCPeerConnection,
     RTCRtpSender,
     RTCSessionDescription,
@@ -56,6 +55,7 @@ class Participant:
         stats: NodeStats,
         ice_servers=(),
         negotiation_timeout: float = 15.0,
+        forwarding: str = "packets",
     ) -> None:
         self.room = room
         self.id = participant_id
@@ -67,7 +67,7 @@ class Participant:
         self.session = uuid.uuid4().hex
         self.stats = stats
         self.closed = False
-        self.published = {kind: PublishedTrack(kind, stats) for kind in KINDS}
+        self.published = {kind: PublishedTrack(kind, stats, packets=forwarding == "packets") for kind in KINDS}
         self.subscriptions: dict[str, Subscription] = {}
         self._negotiation_timeout = negotiation_timeout
         self._send_lock = asyncio.Lock()
@@ -77,7 +77,7 @@ class Participant:
         self._pending_candidates: list = []
         self._ws_closer: asyncio.Future | None = None
         config = RTCConfiguration(
-            iceServers=[RTCIceServer(urls=url) for url in ice_servers],
+            iceServers=list(ice_servers),
             bundlePolicy=RTCBundlePolicy.MAX_BUNDLE,
         )
         self.pc = RTCPeerConnection(config)

@@ -78,8 +78,9 @@ class Registry:
             role=payload["role"],
             ws=ws,
             stats=self.stats,
-            ice_servers=self.config.ice_servers,
+            ice_servers=self.config.ice.servers(f"{self.config.node_id}-{payload['participant']}"),
             negotiation_timeout=self.config.negotiation_timeout,
+            forwarding=self.config.forwarding,
         )
 
     async def join(self, participant: Participant, capacity: int) -> None:

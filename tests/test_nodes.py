@@ -239,6 +239,21 @@ def test_sfu_event_hands_out_a_token_for_the_node(app, client, group_rooms):
     socket.disconnect()
 
 
+def test_node_grant_carries_fresh_relay_credentials(app, client, group_rooms):
+    """Does a node grant carry TURN credentials for this participant, so relay-only networks reach the node?"""
+    app.config.update(TURN_URLS=["turn:turn.example:3478?transport=udp"], TURN_SECRET="s3cret")
+    with app.app_context():
+        add_node("a", "eu-north")
+        db.session.commit()
+    ticket = re.search(r'data-ticket="([^"]+)"', client.get("/big-room-0").get_data(as_text=True)).group(1)
+    socket = socketio.test_client(app, flask_test_client=client, auth={"ticket": ticket})
+    joined = socket.emit("join", {"name": "Big"}, callback=True)
+    [server] = socket.emit("sfu", {}, callback=True)["ice"]["iceServers"]
+    assert server["urls"] == ["turn:turn.example:3478?transport=udp"]
+    assert server["username"].endswith(":" + joined["self"]) and server["credential"]
+    socket.disconnect()
+
+
 def test_small_rooms_do_not_use_nodes(app, client, make_user):
     """Is a free (small meeting) room refused a node token?"""
     from app.auth.models import User

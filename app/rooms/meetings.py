@@ -319,7 +319,12 @@ def chat(conn, text):
 
 
 def node_grant(conn):
-    """A single-use join token for the room's node, while the meeting goes through it."""
+    """A single-use join token for the room's node, while the meeting goes through it.
+
+    It carries fresh TURN credentials too: a person whose network allows only TURN needs the
+    relay to reach the node as much as to reach peers, and a reconnect may come after the
+    credentials handed out at join time have expired.
+    """
     room = _room(conn)
     if not modes.may_use_node(room):
         raise MeetingError("This meeting is peer-to-peer now, which does not use a video router.")
@@ -335,7 +340,7 @@ def node_grant(conn):
             ip=conn.ip,
             rtt=conn.rtt,
         )
-        return dict(grant, region_label=modes.region_label(grant["region"]))
+        return dict(grant, region_label=modes.region_label(grant["region"]), ice=_relay_for(conn.pid))
     except NoNodeAvailable:
         raise MeetingError("No video router is available right now. Retrying…", retry=True) from None
 

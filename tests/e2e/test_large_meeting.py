@@ -5,7 +5,7 @@ from playwright.sync_api import expect
 
 from app.plans import LARGE
 
-from ..support.live import OPEN_CONNECTIONS, join_meeting, wait_decoding
+from ..support.live import OPEN_CONNECTIONS, join_meeting, selected_candidates, wait_decoding
 
 
 @pytest.fixture
@@ -39,3 +39,17 @@ def test_four_people_through_one_node_then_failover(group_room, live_server, sfu
         wait_decoding(page, tracks=3, timeout=90)
         assert page.evaluate(OPEN_CONNECTIONS) == 1
         expect(page.locator("#network-state")).to_have_text("Through Parlor's server in Stockholm", timeout=20000)
+
+
+def test_relay_only_participant_joins_through_turn(group_room, coturn, sfu_nodes, new_page):
+    """Does a person whose network allows only TURN decode a large meeting's video, over a relay candidate?"""
+    sfu_nodes("e2e-node-relay", turn=coturn)
+    relayed, direct = new_page({"width": 800, "height": 600}), new_page({"width": 800, "height": 600})
+    join_meeting(relayed, group_room + "?relay=1", "Behind a firewall")
+    join_meeting(direct, group_room, "On open network")
+    for page in (relayed, direct):
+        page.wait_for_selector("#meeting:not([hidden])")
+    for page in (relayed, direct):
+        wait_decoding(page, tracks=1, timeout=60)
+    pairs = selected_candidates(relayed)
+    assert pairs and all(pair["local"] == "relay" for pair in pairs), pairs

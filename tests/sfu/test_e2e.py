@@ -84,3 +84,13 @@ def test_four_browsers_decode_each_other_and_survive_node_death(browser, fake_ap
     print("node-b frames decoded:", wait_all_decoding(pages, expected=3, timeout=90))
     assert [page.evaluate(LIVE_PCS) for page in pages] == [1, 1, 1, 1]
     assert node_b.health()["participants"] == 4
+
+
+def test_four_browsers_decode_each_other_through_packet_forwarding(browser, fake_app, start_node):
+    """With packet forwarding, do four Chromium participants decode three videos and hear three voices each?"""
+    node = start_node("node-p", extra_args=("--forwarding", "packets"))
+    fake_app.current_node = (node.node_id, node.ws_url)
+    pages = open_participants(browser, fake_app, "packets")
+    print("frames decoded:", wait_all_decoding(pages, expected=3, timeout=90))
+    wait_all_decoding(pages, expected=3, timeout=30, kind="audio")
+    assert [page.evaluate(LIVE_PCS) for page in pages] == [1, 1, 1, 1]

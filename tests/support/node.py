@@ -24,6 +24,8 @@ class NodeProcess:
         drain_grace: float = 30.0,
         ping_delay_ms: int = 0,
         log_path=None,
+        extra_args=(),
+        extra_env=None,
     ) -> None:
         self.node_id = node_id
         self.port = services.free_port()
@@ -34,7 +36,7 @@ class NodeProcess:
         self.metrics_port = services.free_port()
         self.metrics_url = f"http://127.0.0.1:{self.metrics_port}"
         self.log_path = log_path
-        env = dict(os.environ, PARLOR_NODE_KEY=self.key, PYTHONUNBUFFERED="1")
+        env = dict(os.environ, PARLOR_NODE_KEY=self.key, PYTHONUNBUFFERED="1", **(extra_env or {}))
         self.log = open(log_path or os.devnull, "w")  # noqa: SIM115 (closed in stop())
         self.process = subprocess.Popen(
             [
@@ -59,6 +61,7 @@ class NodeProcess:
                 f"127.0.0.1:{self.metrics_port}",
                 "--ping-delay-ms",
                 str(ping_delay_ms),
+                *extra_args,
             ],
             cwd=services.ROOT,
             env=env,

@@ -21,10 +21,15 @@ export class SfuConnection {
   // ``refresh({reconnect})`` resolves to a fresh ``{url, token}``: ``reconnect`` is false
   // for the first attempt and true afterwards, so the app can move the room off a dead node.
   // ``url`` and ``token`` may be given for the first attempt; otherwise it calls ``refresh``.
+  // A grant may also carry ``ice`` ({iceServers}): TURN credentials for reaching the node from
+  // networks that allow only relayed traffic; ``iceTransportPolicy`` "relay" insists on them.
   constructor({ url = null, token = null, localStream = null, refresh = null, onTrack = () => {},
-                onPeerLeft = () => {}, onState = () => {}, onMessage = () => {} }) {
+                onPeerLeft = () => {}, onState = () => {}, onMessage = () => {},
+                iceServers = [], iceTransportPolicy = "all" }) {
     this.url = url;
     this.token = token;
+    this.iceServers = iceServers;
+    this.iceTransportPolicy = iceTransportPolicy;
     this.localStream = localStream;
     this.refresh = refresh;
     this.onTrack = onTrack;
@@ -73,6 +78,8 @@ export class SfuConnection {
       const fresh = await this.refresh({ reconnect });
       this.url = fresh.url || this.url;
       this.token = fresh.token || this.token;
+      // Fresh with every grant: a reconnect may come after the old credentials expired.
+      if (fresh.ice && fresh.ice.iceServers) this.iceServers = fresh.ice.iceServers;
     }
     if (this.closedByUser) return;
     if (!this.url || !this.token) throw new Error("No video router to join.");
@@ -153,7 +160,11 @@ export class SfuConnection {
   }
 
   createPeerConnection() {
-    const pc = new RTCPeerConnection({ bundlePolicy: "max-bundle" });
+    const pc = new RTCPeerConnection({
+      bundlePolicy: "max-bundle",
+      iceServers: this.iceServers,
+      iceTransportPolicy: this.iceTransportPolicy,
+    });
     pc.ontrack = (event) => {
       const stream = event.streams[0];
       if (!stream) return;

@@ -23,6 +23,8 @@ export function startLargeMeeting({ signaling, view, localStream, onTrack, onReg
       return grant;
     },
     onTrack,
+    // The same switch as the mesh's: ``?relay=1`` tests (or forces) a TURN-only path.
+    iceTransportPolicy: new URLSearchParams(location.search).get("relay") === "1" ? "relay" : "all",
     onState: (state) => {
       if (NETWORK_STATES[state] && showsState()) view.setNetwork(NETWORK_STATES[state]);
     },

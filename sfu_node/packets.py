@@ -1,0 +1,219 @@
+"""Packet forwarding: each RTP packet from a publisher goes out to each subscriber as it arrives.
+
+The frame path (forwarding.py) lets aiortc's jitter buffer reassemble frames, which stalls a
+lossy publisher's stream at every missing packet and then bursts. Here the receiver still
+terminates SRTP, unwraps RTX, keeps receiver statistics and NACKs the publisher for what it
+missed (aiortc's NackGenerator), but its jitter buffer is replaced by a tap that forwards every
+packet at once. Per subscriber the packet gets that subscriber's SSRC, payload type, sequence
+number and timestamp space (each a fixed offset from the publisher's, so a retransmission that
+arrives late lands on the number the subscriber is missing), and is recorded in the sender's
+bounded history, from which the stock sender answers the subscriber's NACKs (with RTX where
+negotiated). Like LiveKit's and mediasoup's forwarders, a subscriber starts on the packet that
+starts a keyframe; only the VP8 payload descriptor and the first bytes of the frame are read,
+which frame encryption leaves clear.
+"""
+
+import asyncio
+import random
+import time
+
+from aiortc.clock import current_ntp_time
+from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
+from aiortc.rtp import RtpPacket
+
+from . import aiortc_internals
+
+# A subscriber that started mid-stream drops packets older than its first one; after this many
+# packets a late packet that old no longer arrives, and checking stops (sequence numbers wrap).
+START_GUARD_PACKETS = 512
+# A subscriber's own keyframe requests (PLI/FIR) reach the publisher with a backoff: the first
+# at once, then at growing intervals while that subscriber keeps asking (one on a link too slow
+# or lossy for the stream asks again and again, and each keyframe costs every other viewer of the
+# publisher a burst of bits), back to the minimum after a quiet spell. Joining is not held back.
+KEYFRAME_BACKOFF_MIN = 1.0
+KEYFRAME_BACKOFF_MAX = 10.0
+
+
+class Vp8Descriptor:
+    """The fields of a VP8 RTP payload descriptor (RFC 7741 section 4.2) the node needs."""
+
+    __slots__ = ("starts_partition", "partition", "picture_id", "tl0picidx", "temporal_id", "size")
+
+    def __init__(self, starts_partition, partition, picture_id, tl0picidx, temporal_id, size) -> None:
+        self.starts_partition = starts_partition
+        self.partition = partition
+        self.picture_id = picture_id
+        self.tl0picidx = tl0picidx
+        self.temporal_id = temporal_id
+        self.size = size
+
+    @property
+    def starts_frame(self) -> bool:
+        return self.starts_partition and self.partition == 0
+
+
+def parse_vp8_descriptor(payload: bytes) -> Vp8Descriptor | None:
+    """The descriptor at the start of a VP8 RTP payload, or None if it is truncated."""
+    size = len(payload)
+    if size < 1:
+        return None
+    first = payload[0]
+    offset = 1
+    picture_id = tl0picidx = temporal_id = None
+    if first & 0x80:  # X: an extension byte follows
+        if size < 2:
+            return None
+        extension = payload[1]
+        offset = 2
+        if extension & 0x80:  # I: picture id, 7 or 15 bits (M)
+            if offset >= size:
+                return None
+            if payload[offset] & 0x80:
+                if offset + 1 >= size:
+                    return None
+                picture_id = ((payload[offset] & 0x7F) << 8) | payload[offset + 1]
+                offset += 2
+            else:
+                picture_id = payload[offset]
+                offset += 1
+        if extension & 0x40:  # L: TL0PICIDX
+            if offset >= size:
+                return None
+            tl0picidx = payload[offset]
+            offset += 1
+        if extension & 0x30:  # T or K: TID, Y, KEYIDX share one byte
+            if offset >= size:
+                return None
+            temporal_id = payload[offset] >> 6
+            offset += 1
+    return Vp8Descriptor(bool(first & 0x10), first & 0x07, picture_id, tl0picidx, temporal_id, offset)
+
+
+def starts_vp8_keyframe(payload: bytes) -> bool:
+    """Whether this RTP payload is the first packet of a VP8 keyframe.
+
+    The descriptor says the packet starts partition 0; the frame tag's P bit is 0 for
+    keyframes, which also carry the start code 9d 01 2a (RFC 6386 9.1), all within the
+    frame's first 10 bytes.
+    """
+    # Cheap test first: S set, partition 0 (and no reserved bit), as most packets are not.
+    if not payload or payload[0] & 0x5F != 0x10:
+        return False
+    descriptor = parse_vp8_descriptor(payload)
+    if descriptor is None:
+        return False
+    start = descriptor.size
+    return len(payload) >= start + 10 and not payload[start] & 1 and payload[start + 3 : start + 6] == b"\x9d\x01\x2a"
+
+
+class PacketTap:
+    """Quacks like aiortc's JitterBuffer: takes every packet, reassembles nothing."""
+
+    __slots__ = ("_deliver",)
+
+    def __init__(self, deliver) -> None:
+        self._deliver = deliver
+
+    def add(self, packet: RtpPacket):
+        self._deliver(packet)
+        return False, None
+
+
+class PacketTrack(MediaStreamTrack):
+    """One publisher's packets as sent to one subscriber, in that subscriber's numbering."""
+
+    def __init__(self, source, track_id: str, clock=time.monotonic) -> None:
+        super().__init__()
+        self.kind = source.kind
+        aiortc_internals.set_track_id(self, track_id)
+        self.source = source
+        self.needs_keyframe = source.kind == "video"
+        self.frames_sent = 0
+        self.packets_sent = 0
+        self._sender = None
+        self._sent: aiortc_internals.SentRtp | None = None
+        self._payload_type = None
+        self._seq_offset = 0
+        self._ts_offset = 0
+        self._first_seq = None
+        self._guard = 0
+        self._stopped = asyncio.Event()
+        self._clock = clock
+        self._last_request = None
+        self._request_interval = KEYFRAME_BACKOFF_MIN
+        self.keyframe_requests = 0
+
+    def attach(self, sender) -> None:
+        """Send through ``sender``: its RTP loop becomes waiting for this track to stop."""
+        self._sender = sender
+        aiortc_internals.take_over_rtp_loop(sender, self._run)
+
+    async def _run(self, codec) -> None:
+        # send() calls this once negotiation is done and the sender knows its mid and codec.
+        self._payload_type = codec.payloadType
+        self._sent = aiortc_internals.SentRtp(self._sender)
+        if self.needs_keyframe:
+            self.source.request_keyframe()
+        await self._stopped.wait()
+
+    def request_keyframe(self) -> None:
+        """This subscriber's PLI/FIR: passed upstream (coalesced there), with a per-subscriber backoff."""
+        now = self._clock()
+        if self._last_request is not None:
+            since = now - self._last_request
+            if since < self._request_interval:
+                return
+            if since >= 2 * KEYFRAME_BACKOFF_MAX:
+                self._request_interval = KEYFRAME_BACKOFF_MIN
+            else:
+                self._request_interval = min(2 * self._request_interval, KEYFRAME_BACKOFF_MAX)
+        self._last_request = now
+        self.keyframe_requests += 1
+        self.source.request_keyframe()
+
+    async def recv(self):
+        # The sender's own loop, which would call this, is replaced; nothing reads frames.
+        await self._stopped.wait()
+        raise MediaStreamError
+
+    def push(self, packet: RtpPacket, keyframe: bool) -> None:
+        if self._sent is None or self.readyState != "live":
+            return
+        seq = packet.sequence_number
+        if self._first_seq is None:
+            if self.needs_keyframe and not keyframe:
+                self.source.request_keyframe()
+                return
+            self.needs_keyframe = False
+            self._first_seq = seq
+            self._guard = START_GUARD_PACKETS
+            self._seq_offset = random.getrandbits(16) - seq
+            self._ts_offset = random.getrandbits(32) - packet.timestamp
+        elif self._guard:
+            self._guard -= 1
+            if (seq - self._first_seq) & 0x8000:
+                return  # from before this subscriber's first packet: undecodable for it
+        out = RtpPacket(
+            payload_type=self._payload_type,
+            marker=packet.marker,
+            sequence_number=(seq + self._seq_offset) & 0xFFFF,
+            timestamp=(packet.timestamp + self._ts_offset) & 0xFFFFFFFF,
+            ssrc=self._sender._ssrc,
+            payload=packet.payload,
+        )
+        out.padding_size = packet.padding_size
+        extensions = out.extensions
+        sent = self._sent
+        now = current_ntp_time()
+        extensions.abs_send_time = (now >> 14) & 0x00FFFFFF
+        extensions.mid = sent.mid
+        extensions.audio_level = packet.extensions.audio_level
+        sent.record(out, now)
+        aiortc_internals.send_rtp(self._sender.transport, out.serialize(sent.extensions_map))
+        self.packets_sent += 1
+        self.frames_sent += packet.marker if self.kind == "video" else 1
+
+    def stop(self) -> None:
+        super().stop()
+        self.source.unsubscribe(self)
+        self._stopped.set()

@@ -1,0 +1,66 @@
+"""A large meeting with one participant behind an emulated bad link (shaping proxy in front of coturn)."""
+
+import time
+
+import pytest
+
+from app.plans import LARGE
+
+from ..support.live import join_meeting, wait_decoding
+from ..support.mediastats import SNAPSHOT, diff
+from ..support.shaper import LinkProfile, ShapingProxy, relay_through
+
+WINDOW = 15
+
+
+@pytest.fixture
+def meeting_with_weak_link(live_server, coturn, sfu_nodes, new_page, request):
+    """A direct participant and one whose traffic crosses a shaping proxy; yields both pages and the proxy."""
+    name = "weak-" + request.node.originalname.replace("_", "-")[5:30].strip("-")
+    live_server.flask("create-admin", f"{name}@example.com")
+    live_server.flask("rooms", "create", name, "--owner", f"{name}@example.com", "--mode", LARGE)
+    sfu_nodes(f"e2e-{name}"[:40], turn=coturn)
+    proxy = ShapingProxy(("127.0.0.1", coturn.port), **request.param).start()
+    direct, weak = new_page({"width": 640, "height": 480}), new_page({"width": 640, "height": 480})
+    weak.context.add_init_script(relay_through(proxy))
+    for index, page in enumerate((direct, weak)):
+        join_meeting(page, f"{live_server.url}/{name}", f"Person {index + 1}")
+        page.wait_for_selector("#meeting:not([hidden])")
+    wait_decoding(direct, tracks=1, timeout=60)
+    wait_decoding(weak, tracks=1, timeout=60)
+    yield direct, weak, proxy
+    proxy.stop()
+
+
+def measure(pages, window=WINDOW):
+    before = [page.evaluate(SNAPSHOT) for page in pages]
+    time.sleep(window)
+    after = [page.evaluate(SNAPSHOT) for page in pages]
+    return [diff(b, a, window) for b, a in zip(before, after, strict=True)]
+
+
+@pytest.mark.parametrize(
+    "meeting_with_weak_link", [{"downlink": LinkProfile(rate_kbps=400, loss=0.03, delay_ms=40)}], indirect=True
+)
+def test_weak_subscriber_sees_the_emulated_link(meeting_with_weak_link):
+    """Does a browser behind the shaping proxy really get the set rate and loss, while a direct one is unaffected?"""
+    direct, weak, proxy = meeting_with_weak_link
+    seen_direct, seen_weak = measure((direct, weak))
+    assert seen_weak["kbps_in"] <= 440, seen_weak
+    assert max(v["loss"] for v in seen_weak["video"]) >= 0.02, seen_weak
+    assert proxy.counters()["downlink"]["lost"] > 0
+    assert min(v["fps"] for v in seen_direct["video"]) >= 12, seen_direct
+
+
+@pytest.mark.parametrize("meeting_with_weak_link", [{"uplink": LinkProfile(loss=0.03, delay_ms=40)}], indirect=True)
+def test_lossy_publisher_is_seen_and_heard_smoothly(meeting_with_weak_link):
+    """With 3 % loss on a publisher's uplink, does the other still see it smoothly and hear it clearly?"""
+    direct, _, proxy = meeting_with_weak_link
+    [seen] = measure((direct,), window=30)
+    assert proxy.counters()["uplink"]["lost"] > 0
+    [video], [audio] = seen["video"], seen["audio"]
+    # Bars with room for a busy shared test machine (bench.network_bench measures against the issue's
+    # 2 s per 40 s and 3 %): the frame path, stalling at each loss, reached 2.3 s and 10 %.
+    assert video["fps"] >= 15, seen
+    assert video["frozen"] <= 3.0, seen
+    assert audio["concealed"] <= 0.05, seen
