@@ -46,6 +46,8 @@ class NodeConfig:
     message_burst: int = 60
     max_candidates: int = 64
     max_strikes: int = 10
+    # Seconds each /ping answer waits: tests make a node look far away with it. Never set in production.
+    ping_delay: float = 0.0
 
 
 def _parse_listen(value: str) -> tuple[str, int]:
@@ -174,6 +176,12 @@ def build_parser(environ) -> argparse.ArgumentParser:
         "the node serves neither",
     )
     parser.add_argument(
+        "--ping-delay-ms",
+        default=env("PARLOR_NODE_PING_DELAY_MS", "0"),
+        help="FOR TESTS ONLY: delay every answer on /ping (the lobby's latency probe) by this "
+        "many milliseconds, so the node looks far away (env PARLOR_NODE_PING_DELAY_MS, default 0)",
+    )
+    parser.add_argument(
         "--log-level",
         default=env("PARLOR_NODE_LOG_LEVEL", "INFO"),
         help="logging level (env PARLOR_NODE_LOG_LEVEL, default INFO)",
@@ -241,8 +249,11 @@ def load_config(argv=None, environ=None) -> tuple[NodeConfig, str]:
     try:
         capacity = int(args.capacity)
         drain_grace = float(args.drain_grace)
+        ping_delay_ms = float(args.ping_delay_ms)
     except ValueError:
-        raise ConfigError("--capacity must be an integer and --drain-grace a number") from None
+        raise ConfigError("--capacity must be an integer, --drain-grace and --ping-delay-ms numbers") from None
+    if not 0 <= ping_delay_ms <= 10_000:
+        raise ConfigError("--ping-delay-ms must be between 0 and 10000")
     if capacity < 1:
         raise ConfigError("--capacity must be at least 1")
     metrics_listen = _parse_metrics_listen(args.metrics_listen)
@@ -264,5 +275,6 @@ def load_config(argv=None, environ=None) -> tuple[NodeConfig, str]:
         forwarding=args.forwarding,
         metrics_listen=metrics_listen,
         metrics_token=metrics_token,
+        ping_delay=ping_delay_ms / 1000,
     )
     return config, args.log_level.upper()

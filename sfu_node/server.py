@@ -6,7 +6,7 @@ import signal
 
 from aiohttp import web
 
-from . import control, signaling
+from . import control, ping, signaling
 from .appclient import AppClient
 from .config import NodeConfig
 from .control import NonceCache
@@ -70,11 +70,13 @@ class Node:
         self._stop.set()
 
     def build_app(self) -> web.Application:
-        """The public listener: browsers' WebSocket, the app's signed control requests."""
+        """The public listener: browsers' WebSockets (media and ping), the app's signed control requests."""
         app = web.Application(client_max_size=64 * 1024)
         app[control.NODE] = self
         app[control.METRICS_TOKEN] = self.config.metrics_token
+        app[ping.PING_SOCKETS] = ping.PingSockets()
         app.router.add_get("/ws", signaling.websocket_handler)
+        app.router.add_get("/ping", ping.ping_handler)
         app.router.add_post("/control/kick", control.kick)
         app.router.add_post("/control/close-room", control.close_room)
         if self.config.metrics_token:

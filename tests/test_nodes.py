@@ -14,6 +14,7 @@ from app.rooms.models import Room
 from sfu_node.protocol import InvalidSignature, read_join_token, sign_request
 
 from .support.sockets import PUBLIC_KEY
+from .support.placement import add_node
 
 MASTER = "testing-node-master-secret"
 
@@ -146,24 +147,6 @@ def test_drain_and_forget(client, app, runner):
     runner.invoke(args=["nodes", "forget", "node-a"])
     assert nodes(app) == {}
     assert runner.invoke(args=["nodes", "drain", "nope"]).exit_code != 0
-
-
-def add_node(node_id, region, participants=0, capacity=48, alive=True, draining=False, when=None):
-    from app.timeutil import utcnow
-
-    now = when or utcnow()
-    node = SfuNode(
-        id=node_id,
-        region=region,
-        public_url=f"http://{node_id}.example:8000",
-        capacity=capacity,
-        participants=participants,
-        state="draining" if draining else "serving",
-        last_heartbeat_at=now if alive else now - timedelta(minutes=5),
-        registered_at=now,
-    )
-    db.session.add(node)
-    return node
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,11 @@
 A room goes to the least-loaded serving node in the region nearest the participant, then
 the next region; it stays there while that node lives. Rooms assigned since a node's last
 heartbeat count towards its load, so a burst of joins spreads out.
+
+Where the first person's lobby measured its round-trip time to the nodes of the nearest
+regions (``latency_probes``), the room goes instead to the node with the lowest median RTT
+among the least-loaded of those (within ``LOAD_SLACK`` of the lightest). The measurements come
+from a browser, so they only ever order nodes that the rules above already allow.
 """
 
 import json
@@ -24,6 +29,11 @@ from .services import is_alive, node_key, room_key
 log = logging.getLogger("parlor.nodes")
 
 PENDING_ROOM_WEIGHT = 2  # participants we expect a freshly assigned room to bring
+LATENCY_REGIONS = 2  # the nearest regions (that have room) whose nodes the lobby pings
+MAX_LATENCY_PROBES = 4  # nodes one lobby pings at most
+# Nodes whose load (a fraction of capacity) is within this of the lightest measured node all
+# count as "least loaded"; among them the fastest wins. Latency never outweighs a big load gap.
+LOAD_SLACK = 0.2
 
 
 class NoNodeAvailable(Exception):
@@ -50,27 +60,80 @@ def effective_load(node):
     return node.participants + PENDING_ROOM_WEIGHT * pending
 
 
-def choose_node(ip, now=None):
-    nodes = [n for n in db.session.scalars(sa.select(SfuNode)) if is_alive(n, now) and n.accepts_new_rooms()]
+def load_fraction(node):
+    return effective_load(node) / node.capacity
+
+
+def placeable_by_region(now=None):
+    """Live serving nodes with room for another meeting, by region."""
     by_region = {}
-    for node in nodes:
+    for node in db.session.scalars(sa.select(SfuNode)):
+        if not (is_alive(node, now) and node.accepts_new_rooms()):
+            continue
         if node.capacity > 0 and effective_load(node) < node.capacity:
             by_region.setdefault(node.region, []).append(node)
+    return by_region
+
+
+def _regions_near(ip, by_region):
     ordered = regions_by_distance(client_point(ip))
     ordered += sorted(set(by_region) - set(ordered))  # regions nobody configured go last
-    for region in ordered:
-        candidates = by_region.get(region)
-        if candidates:
-            return min(candidates, key=lambda n: (effective_load(n) / n.capacity, n.id))
+    return [region for region in ordered if by_region.get(region)]
+
+
+def latency_candidates(ip, now=None):
+    """Nodes worth a lobby's RTT probe: the nearest regions' placeable nodes, a few.
+
+    The regions take turns (lightest node of the nearest, lightest of the next, then the
+    second lightest of each...), so a crowded nearest region does not hide the next one.
+    """
+    by_region = placeable_by_region(now)
+    turns = []
+    for rank, region in enumerate(_regions_near(ip, by_region)[:LATENCY_REGIONS]):
+        lightest_first = sorted(by_region[region], key=lambda n: (load_fraction(n), n.id))
+        turns += [((turn, rank), node) for turn, node in enumerate(lightest_first)]
+    return [node for _, node in sorted(turns, key=lambda pair: pair[0])][:MAX_LATENCY_PROBES]
+
+
+def latency_probes(ip, now=None):
+    """What the lobby pings: [{"id", "url"}] of ``latency_candidates``."""
+    return [{"id": node.id, "url": ping_url(node.public_url)} for node in latency_candidates(ip, now)]
+
+
+def fastest_of_least_loaded(nodes, rtt):
+    """The lowest median RTT among the measured nodes within LOAD_SLACK of the lightest; None without any."""
+    measured = [node for node in nodes if node.id in rtt]
+    if not measured:
+        return None
+    lightest = min(load_fraction(node) for node in measured)
+    least_loaded = [node for node in measured if load_fraction(node) <= lightest + LOAD_SLACK]
+    return min(least_loaded, key=lambda n: (rtt[n.id], load_fraction(n), n.id))
+
+
+def choose_node(ip, now=None, rtt=None):
+    """The node for a new meeting: by measured latency when the lobby sent some, else geo-IP.
+
+    ``rtt`` maps node ids to the client's median round-trip times in milliseconds; ids of
+    nodes outside the nearest regions, dead, draining, full or unknown are ignored.
+    """
+    by_region = placeable_by_region(now)
+    regions = _regions_near(ip, by_region)
+    if rtt:
+        nearby = [node for region in regions[:LATENCY_REGIONS] for node in by_region[region]]
+        fastest = fastest_of_least_loaded(nearby, rtt)
+        if fastest is not None:
+            return fastest
+    if regions:
+        return min(by_region[regions[0]], key=lambda n: (load_fraction(n), n.id))
     raise NoNodeAvailable()
 
 
-def node_for_room(room, ip, now=None):
-    """The room's node: its current one while alive, else a newly chosen one."""
+def node_for_room(room, ip, now=None, rtt=None):
+    """The room's node: its current one while alive, else a newly chosen one (see ``choose_node``)."""
     assignment = db.session.get(RoomAssignment, room.id)
     if assignment is not None and is_alive(assignment.node, now):
         return assignment.node
-    node = choose_node(ip, now)
+    node = choose_node(ip, now, rtt)
     if assignment is None:
         assignment = RoomAssignment(room_id=room.id)
         db.session.add(assignment)
@@ -82,19 +145,23 @@ def node_for_room(room, ip, now=None):
     return node
 
 
-def websocket_url(public_url):
+def websocket_url(public_url, path="/ws"):
     parts = urlsplit(public_url)
     scheme = "wss" if parts.scheme == "https" else "ws"
-    return f"{scheme}://{parts.netloc}{parts.path.rstrip('/')}/ws"
+    return f"{scheme}://{parts.netloc}{parts.path.rstrip('/')}{path}"
 
 
-def join_token_for(room, *, participant, name, role, capacity, ip):
+def ping_url(public_url):
+    return websocket_url(public_url, "/ping")
+
+
+def join_token_for(room, *, participant, name, role, capacity, ip, rtt=None):
     """Place the room (if needed) and sign a join token for one participant on its node.
 
     The caller commits the placement. A dead node is noticed by its missing heartbeats, so a
     client that lost its node simply asks again and gets the room's new one.
     """
-    node = node_for_room(room, ip)
+    node = node_for_room(room, ip, rtt=rtt)
     db.session.flush()
     token = make_join_token(
         node_key(node.id),

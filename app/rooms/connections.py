@@ -32,6 +32,8 @@ class Connection:
     host_link: str | None = None
     by_rule: bool = False  # hosts through a host rule (an organisation's member), re-checked each time
     picture: str | None = None
+    # The lobby's median round-trip times to nearby nodes ({node id: ms}), for placing the room.
+    rtt: dict = field(default_factory=dict)
     embed_name: str | None = None  # the name an embedding site put in the room URL, for its webhooks
     name: str = ""
     joined: bool = False

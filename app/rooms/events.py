@@ -59,12 +59,21 @@ def on_disconnect(*args):
         db.session.commit()
 
 
-@handler("join", schema={"name": "name", "muted?": bool, "camera?": bool, "key?": "public-key"}, joined=False)
+@handler(
+    "join",
+    schema={"name": "name", "muted?": bool, "camera?": bool, "key?": "public-key", "rtt?": "rtt"},
+    joined=False,
+)
 def on_join(conn, data):
     if conn.joined:
         return {"error": "You are already in the meeting."}
     return meetings.join(
-        conn, data["name"], muted=data.get("muted", False), camera=data.get("camera", True), key=data.get("key")
+        conn,
+        data["name"],
+        muted=data.get("muted", False),
+        camera=data.get("camera", True),
+        key=data.get("key"),
+        rtt=data.get("rtt"),
     )
 
 

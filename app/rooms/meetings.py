@@ -170,7 +170,9 @@ def must_knock(room, conn):
     return "locked" if room.locked or room.members_only else None
 
 
-def join(conn, name, muted=False, camera=True, key=None):
+def join(conn, name, muted=False, camera=True, key=None, rtt=None):
+    """``key``: the joiner's public key for end-to-end encryption; ``rtt``: the lobby's checked
+    median round-trip times to nearby nodes, to place the room."""
     room = _room(conn)
     if services.has_ended(room):
         raise MeetingError(status="ended")
@@ -199,6 +201,8 @@ def join(conn, name, muted=False, camera=True, key=None):
     if not outcome.joined:
         raise MeetingError(status="full", capacity=capacity)
     conn.joined, conn.name, conn.entry, conn.knock = True, name, participant, None
+    if rtt:  # a rejoin without fresh measurements keeps the lobby's
+        conn.rtt = rtt
     transport().enter(conn.sid, room_channel(room.id))
     if participant["host"]:
         hosting.tell_knockers_host_is_here(room.id)
@@ -207,7 +211,7 @@ def join(conn, name, muted=False, camera=True, key=None):
         track_meeting("meeting_started", room)
         webhooks.meeting_started(room, time.time())
     webhooks.client_joined(room, participant, len(outcome.members))
-    modes.review(room, ip=conn.ip)
+    modes.review(room, ip=conn.ip, rtt=conn.rtt)
     return {
         "status": "joined",
         "self": conn.pid,
@@ -238,7 +242,7 @@ def ping(conn):
         raise MeetingError("You are no longer in the meeting.", status="removed")
     stale, ended = presence().purge_stale(conn.room_id)
     _remove_stale(conn.room_id, stale, ended)
-    modes.review(_room(conn), ip=conn.ip)
+    modes.review(_room(conn), ip=conn.ip, rtt=conn.rtt)
     return {"status": "ok"}
 
 
@@ -340,6 +344,7 @@ def node_grant(conn):
             role="host" if hosting.is_host(conn) else "guest",
             capacity=services.capacity(room),
             ip=conn.ip,
+            rtt=conn.rtt,
         )
         return dict(grant, region_label=modes.region_label(grant["region"]), ice=_relay_for(conn.pid))
     except NoNodeAvailable:

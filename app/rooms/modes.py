@@ -56,10 +56,11 @@ def presence_every(room):
     return max(1.0, min(PRESENCE_EVERY_SECONDS, back_after() / 3))
 
 
-def review(room, ip=None):
+def review(room, ip=None, rtt=None):
     """After a join, a leave or a ping: move an auto meeting if its size says so.
 
-    ``ip`` is the address of whoever joined, used to place the room on a node near them.
+    ``ip`` is the address of whoever joined and ``rtt`` their lobby's round-trip times to nearby
+    nodes, used to place the room on a node near them.
     """
     if room is None or services.meeting_mode(room) != AUTO:
         return
@@ -68,7 +69,7 @@ def review(room, ip=None):
     count = len(presence().members(room.id))
     if via == VIA_PEERS:
         if count >= AUTO_TO_NODE_AT:
-            _move_to_node(room, ip)
+            _move_to_node(room, ip, rtt)
         return
     quiet_since = state.get("quiet_since")
     if count > AUTO_BACK_AT:
@@ -80,9 +81,9 @@ def review(room, ip=None):
         _announce(room.id, {"via": VIA_PEERS, "region": None})
 
 
-def _move_to_node(room, ip):
+def _move_to_node(room, ip, rtt):
     try:
-        node = node_for_room(room, ip)
+        node = node_for_room(room, ip, rtt=rtt)
     except NoNodeAvailable:
         # The meeting stays a mesh (within its capacity) and the next join or ping tries again.
         log.warning("auto room %s outgrew its mesh but no node is available", room.id)

@@ -5,7 +5,7 @@ from ..auth.forms import EmptyForm
 from ..embedding.params import embed_options
 from ..embedding.services import framing_origins
 from ..extensions import csrf, db, limiter
-from ..nodes.placement import node_origins
+from ..nodes.placement import latency_probes, node_origins
 from ..plans import ROOM_MODE_CHOICES, SMALL, get_plan
 from ..security import allow_framing, allow_source
 from ..usage import track
@@ -196,8 +196,10 @@ def lobby(room_name):
     if embed_origins := framing_origins(room):
         allow_framing(embed_origins)
     mode = services.meeting_mode(room)
-    if mode != SMALL:  # large and auto meetings reach the room's node
+    probes = []
+    if mode != SMALL:  # large and auto meetings reach the room's node, and ping the nearby ones
         allow_source("connect-src", *node_origins())
+        probes = latency_probes(request.remote_addr)
     app_origins = apps.lobby_settings(room)
     if app_origins:  # only this room page may frame the apps' embed origins
         allow_source("frame-src", *sorted(set(app_origins.values())))
@@ -214,6 +216,7 @@ def lobby(room_name):
         can_record=host and get_plan(room.plan_key).recording,
         mode=mode,
         app_origins=app_origins,
+        latency_probes=probes,
         capacity=services.capacity(room),
         picture=own_picture(),
         read_only=services.is_read_only(room),

@@ -1,6 +1,9 @@
 """Checks for Socket.IO payloads: wrong types, missing fields and huge values are refused."""
 
+import math
 import re
+
+from sfu_node.protocol import is_node_id
 
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 ID = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
@@ -11,6 +14,8 @@ MAX_CHAT = 2_000
 PUBLIC_KEY = re.compile(r"^[A-Za-z0-9_-]{87}$")
 IV = re.compile(r"^[A-Za-z0-9_-]{16}$")
 SEALED_KEY = re.compile(r"^[A-Za-z0-9_-]{64}$")
+MAX_RTT_NODES = 8  # a lobby pings at most a few nodes (placement.MAX_LATENCY_PROBES)
+MAX_RTT_MS = 60_000
 
 
 class Invalid(ValueError):
@@ -105,6 +110,25 @@ def check_number(value):
     return value
 
 
+def check_rtt(value):
+    """The lobby's median round-trip times, {node id: milliseconds}.
+
+    They only ever order nodes, so a malformed report is dropped (the join goes ahead and the
+    room is placed by geo-IP) rather than refused; unknown node ids are ignored at placement.
+    """
+    if not isinstance(value, dict) or len(value) > MAX_RTT_NODES:
+        return {}
+    result = {}
+    for node, ms in value.items():
+        if not (isinstance(node, str) and is_node_id(node)):
+            continue
+        if isinstance(ms, bool) or not isinstance(ms, int | float) or not math.isfinite(ms):
+            continue
+        if 0 <= ms <= MAX_RTT_MS:
+            result[node] = float(ms)
+    return result
+
+
 CHECKS = {
     "name": check_name,
     "id": check_id,
@@ -118,6 +142,7 @@ CHECKS = {
     bool: check_bool,
     "token": check_token,
     float: check_number,
+    "rtt": check_rtt,
 }
 
 

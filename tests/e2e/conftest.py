@@ -76,7 +76,7 @@ def sfu_nodes(live_server):
     """Start SFU nodes registered to the live app; all are stopped after the test."""
     started = []
 
-    def start(node_id, region="eu-north", turn=None):
+    def start(node_id, region="eu-north", turn=None, **options):
         # ``turn`` (the coturn fixture): the node gathers relay candidates there too, as a node
         # behind NAT would. Here it must: coturn may relay only to loopback, the node's host
         # candidates are on the machine's outside address.
@@ -90,6 +90,7 @@ def sfu_nodes(live_server):
             log_path=live_server.directory / f"node-{node_id}.log",
             extra_args=turn_args,
             extra_env={"PARLOR_NODE_TURN_SECRET": TURN_SECRET} if turn else None,
+            **options,
         )
         started.append(node)
         node.wait_listening(timeout=30)

@@ -1,5 +1,6 @@
 // The lobby: name, camera preview and device choice, the join button and its progress,
 // and knocking on a locked room. Joining hands the camera to a Meeting.
+import { LatencyProbe } from "./latency.js";
 import { explainMediaError, fillSelect, listDevices, meter, openStream } from "./media.js";
 import { canEncryptFrames } from "../e2ee/frame-crypto.js";
 import { Meeting } from "./meeting.js";
@@ -27,6 +28,7 @@ export class Lobby {
     this.stopMeter = () => {};
     this.meeting = null;
     this.waiting = false;
+    this.latency = new LatencyProbe(config.latencyProbes);
     this.onMeeting = () => {}; // embedding.js listens to every meeting this lobby starts
   }
 
@@ -41,6 +43,7 @@ export class Lobby {
     $("noise-suppression").addEventListener("change", () => this.setNoiseSuppression($("noise-suppression").checked));
     window.addEventListener("pagehide", () => this.meeting && this.meeting.close());
     this.explainEncryption();
+    this.latency.start();
     this.previewReady = this.startPreview();
   }
 
@@ -206,7 +209,11 @@ export class Lobby {
 
   async requestJoin() {
     this.step("meeting");
-    const answer = await this.meeting.join({ name: $("display-name").value.trim(), stream: this.stream });
+    const answer = await this.meeting.join({
+      name: $("display-name").value.trim(),
+      stream: this.stream,
+      rtt: this.latency.results(),
+    });
     $("join-button").disabled = false;
     if (answer.status === "joined") {
       this.quietMeter();

@@ -19,6 +19,7 @@ function readConfig(element) {
     allowUnencrypted: data.allowUnencrypted === "true",
     picture: data.picture || null,
     appOrigins: JSON.parse(data.appOrigins || "{}"),
+    latencyProbes: JSON.parse(data.latencyProbes || "[]"),
     embedOrigins: (data.embedOrigins || "").split(" ").filter(Boolean),
     startMuted: data.startMuted === "true",
     startCameraOff: data.startCameraOff === "true",

@@ -55,13 +55,16 @@ export class Meeting extends EventTarget {
     const hasVideo = Boolean(this.stream && this.stream.getVideoTracks().length);
     const payload = { name: this.name, muted: this.muted, camera: !this.cameraOff && hasVideo };
     if (this.keys) payload.key = this.keys.announcedKey; // our public key: the others wrap media keys with it
+    // The lobby's median round-trip times to nearby nodes: the server places a new meeting by them.
+    if (this.rtt && Object.keys(this.rtt).length) payload.rtt = this.rtt;
     return payload;
   }
 
   // Ask to come in. "joined" enters the meeting; the lobby explains any other answer.
-  async join({ name, stream }) {
+  async join({ name, stream, rtt }) {
     this.name = name;
     this.stream = stream;
+    this.rtt = rtt;
     if (stream) {
       stream.getAudioTracks().forEach((t) => { t.enabled = !this.muted; });
       stream.getVideoTracks().forEach((t) => { t.enabled = !this.cameraOff; });
