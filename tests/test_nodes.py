@@ -13,8 +13,8 @@ from app.plans import LARGE
 from app.rooms.models import Room
 from sfu_node.protocol import InvalidSignature, read_join_token, sign_request
 
-from .support.sockets import PUBLIC_KEY
 from .support.placement import add_node
+from .support.sockets import PUBLIC_KEY
 
 MASTER = "testing-node-master-secret"
 

@@ -13,6 +13,7 @@ from app.rooms.models import Room
 from app.rooms.validation import check_rtt
 
 from .support.placement import add_node
+from .support.sockets import PUBLIC_KEY
 
 
 @pytest.mark.parametrize(
@@ -105,7 +106,7 @@ def join_with(app, client, room, payload):
     html = client.get(f"/{room}").get_data(as_text=True)
     ticket = re.search(r'data-ticket="([^"]+)"', html).group(1)
     socket = socketio.test_client(app, flask_test_client=client, auth={"ticket": ticket})
-    joined = socket.emit("join", payload, callback=True)
+    joined = socket.emit("join", dict({"key": PUBLIC_KEY}, **payload), callback=True)
     grant = socket.emit("sfu", {}, callback=True)
     socket.disconnect()
     return joined, grant
