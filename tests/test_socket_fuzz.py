@@ -44,8 +44,24 @@ EVENTS = [
     "admit-all",
     "deny-all",
     "waiting",
+    "raise-hand",
+    "lower-hand",
+    "reaction",
+    "spotlight",
 ]
-HOST_EVENTS = ["admit", "deny", "kick", "lock", "signal", "promote", "demote", "mute", "admit-all"]
+HOST_EVENTS = [
+    "admit",
+    "deny",
+    "kick",
+    "lock",
+    "signal",
+    "promote",
+    "demote",
+    "mute",
+    "admit-all",
+    "spotlight",
+    "lower-hand",
+]
 FIELDS = [
     "to",
     "id",
@@ -60,6 +76,7 @@ FIELDS = [
     "locked",
     "active",
     "reconnect",
+    "emoji",
     "sdp",
     "type",
 ]

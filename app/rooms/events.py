@@ -11,7 +11,7 @@ from flask_login import current_user
 from flask_socketio import ConnectionRefusedError
 
 from ..extensions import db, socketio
-from . import hosting, meetings
+from . import hosting, meetings, stage
 from .connections import Connections, MeetingError, connections, handler
 from .presence import Presence
 from .presence_redis import RedisPresence
@@ -115,6 +115,26 @@ def on_stop_camera(conn, data):
 @handler("mute-all")
 def on_mute_all(conn, data):
     return hosting.mute_everyone(conn)
+
+
+@handler("raise-hand")
+def on_raise_hand(conn, data):
+    return stage.raise_hand(conn)
+
+
+@handler("lower-hand", schema={"id?": "id"})
+def on_lower_hand(conn, data):
+    return stage.lower_hand(conn, data.get("id"))
+
+
+@handler("reaction", schema={"emoji": "reaction"}, bucket="reaction")
+def on_reaction(conn, data):
+    return stage.react(conn, data["emoji"])
+
+
+@handler("spotlight", schema={"id?": "id"})
+def on_spotlight(conn, data):
+    return stage.spotlight(conn, data.get("id"))
 
 
 @handler("signal", schema={"to": "id", "gen?": "id", "description?": "sdp", "candidate?": "candidate"})

@@ -25,7 +25,7 @@ from ..extensions import db
 from ..nodes.placement import NoNodeAvailable, join_token_for, revoke_node_grant
 from ..plans import get_plan
 from ..usage import track_meeting
-from . import hosting, modes, services
+from . import hosting, modes, services, stage
 from .connections import Connection, MeetingError, presence, room_channel, transport
 from .hosting import NotHost, NotInMeeting
 from .models import Room
@@ -201,6 +201,8 @@ def join(conn, name, muted=False, camera=True):
         "locked": room.locked,
         "participants": [public(p) for p in outcome.members if p["id"] != conn.pid],
         "knocks": hosting.waiting_list(room.id) if participant["host"] else [],
+        "hands": stage.hand_queue(room.id),
+        "spotlight": stage.spotlight_of(room.id),
         "ice": _relay_for(conn.pid),
     }
 

@@ -66,6 +66,12 @@ def check_chat(value):
     return value
 
 
+def check_reaction(value):
+    if not isinstance(value, str) or len(value) > 8:
+        raise Invalid("Unknown reaction.")
+    return value
+
+
 def check_bool(value):
     if not isinstance(value, bool):
         raise Invalid("Expected true or false.")
@@ -78,6 +84,7 @@ CHECKS = {
     "sdp": check_sdp,
     "candidate": check_candidate,
     "chat": check_chat,
+    "reaction": check_reaction,
     bool: check_bool,
 }
 
