@@ -231,3 +231,25 @@ def test_cohost_gets_the_host_role_on_the_node(app, connect, host, monkeypatch):
     host.emit("promote", {"id": guest_id}, callback=True)
     guest.emit("sfu", {}, callback=True)
     assert captured["role"] == "host"
+
+
+# -- screen sharing
+
+
+def test_screen_stream_reaches_the_others(trio):
+    """Does a sharer's screen stream id reach the others, and is it forgotten once sharing stops?"""
+    host, ann, bob, ids = trio
+    stream = "{0b6f1c2e-5a4d-4a53-9b1e-2f0d4c1a7e11}"
+    ann.emit("media", {"muted": False, "camera": True, "screen": True, "screen_stream": stream}, callback=True)
+    assert events(bob, "peer-media")[-1]["screen_stream"] == stream
+    ann.emit("media", {"muted": False, "camera": True, "screen": False, "screen_stream": stream}, callback=True)
+    assert events(bob, "peer-media")[-1]["screen_stream"] is None
+
+
+def test_screen_stream_id_must_look_like_one(trio):
+    """Is markup posing as a stream id refused?"""
+    host, ann, bob, ids = trio
+    answer = ann.emit(
+        "media", {"muted": False, "camera": True, "screen": True, "screen_stream": "<img>"}, callback=True
+    )
+    assert "Unknown stream" in answer["error"] and events(bob, "peer-media") == []

@@ -39,7 +39,17 @@ def test_join_and_see_each_other(connect):
     bob = connect()
     second = join(bob, "Bob")
     assert [p["name"] for p in second["participants"]] == ["Alice"]
-    assert set(second["participants"][0]) == {"id", "name", "host", "cohost", "muted", "camera", "screen", "picture"}
+    assert set(second["participants"][0]) == {
+        "id",
+        "name",
+        "host",
+        "cohost",
+        "muted",
+        "camera",
+        "screen",
+        "screen_stream",
+        "picture",
+    }
     joined = events(alice, "peer-joined")
     assert joined[0]["name"] == "Bob" and joined[0]["id"] == second["self"]
 
@@ -225,7 +235,13 @@ def test_media_state_is_shared(connect):
     a = join(alice, "Alice")
     join(bob, "Bob")
     alice.emit("media", {"muted": True, "camera": False}, callback=True)
-    assert events(bob, "peer-media")[-1] == {"id": a["self"], "muted": True, "camera": False, "screen": False}
+    assert events(bob, "peer-media")[-1] == {
+        "id": a["self"],
+        "muted": True,
+        "camera": False,
+        "screen": False,
+        "screen_stream": None,
+    }
 
 
 @pytest.mark.parametrize(

@@ -77,6 +77,7 @@ FIELDS = [
     "active",
     "reconnect",
     "emoji",
+    "screen_stream",
     "sdp",
     "type",
 ]

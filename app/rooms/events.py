@@ -143,9 +143,10 @@ def on_signal(conn, data):
     return meetings.relay_signal(conn, data["to"], message)
 
 
-@handler("media", schema={"muted": bool, "camera": bool, "screen?": bool})
+@handler("media", schema={"muted": bool, "camera": bool, "screen?": bool, "screen_stream?": "stream"})
 def on_media(conn, data):
-    return meetings.share_media_state(conn, data["muted"], data["camera"], bool(data.get("screen")))
+    screen = bool(data.get("screen"))
+    return meetings.share_media_state(conn, data["muted"], data["camera"], screen, data.get("screen_stream"))
 
 
 @handler("chat", schema={"text": "chat"}, bucket="chat")

@@ -33,7 +33,7 @@ from .notify import notify_absent_owner
 from .tickets import InvalidTicket, marks, read_ticket
 from .turn import turn_credentials
 
-PUBLIC_FIELDS = ("id", "name", "host", "cohost", "muted", "camera", "screen", "picture")
+PUBLIC_FIELDS = ("id", "name", "host", "cohost", "muted", "camera", "screen", "screen_stream", "picture")
 
 
 class ConnectionRefused(MeetingError):
@@ -290,8 +290,10 @@ def relay_signal(conn, to, message):
     return {"status": "sent"}
 
 
-def share_media_state(conn, muted, camera, screen):
-    state = {"muted": muted, "camera": camera, "screen": screen}
+def share_media_state(conn, muted, camera, screen, screen_stream=None):
+    """Microphone, camera and screen as the person switched them; ``screen_stream`` tells a peer-to-peer
+    receiver which of the person's incoming streams is the shared screen (its MediaStream id)."""
+    state = {"muted": muted, "camera": camera, "screen": screen, "screen_stream": screen_stream if screen else None}
     presence().update(conn.room_id, conn.pid, **state)
     transport().emit("peer-media", dict(state, id=conn.pid), to=room_channel(conn.room_id), skip_sid=conn.sid)
     return {"status": "ok"}

@@ -4,6 +4,7 @@ import re
 
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 ID = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
+STREAM = re.compile(r"^[{}A-Za-z0-9_-]{1,64}$")  # a browser's MediaStream id (a UUID, with or without braces)
 MAX_SDP = 32_000
 MAX_CHAT = 2_000
 
@@ -26,6 +27,12 @@ def check_name(value):
 def check_id(value):
     if not isinstance(value, str) or not ID.match(value):
         raise Invalid("Unknown participant.")
+    return value
+
+
+def check_stream(value):
+    if not isinstance(value, str) or not STREAM.match(value):
+        raise Invalid("Unknown stream.")
     return value
 
 
@@ -82,6 +89,7 @@ CHECKS = {
     "name": check_name,
     "id": check_id,
     "sdp": check_sdp,
+    "stream": check_stream,
     "candidate": check_candidate,
     "chat": check_chat,
     "reaction": check_reaction,
