@@ -2,6 +2,7 @@
 // ticket, the meeting modes and sizes) comes from the server in #room-app's data attributes.
 import { forgetHostKeyInAddress } from "./hosting.js";
 import { Lobby } from "./lobby.js";
+import { bindShortcuts } from "./shortcuts.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -32,6 +33,10 @@ function bindToolbar(current) {
   press("mic-toggle", (meeting) => meeting.toggleMic());
   press("camera-toggle", (meeting) => meeting.toggleCamera());
   press("screen-toggle", (meeting) => meeting.toggleScreen());
+  press("hand-toggle", (meeting) => meeting.toggleHand());
+  press("react-toggle", (meeting) => meeting.stage.toggleReactions());
+  press("layout-toggle", (meeting) => meeting.stage.toggleLayout());
+  press("shortcuts-toggle", () => $("shortcuts-dialog").showModal());
   press("chat-toggle", (meeting) => meeting.view.openPanel("chat", false));
   press("people-toggle", (meeting) => meeting.view.openPanel("people", false));
   press("record-toggle", (meeting) => meeting.toggleRecording());
@@ -53,5 +58,6 @@ const config = readConfig($("room-app"));
 if (!config.readOnly) {
   const lobby = new Lobby(config);
   bindToolbar(() => lobby.meeting);
+  bindShortcuts(() => lobby.meeting);
   lobby.start();
 }

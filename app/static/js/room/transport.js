@@ -39,13 +39,15 @@ function flowing(stream) {
 }
 
 export class MeetingTransport {
-  constructor({ signaling, view, localStream, selfId, iceServers, viaNode }) {
+  constructor({ signaling, view, localStream, selfId, iceServers, viaNode, onStream = () => {} }) {
     this.signaling = signaling;
     this.view = view;
     this.localStream = localStream;
     this.selfId = selfId;
     this.iceServers = iceServers;
     this.viaNode = viaNode;
+    this.onStream = onStream; // every remote camera stream, wherever it came from (speaking.js listens)
+    this.screenStream = null; // our shared screen, published again on whichever way we move to
     this.mesh = null;
     this.sfu = null;
     this.via = null;
@@ -56,7 +58,10 @@ export class MeetingTransport {
 
   start({ via, region }) {
     this.setRoute(via, region);
-    const attach = (id, stream) => this.view.attachStream(id, stream);
+    const attach = (id, stream) => {
+      this.view.attachStream(id, stream);
+      this.onStream(id, stream);
+    };
     if (via === this.viaNode) this.sfu = this.openNode(attach);
     else this.mesh = this.openMesh(attach);
     this.showState();
@@ -80,7 +85,11 @@ export class MeetingTransport {
     // and may close their old end of our connection before everyone is ready here.
     const arrived = (id, stream) => {
       ready.set(id, stream);
-      flowing(stream).then(() => !this.closed && ready.get(id) === stream && this.view.has(id) && this.view.attachStream(id, stream));
+      flowing(stream).then(() => {
+        if (this.closed || ready.get(id) !== stream || !this.view.has(id)) return;
+        this.view.attachStream(id, stream);
+        this.onStream(id, stream);
+      });
     };
     const next = toNode ? this.openNode(arrived) : this.openMesh(arrived);
     if (toNode) {
@@ -92,8 +101,11 @@ export class MeetingTransport {
     await this.whenCarried(ready);
     if (this.closed) return;
     // From now on new streams go straight to the tiles, and the ones we have switch over.
-    next.onAttach = (id, stream) => this.view.attachStream(id, stream);
-    for (const [id, stream] of ready) if (this.view.has(id)) this.view.attachStream(id, stream);
+    next.onAttach = (id, stream) => {
+      this.view.attachStream(id, stream);
+      this.onStream(id, stream);
+    };
+    for (const [id, stream] of ready) if (this.view.has(id)) next.onAttach(id, stream);
     this.setRoute(via, region);
     this.showState();
     await sleep(LINGER_MS);
@@ -133,11 +145,13 @@ export class MeetingTransport {
       signaling: this.signaling,
       view: this.view,
       localStream: this.localStream,
-      onTrack: (id, stream) => sfu.onAttach(id, stream),
+      // Shared screens skip the make-before-break bookkeeping: they are extra tiles, not cameras.
+      onTrack: (id, stream, kind) => (kind === "screen" ? this.view.attachScreen(id, stream) : sfu.onAttach(id, stream)),
       onRegion: (region) => this.onNode() && mine() && this.setRoute(this.via, region),
       showsState: () => this.onNode() && mine(),
     });
     sfu.onAttach = onTrack;
+    if (this.screenStream) sfu.setScreen(this.screenStream.getVideoTracks()[0]);
     return sfu;
   }
 
@@ -150,7 +164,11 @@ export class MeetingTransport {
       isKnown: (id) => this.view.has(id),
     });
     mesh.onAttach = onTrack;
-    mesh.addEventListener("track", ({ detail }) => mesh.onAttach(detail.peerId, detail.stream));
+    mesh.screenStream = this.screenStream;
+    mesh.addEventListener("track", ({ detail }) => {
+      if (this.view.isScreenStream(detail.peerId, detail.stream)) this.view.attachScreen(detail.peerId, detail.stream);
+      else mesh.onAttach(detail.peerId, detail.stream);
+    });
     mesh.addEventListener("state", ({ detail }) => !this.onNode() && this.mesh === mesh && this.view.setNetwork(detail));
     this.view.ids().forEach((id) => mesh.connect(id));
     return mesh;
@@ -188,6 +206,13 @@ export class MeetingTransport {
   async replaceVideoTrack(track) {
     if (this.mesh) await this.mesh.replaceVideoTrack(track);
     if (this.sfu) await this.sfu.replaceVideoTrack(track);
+  }
+
+  // Share a screen beside the camera (a stream), or stop (null), on every way open now.
+  async setScreen(stream) {
+    this.screenStream = stream;
+    if (this.mesh) this.mesh.setScreen(stream);
+    if (this.sfu) await this.sfu.setScreen(stream ? stream.getVideoTracks()[0] : null);
   }
 
   close() {
