@@ -82,6 +82,17 @@ DEFAULT_REGIONS = {
 }
 
 
+# Where each in-meeting app is embedded from (its own embed origin). Tests point these at a local
+# stand-in that speaks the same postMessage protocol: INTEGRATION_ORIGINS_JSON='{"youtube": ...}'.
+DEFAULT_INTEGRATION_ORIGINS = {
+    "youtube": "https://www.youtube-nocookie.com",
+    "google": "https://docs.google.com",
+    "drive": "https://drive.google.com",
+    "trello": "https://trello.com",
+    "miro": "https://miro.com",
+}
+
+
 class Config:
     """Settings shared by every environment; instantiated so the environment is read late."""
 
@@ -139,6 +150,11 @@ class Config:
         # Seconds an auto meeting must stay small before it leaves its node (app/plans.py by default).
         self.AUTO_BACK_AFTER_SECONDS = env("AUTO_BACK_AFTER_SECONDS")
 
+        # In-meeting apps (YouTube, Google files, Trello, Miro): the origins their embeds come from.
+        self.INTEGRATION_ORIGINS = dict(
+            DEFAULT_INTEGRATION_ORIGINS, **(json.loads(env("INTEGRATION_ORIGINS_JSON", "null")) or {})
+        )
+
         # Stripe; with no secret key, `make run` points these at localstripe.
         self.STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY")
         self.STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY")
@@ -156,6 +172,8 @@ class Config:
         self.TECHNICAL_LOG_DIR = env("TECHNICAL_LOG_DIR")
         self.METRICS_TOKEN = env("METRICS_TOKEN")
         self.CORRESPONDENCE_RETENTION_DAYS = env_int("CORRESPONDENCE_RETENTION_DAYS", 730)
+        self.STAFF_AUDIT_RETENTION_DAYS = env_int("STAFF_AUDIT_RETENTION_DAYS", 730)
+        self.STAFF_DEVICE_DAYS = env_int("STAFF_DEVICE_DAYS", 30)
         self.SIGNIN_RETENTION_DAYS = env_int("SIGNIN_RETENTION_DAYS", 180)
 
         # Who runs this installation: shown in the legal documents and the footer.

@@ -1,11 +1,16 @@
 """`make run`: the whole product on one machine, with local stand-ins for outside services.
 
 Starts the app, one SFU node registered to it and (without real Stripe keys) localstripe,
-prefixes their output with their names, prints the URL, and stops every child on Ctrl-C
-or as soon as one of them dies.
+prefixes their output with their names, prints a short banner (URL, node, payments), and stops
+every child on Ctrl-C or as soon as one of them dies.
+
+The console is for the person at the keyboard: the development servers' boilerplate and
+localstripe's per-request lines are left out (the app's own access log already drops node
+heartbeats and health checks, see ``app/accesslog.py``), and one-time codes stand out.
 """
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -21,11 +26,24 @@ ROOT = Path(__file__).resolve().parent
 PYTHON = sys.executable
 COLOURS = {"web": "35", "sfu": "36", "stripe": "33"}
 
+# Lines nobody needs to read while trying the product out.
+NOISE = {
+    "web": re.compile(
+        r"Werkzeug appears to be used|This is a development server|^ \* (Serving Flask app|Debug mode|Running on)"
+        r"|Press CTRL\+C to quit"
+    ),
+    "stripe": re.compile(r"\"[A-Z]+ /\S* HTTP/1\.[01]\" \d{3}|Running on http|Press CTRL\+C to quit"),
+}
+# The frame ``app.mail.code_box`` draws around a one-time code.
+CODE_LINE = re.compile(r"^(=+|  Code for .+: \d{6}  )$")
+NODE_REGISTERED = "registered with"
+
 
 class Supervisor:
     def __init__(self):
         self.children = {}
         self.stopping = False
+        self.node_registered = threading.Event()
 
     def start(self, name, command, extra_env=None):
         child_env = dict(os.environ, PYTHONUNBUFFERED="1", **(extra_env or {}))
@@ -43,8 +61,16 @@ class Supervisor:
         return process
 
     def _relay(self, name, process):
-        prefix = f"\033[{COLOURS.get(name, '37')}m{name:>6} |\033[0m " if sys.stdout.isatty() else f"{name:>6} | "
+        tty = sys.stdout.isatty()
+        prefix = f"\033[{COLOURS.get(name, '37')}m{name:>6} |\033[0m " if tty else f"{name:>6} | "
+        noise = NOISE.get(name)
         for line in process.stdout:
+            if name == "sfu" and NODE_REGISTERED in line:
+                self.node_registered.set()
+            if noise and noise.search(line):
+                continue
+            if tty and CODE_LINE.match(line.rstrip("\n")):
+                line = f"\033[1;7m{line.rstrip()}\033[0m\n"  # bold, reversed: the code to type
             sys.stdout.write(prefix + line)
             sys.stdout.flush()
 
@@ -79,6 +105,22 @@ def wait_for(url, seconds=30):
         except OSError:
             time.sleep(0.3)
     return False
+
+
+def banner(app_url, node_id, node_registered, stripe_port):
+    node = f"{node_id}, registered" if node_registered else f"{node_id}, not registered yet (see sfu lines)"
+    payments = (
+        f"localstripe on port {stripe_port} (test card 4242 4242 4242 4242)"
+        if stripe_port
+        else "Stripe, with your STRIPE_SECRET_KEY"
+    )
+    return (
+        f"\n  Parlor is running at {app_url}\n"
+        f"    video router  {node}\n"
+        f"    payments      {payments}\n"
+        f"    email, SMS    printed below; sign-in codes are framed\n"
+        f"  Press Ctrl-C to stop.\n"
+    )
 
 
 def main():
@@ -143,7 +185,9 @@ def main():
 
         register_local_webhook(stripe_port, app_url)
 
-    print(f"\n  Parlor is running at {app_url}\n  Press Ctrl-C to stop.\n", flush=True)
+    registered = supervisor.node_registered.wait(timeout=15)
+    stripe = stripe_port if "stripe" in supervisor.children else None
+    print(banner(app_url, node_id, registered, stripe), flush=True)
     code = supervisor.watch()
     supervisor.stop()
     return code

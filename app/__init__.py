@@ -8,6 +8,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from config import INSTANCE_DIR, config_from_env, env_int
 
 from .account import privacy as account_privacy
+from .admin import privacy as admin_privacy
 from .auth import privacy as auth_privacy
 from .billing import privacy as billing_privacy
 from .extensions import csrf, db, limiter, login_manager, migrate, socketio
@@ -51,6 +52,7 @@ def create_app(config_class=None):
 
     from . import models  # noqa: F401  (every table registered before Alembic looks)
     from .account.routes import bp as account_bp
+    from .admin.routes import bp as admin_bp
     from .auth import google
     from .auth.routes import bp as auth_bp
     from .billing.routes import bp as billing_bp
@@ -70,6 +72,7 @@ def create_app(config_class=None):
     app.register_blueprint(billing_bp)
     app.register_blueprint(nodes_bp)
     app.register_blueprint(monitoring_bp)
+    app.register_blueprint(admin_bp)
     app.register_blueprint(rooms_bp)  # last: its /<room-name> must not shadow other pages
     google.init_app(app)
 
@@ -105,5 +108,6 @@ def register_personal_data(app):
         account_privacy,
         billing_privacy,
         earlier_contacts,
+        admin_privacy,
     ):
         feature.register(app)

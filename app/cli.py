@@ -5,6 +5,8 @@ import sqlalchemy as sa
 from flask.cli import AppGroup, with_appcontext
 
 from .extensions import db
+from .operations.backup import SECRETS_NOTE, BackupError, backup, restore
+from .operations.checks import run_checks
 
 mail_cli = AppGroup("mail", help="Outgoing email.")
 
@@ -46,7 +48,7 @@ def purge_command(dry_run):
 
 
 def register_cli(app):
-    from .auth.cli import create_admin
+    from .admin.cli import create_admin, staff_cli
     from .billing.cli import billing_cli
     from .nodes.cli import nodes_cli
     from .privacy.cli import policy_cli
@@ -64,3 +66,50 @@ def register_cli(app):
     app.cli.add_command(purge_command)
     app.cli.add_command(policy_cli)
     app.cli.add_command(support_cli)
+    app.cli.add_command(staff_cli)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
+    app.cli.add_command(check_command)
+
+
+@click.command("backup")
+@click.argument("destination", type=click.Path(dir_okay=False, writable=True))
+@with_appcontext
+def backup_command(destination):
+    """Write a consistent copy of the database to DESTINATION (pg_dump, or SQLite's backup API)."""
+    try:
+        size = backup(destination)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Backed up the database to {destination} ({size:,} bytes).")
+    click.echo(SECRETS_NOTE)
+
+
+@click.command("restore")
+@click.argument("source", type=click.Path(exists=True, dir_okay=False))
+@with_appcontext
+def restore_command(source):
+    """Load the backup SOURCE into the configured (empty) database, then run `flask check`."""
+    try:
+        restore(source)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Restored {source}.")
+    report_checks()
+
+
+@click.command("check")
+@with_appcontext
+def check_command():
+    """Check the database: migrations at head, schema as the models say, foreign keys consistent."""
+    report_checks()
+
+
+def report_checks():
+    results = run_checks()
+    for result in results:
+        click.echo(f"{'ok  ' if result.ok else 'FAIL'} {result.name}")
+        for problem in result.problems:
+            click.echo(f"     {problem}")
+    if not all(result.ok for result in results):
+        raise click.ClickException("the database failed its consistency checks")

@@ -5,6 +5,7 @@
 """
 
 import logging
+import re
 import smtplib
 import sys
 from email.message import EmailMessage
@@ -14,6 +15,19 @@ from urllib.parse import unquote, urlsplit
 from flask import current_app, has_request_context, render_template, url_for
 
 log = logging.getLogger("parlor.mail")
+
+# The subject of a one-time code message (``auth.codes.deliver_code``), and an SMS's first words.
+CODE_TEXT = re.compile(r"^(\d{6}) is your Parlor code")
+
+
+def code_box(to, text):
+    """A framed line naming the code in ``text``, so it stands out in a busy console; else ''."""
+    match = CODE_TEXT.match(text or "")
+    if not match:
+        return ""
+    line = f"  Code for {to}: {match.group(1)}  "
+    rule = "=" * len(line)
+    return f"\n{rule}\n{line}\n{rule}\n"
 
 
 class MailError(Exception):
@@ -30,7 +44,8 @@ class ConsoleTransport:
         self.outbox.append(message)
         body = message.get_body(("plain",)).get_content()
         print(
-            f"\n--- email to {message['To']} ---\nSubject: {message['Subject']}\n\n{body}--- end of email ---",
+            f"\n--- email to {message['To']} ---\nSubject: {message['Subject']}\n\n{body}--- end of email ---"
+            + code_box(message["To"], message["Subject"]),
             file=sys.stderr,
             flush=True,
         )

@@ -12,6 +12,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import requests
 from flask import current_app
 
+from .mail import code_box
+
 log = logging.getLogger("parlor.sms")
 
 
@@ -25,7 +27,7 @@ class ConsoleSms:
 
     def send(self, to, body):
         self.outbox.append((to, body))
-        print(f"\n--- SMS to {to} ---\n{body}\n--- end of SMS ---", file=sys.stderr, flush=True)
+        print(f"\n--- SMS to {to} ---\n{body}\n--- end of SMS ---{code_box(to, body)}", file=sys.stderr, flush=True)
 
 
 class TwilioSms:

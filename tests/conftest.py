@@ -15,4 +15,5 @@ pytest_plugins = [
     "tests.fixtures.accounts",
     "tests.fixtures.billing",
     "tests.fixtures.sockets",
+    "tests.fixtures.staff",
 ]

@@ -156,3 +156,11 @@ def test_a_throttled_notice_is_claimed_once_per_interval(presence):
     assert presence.claim_notice("knock:1", 600)
     assert not presence.claim_notice("knock:1", 600)
     assert presence.claim_notice("knock:2", 600)
+
+
+def test_occupancy_counts_people_per_room_and_skips_the_stale(presence):
+    """Does occupancy give each room's head count (for the staff console), leaving out pings that stopped?"""
+    presence.join(7, person("a"), capacity=4)
+    presence.join(7, person("b"), capacity=4)
+    presence.join(8, person("c"), capacity=4, now=1000.0)  # its pings stopped long ago
+    assert presence.occupancy() == {7: 2}

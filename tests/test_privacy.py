@@ -123,8 +123,8 @@ def test_banner_choice_is_logged_for_signed_in_users(client, app, pia):
         assert (event.purpose, event.granted, event.source) == ("analytics", True, "cookie_banner")
 
 
-def test_cookie_policy_lists_exactly_the_cookies_we_set(app, client, auth):
-    """Does the cookie policy list every cookie the site really sets, and no cookie it never sets?"""
+def test_cookie_policy_lists_exactly_the_cookies_we_set(app, client, auth, console, make_user):
+    """Does the cookie policy list every cookie the site really sets (staff's too), and no cookie it never sets?"""
     seen = set()
     for path in ("/", "/user/signup", "/support/"):
         seen |= cookie_names(client.get(path))
@@ -135,6 +135,10 @@ def test_cookie_policy_lists_exactly_the_cookies_we_set(app, client, auth):
     seen |= cookie_names(auth.enter_code(console_code(app, "cookie@example.com")))
     seen |= cookie_names(client.get("/user/profile"))
     seen |= cookie_names(auth.logout())
+    make_user("staff@example.com", is_staff=True)
+    auth.login("staff@example.com")
+    console.ask_device_code()
+    seen |= cookie_names(console.enter_device_code(console_code(app, "staff@example.com")))
     policy = client.get("/information/tos/cookie-policy/").get_data(as_text=True)
     listed = set(re.findall(r"<td><code>([a-z_]+)</code></td>", policy))
     assert seen == listed, (seen, listed)

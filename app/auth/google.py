@@ -15,7 +15,7 @@ from joserfc.errors import JoseError
 from ..extensions import db, limiter, oauth
 from .routes import bp, safe_next
 from .services import ProviderEmailUnverified, send_welcome, user_for_provider_claims
-from .sessions import sign_in
+from .sessions import AccountDisabled, sign_in
 
 log = logging.getLogger("parlor.auth")
 
@@ -74,7 +74,12 @@ def google_callback():
         flash("Google sign-in did not complete, so nothing was changed. Please try again.", "error")
         return redirect(url_for("auth.login")), 303
     next_path = session.get("pending_code", {}).get("next")
-    sign_in(user, remember=False, event="sign_in_google")
+    try:
+        sign_in(user, remember=False, event="sign_in_google")
+    except AccountDisabled as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("auth.login")), 303
     db.session.commit()
     if created:
         send_welcome(user)

@@ -22,6 +22,8 @@ class User(UserMixin, db.Model):
     avatar_updated_at: Mapped[datetime | None]
     provider_picture_url: Mapped[str | None] = mapped_column(sa.String(500))
     is_staff: Mapped[bool] = mapped_column(default=False)
+    # Set by staff (``/admin``): a disabled account cannot sign in and has no sessions.
+    disabled_at: Mapped[datetime | None]
     plan: Mapped[str] = mapped_column(sa.String(20), default="free")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     verified_at: Mapped[datetime | None]
@@ -50,6 +52,10 @@ class User(UserMixin, db.Model):
     @property
     def display_label(self):
         return self.display_name or (self.email.split("@")[0] if self.email else "Your account")
+
+    @property
+    def is_disabled(self):
+        return self.disabled_at is not None
 
     @property
     def has_avatar(self):

@@ -38,6 +38,7 @@ def register(app):
                         "avatar_updated_at": "When you last changed your picture.",
                         "provider_picture_url": "The picture address Google gave us, if you signed in with Google.",
                         "is_staff": "Whether you work for us.",
+                        "disabled_at": "When our staff disabled the account, if they did.",
                         "plan": "Your plan: free, pro or business.",
                         "created_at": "When the account was created.",
                         "verified_at": "When you first confirmed a sign-in code.",

@@ -10,7 +10,7 @@ from .codes import SIGN_IN, CodeError, DeliveryFailed, TooManyCodes, check_code_
 from .forms import CodeForm, EmptyForm, LoginForm, SignupForm
 from .identifiers import Identifier
 from .services import complete_sign_in, send_sign_in_code_and_commit, send_welcome
-from .sessions import persist_last_seen, sign_in, sign_out
+from .sessions import AccountDisabled, persist_last_seen, sign_in, sign_out
 
 bp = Blueprint("auth", __name__, url_prefix="/user")
 bp.after_app_request(persist_last_seen)
@@ -95,7 +95,13 @@ def verify():
             user, created = complete_sign_in(identifier, pending.get("display_name"))
             if created and pending.get("newsletter"):
                 record_consent(user, "newsletter", True, source="signup_form")
-            sign_in(user, remember=pending.get("remember", False))
+            try:
+                sign_in(user, remember=pending.get("remember", False))
+            except AccountDisabled as error:
+                db.session.rollback()
+                session.pop("pending_code", None)
+                flash(str(error), "error")
+                return redirect(url_for("auth.login"))
             db.session.commit()
             if created:
                 send_welcome(user)

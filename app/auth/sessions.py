@@ -37,7 +37,7 @@ def load_user(token):
         return None
     record = db.session.scalar(sa.select(UserSession).where(UserSession.token_hash == _hash(token)))
     now = utcnow()
-    if record is None or record.expires_at < now:
+    if record is None or record.expires_at < now or record.user.is_disabled:
         return None
     if now - record.last_seen_at > SEEN_RESOLUTION:
         touch(record, now)
@@ -63,6 +63,13 @@ def touch(record, now):
 
 
 ALONE, WITH_OTHER_WRITES = "alone", "with other writes"
+
+
+class AccountDisabled(Exception):
+    """Staff disabled this account: it cannot sign in."""
+
+    def __init__(self):
+        super().__init__("This account is disabled. Write to support if you think this is a mistake.")
 
 
 @event.listens_for(Session, "after_flush")
@@ -104,7 +111,9 @@ def record_event(user, kind):
 
 
 def sign_in(user, remember=False, event="sign_in"):
-    """Start a fresh server-side session and a fresh cookie for ``user``."""
+    """Start a fresh server-side session and a fresh cookie for ``user`` (AccountDisabled if staff disabled it)."""
+    if user.is_disabled:
+        raise AccountDisabled()
     # Whatever the visitor's old session held (and its id) is gone: no fixation.
     keep = {key: session[key] for key in ("consent",) if key in session}
     session.clear()
@@ -147,6 +156,12 @@ def active_sessions(user):
         .where(UserSession.user_id == user.id, UserSession.expires_at >= utcnow())
         .order_by(UserSession.last_seen_at.desc(), UserSession.id.desc())
     ).all()
+
+
+def end_all_sessions(user):
+    """Sign out every browser of ``user`` (staff disabling the account); return how many."""
+    statement = sa.delete(UserSession).where(UserSession.user_id == user.id)
+    return db.session.execute(statement.execution_options(synchronize_session=False)).rowcount
 
 
 def end_other_sessions(user):

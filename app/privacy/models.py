@@ -55,3 +55,17 @@ class EarlierContact(db.Model):
 
     # Hash first: the constraint's index also serves "which account gave this address up?".
     __table_args__ = (sa.UniqueConstraint("contact_hash", "user_id", name="uq_earlier_contacts_hash_user"),)
+
+
+class RetentionRun(db.Model):
+    """One `flask purge` that deleted for real: when, and how many records each rule removed.
+
+    Counts only, no personal data; staff read them under ``/admin/retention``.
+    """
+
+    __tablename__ = "retention_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ran_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    removed: Mapped[dict] = mapped_column(sa.JSON)  # rule name -> records deleted
+    total: Mapped[int] = mapped_column(default=0)

@@ -8,6 +8,7 @@ Running it twice changes nothing the second time.
 
 from ..extensions import db
 from ..timeutil import utcnow
+from .models import RetentionRun
 from .registry import Rule, register_rule, rules
 
 __all__ = ["Rule", "purge", "register_rule", "rules", "schedule"]
@@ -20,6 +21,8 @@ def purge(dry_run=False, now=None):
     for rule in rules():
         report[rule.name] = rule.count(now) if dry_run or not rule.in_database else rule.delete(now)
     if not dry_run:
+        # The run is recorded with the deletion it describes (staff read it under /admin/retention).
+        db.session.add(RetentionRun(ran_at=now, removed=dict(report), total=sum(report.values())))
         db.session.commit()
         # Files go only once the rows are gone for good, so a failed commit leaves both in place.
         for rule in rules():

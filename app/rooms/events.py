@@ -11,7 +11,7 @@ from flask_login import current_user
 from flask_socketio import ConnectionRefusedError
 
 from ..extensions import db, socketio
-from . import hosting, meetings, stage
+from . import apps, hosting, meetings, recording, stage
 from .connections import Connections, MeetingError, connections, handler
 from .presence import Presence
 from .presence_redis import RedisPresence
@@ -166,7 +166,42 @@ def on_lock(conn, data):
 
 @handler("recording", schema={"active": bool})
 def on_recording(conn, data):
-    return meetings.announce_recording(conn, data["active"])
+    return recording.start(conn) if data["active"] else recording.stop(conn)
+
+
+@handler("recording-answer", schema={"include": bool})
+def on_recording_answer(conn, data):
+    return recording.answer(conn, data["include"])
+
+
+@handler("app-open", schema={"service": "token", "content": "token"})
+def on_app_open(conn, data):
+    return apps.open_app(conn, data["service"], data["content"])
+
+
+@handler("app-close")
+def on_app_close(conn, data):
+    return apps.close_app(conn)
+
+
+@handler("app-control", schema={"action": "token", "position": float})
+def on_app_control(conn, data):
+    return apps.control(conn, data["action"], data["position"])
+
+
+@handler("app-ask")
+def on_app_ask(conn, data):
+    return apps.ask(conn)
+
+
+@handler("app-state", schema={"to": "id", "service": "token", "content": "token", "position": float, "playing": bool})
+def on_app_state(conn, data):
+    return apps.tell(conn, data["to"], data["service"], data["content"], data["position"], data["playing"])
+
+
+@handler("apps-lock", schema={"locked": bool})
+def on_apps_lock(conn, data):
+    return apps.set_locked(conn, data["locked"])
 
 
 @handler("leave")

@@ -23,9 +23,8 @@ from flask import current_app, url_for
 
 from ..extensions import db
 from ..nodes.placement import NoNodeAvailable, join_token_for, revoke_node_grant
-from ..plans import get_plan
 from ..usage import track_meeting
-from . import hosting, modes, services, stage
+from . import apps, hosting, modes, recording, services, stage
 from .connections import Connection, MeetingError, presence, room_channel, transport
 from .hosting import NotHost, NotInMeeting
 from .models import Room
@@ -127,6 +126,8 @@ def _after_leaving(room_id, entry, ended, ban):
         if entry.get("node") or ban:
             revoke_node_grant(room_id, entry["id"], ban=ban)
         hosting.hand_over(room_id, entry)
+        recording.recorder_left(room_id, entry)
+        apps.host_left(room_id, entry)
     if ended is not None:
         _meeting_ended(room_id, ended)
     elif entry is not None:
@@ -203,6 +204,8 @@ def join(conn, name, muted=False, camera=True):
         "knocks": hosting.waiting_list(room.id) if participant["host"] else [],
         "hands": stage.hand_queue(room.id),
         "spotlight": stage.spotlight_of(room.id),
+        "recording": recording.state(room.id),
+        "apps_locked": apps.locked(room.id),
         "ice": _relay_for(conn.pid),
     }
 
@@ -266,15 +269,6 @@ def set_locked(conn, locked):
     services.set_locked(room, locked)
     transport().emit("room-locked", {"locked": room.locked}, to=room_channel(room.id))
     return {"status": "ok", "locked": room.locked}
-
-
-def announce_recording(conn, active):
-    """The host started or stopped recording in their browser: everyone must be able to see it."""
-    room = _room(conn)
-    if not conn.host or not get_plan(room.owner.plan).recording:
-        raise MeetingError("Only the host of a room whose plan includes recording can record.")
-    transport().emit("recording", {"active": active}, to=room_channel(room.id))
-    return {"status": "ok"}
 
 
 # -- relaying: only between people who are in the meeting now

@@ -29,6 +29,8 @@ class Room(db.Model):
     # One of app.plans.MODES; claim_room picks the plan's default.
     mode: Mapped[str] = mapped_column(sa.String(10), default=SMALL)
     locked: Mapped[bool] = mapped_column(default=False)
+    # May people open apps (YouTube, Google files, Trello, Miro) together? None follows the plan.
+    apps: Mapped[bool | None] = mapped_column(default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     owner: Mapped[User] = relationship(

@@ -125,6 +125,16 @@ class Presence:
         with self._lock:
             return [p for p in self._rooms.get(room_id, {}).values() if now - p["seen"] <= STALE_AFTER]
 
+    def occupancy(self, now=None):
+        """{room id: people in its meeting now}, for the staff console: counts, never who."""
+        now = now or time.time()
+        with self._lock:
+            counts = {
+                room_id: sum(1 for p in members.values() if now - p["seen"] <= STALE_AFTER)
+                for room_id, members in self._rooms.items()
+            }
+        return {room_id: n for room_id, n in counts.items() if n}
+
     def get(self, room_id, participant_id):
         with self._lock:
             entry = self._rooms.get(room_id, {}).get(participant_id)

@@ -180,6 +180,14 @@ class RedisPresence:
         raw = self.redis.hgetall(self._key(room_id, "members"))
         return [p for p in map(json.loads, raw.values()) if now - p["seen"] <= STALE_AFTER]
 
+    def occupancy(self, now=None):
+        counts = {}
+        for key in self.redis.scan_iter(match=f"{self.prefix}:room:*:members", count=500):
+            room_id = key.split(":")[-2]
+            if people := len(self.members(int(room_id) if room_id.isdigit() else room_id, now)):
+                counts[int(room_id) if room_id.isdigit() else room_id] = people
+        return counts
+
     def get(self, room_id, participant_id):
         raw = self.redis.hget(self._key(room_id, "members"), participant_id)
         return json.loads(raw) if raw else None

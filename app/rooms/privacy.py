@@ -25,6 +25,8 @@ def register(app):
                         "mode": f"{SMALL} (peer-to-peer), {LARGE} (through our video router) or {AUTO} (peer-to-peer "
                         "while small, then through the router).",
                         "locked": "Whether visitors must knock.",
+                        "apps": "Whether people in your meetings may open apps (YouTube, Google files, Trello, "
+                        "Miro) together; empty means your plan's default.",
                         "created_at": "When you claimed it.",
                     },
                     withheld={

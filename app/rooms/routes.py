@@ -7,7 +7,7 @@ from ..nodes.placement import node_origins
 from ..plans import ROOM_MODE_CHOICES, SMALL, get_plan
 from ..security import allow_source
 from ..usage import track
-from . import hosting, meetings, services
+from . import apps, hosting, meetings, services
 from .forms import ClaimRoomForm, RenameRoomForm
 from .names import InvalidRoomName, check_room_name, normalise
 from .services import RoomError
@@ -39,6 +39,7 @@ def render_rooms(form=None, rename_forms=None, mode_errors=None, status=200):
         action_form=EmptyForm(),
         read_only={room.id: services.is_read_only(room) for room in rooms},
         modes={room.id: services.meeting_mode(room) for room in rooms},
+        apps_on={room.id: apps.enabled(room) for room in rooms},
     ), status
 
 
@@ -110,6 +111,18 @@ def mode(room_name):
     return redirect(url_for("rooms.index"))
 
 
+@bp.route("/user/rooms/<room_name>/apps", methods=["POST"])
+@login_required
+def apps_setting(room_name):
+    room = owned_room_or_403(room_name)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    services.set_apps(room, request.form.get("apps") == "1")
+    db.session.commit()
+    flash(f"{room.name}: {'people can open apps together' if room.apps else 'apps are off'}.", "success")
+    return redirect(url_for("rooms.index"))
+
+
 @bp.route("/user/rooms/<room_name>/host-link", methods=["POST"])
 @login_required
 def regenerate_host_link(room_name):
@@ -161,17 +174,22 @@ def lobby(room_name):
     mode = services.meeting_mode(room)
     if mode != SMALL:  # large and auto meetings reach the room's node
         allow_source("connect-src", *node_origins())
+    app_origins = apps.lobby_settings(room)
+    if app_origins:  # only this room page may frame the apps' embed origins
+        allow_source("frame-src", *sorted(set(app_origins.values())))
 
     track("room_visited", user=current_user, room=room)
     db.session.commit()
+    host = room.is_owned_by(current_user) or host_link is not None
     page = render_template(
         "rooms/room.html",
         room=room,
         ticket=ticket,
-        host=room.is_owned_by(current_user) or host_link is not None,
+        host=host,
         stale_host_link=stale_host_link,
-        can_record=room.is_owned_by(current_user) and get_plan(room.owner.plan).recording,
+        can_record=host and get_plan(room.owner.plan).recording,
         mode=mode,
+        app_origins=app_origins,
         capacity=services.capacity(room),
         picture=own_picture(),
         read_only=services.is_read_only(room),

@@ -98,6 +98,11 @@ def set_locked(room, locked):
     room.locked = bool(locked)
 
 
+def set_apps(room, allowed):
+    """The owner's word on apps in their meetings, which from now on outweighs the plan's default."""
+    room.apps = bool(allowed)
+
+
 def is_read_only(room):
     """Rooms beyond the owner's current plan limit are kept but cannot hold meetings."""
     plan = get_plan(room.owner.plan)

@@ -85,6 +85,19 @@ def check_bool(value):
     return value
 
 
+def check_token(value):
+    """A short word such as a service name or a content id; its meaning is checked by its user."""
+    if not isinstance(value, str) or not 1 <= len(value) <= 120 or CONTROL.search(value):
+        raise Invalid("Expected a short text.")
+    return value
+
+
+def check_number(value):
+    if isinstance(value, bool) or not isinstance(value, int | float) or value != value or abs(value) > 1e9:
+        raise Invalid("Expected a number.")
+    return value
+
+
 CHECKS = {
     "name": check_name,
     "id": check_id,
@@ -94,6 +107,8 @@ CHECKS = {
     "chat": check_chat,
     "reaction": check_reaction,
     bool: check_bool,
+    "token": check_token,
+    float: check_number,
 }
 
 

@@ -124,6 +124,8 @@ def legal_context():
         "notice_days": config["POLICY_NOTICE_DAYS"],
         "signin_days": config["SIGNIN_RETENTION_DAYS"],
         "correspondence_days": config["CORRESPONDENCE_RETENTION_DAYS"],
+        "staff_audit_days": config["STAFF_AUDIT_RETENTION_DAYS"],
+        "staff_device_days": config["STAFF_DEVICE_DAYS"],
     }
 
 

@@ -22,6 +22,8 @@ class SupportTicket(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     closed_at: Mapped[datetime | None]
     mailed_at: Mapped[datetime | None]
+    # When our staff last answered by email (the answer itself is in the email, not stored here).
+    replied_at: Mapped[datetime | None]
 
     @property
     def is_closed(self):

@@ -33,6 +33,7 @@ def register(app):
                         "created_at": "When you wrote.",
                         "closed_at": "When it was closed.",
                         "mailed_at": "When it reached our support team.",
+                        "replied_at": "When we last answered you by email.",
                     },
                     keyed_on_contact=True,
                 ),

@@ -8,6 +8,7 @@ import pytest
 
 from ..support import services
 from ..support.browser import CHROMIUM, launch_chromium
+from ..support.integrations import IntegrationsStandIn
 from ..support.live import CAPTURE_PEER_CONNECTIONS, MASTER_SECRET, TURN_SECRET, LiveServer
 from ..support.node import NodeProcess
 from ..support.required import unavailable
@@ -38,7 +39,15 @@ def coturn(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory, mail_sink, request):
+def integrations():
+    """Stand-in embed pages for every in-meeting app service."""
+    server = IntegrationsStandIn().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory, mail_sink, integrations, request):
     turn_port = None
     if os.environ.get("E2E_TURN", "1") == "1":
         try:
@@ -46,7 +55,8 @@ def live_server(tmp_path_factory, mail_sink, request):
         except pytest.skip.Exception:
             turn_port = None
     stripe = request.getfixturevalue("localstripe")
-    server = LiveServer(tmp_path_factory.mktemp("live"), mail_sink, turn_port, stripe=stripe).start()
+    extra = {"INTEGRATION_ORIGINS_JSON": integrations.origins_json()}
+    server = LiveServer(tmp_path_factory.mktemp("live"), mail_sink, turn_port, stripe=stripe, extra_env=extra).start()
     yield server
     server.stop()
 

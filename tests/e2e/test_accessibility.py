@@ -5,7 +5,7 @@ import pytest
 from app.site.pages import PAGES
 
 from ..support.live import ROOT, sign_in
-from ..support.pages import ACCOUNT_PAGES
+from ..support.pages import ACCOUNT_PAGES, ADMIN_PAGES
 from ..support.required import unavailable
 
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
@@ -14,6 +14,7 @@ WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 ALSO = ["heading-order", "empty-table-header", "duplicate-id", "duplicate-id-active", "landmark-unique"]
 WIDTHS = [{"width": 1280, "height": 800}, {"width": 360, "height": 740}]
 OWNER = "axe-owner@example.com"
+STAFF = "axe-staff@example.com"
 LOBBY = "axe-lobby"
 
 # Every page in the site's page list, plus the public pages that are not in it.
@@ -134,3 +135,44 @@ def test_account_page_passes_axe(axe_path, live_server, signed_in_page, path):
     signed_in_page.goto(live_server.url + path)
     signed_in_page.wait_for_load_state("networkidle")
     assert_accessible(signed_in_page, path, axe_path)
+
+
+@pytest.fixture(scope="module")
+def staff_page(axe_path, live_server, browser):
+    """A staff member past the second code, with a ticket to read; the device page is audited on the way."""
+    live_server.flask("staff", "add", STAFF)
+    live_server.flask("rooms", "create", "axe-staff-room", "--owner", STAFF)
+    live_server.flask("purge")
+    context = browser.new_context(bypass_csp=True)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/support/")
+    page.fill("#email", STAFF)
+    page.fill("#subject", "Axe ticket")
+    page.fill("#message", "A ticket for the console to show.")
+    page.click("main form.stack-form button[type=submit]")
+    sign_in(page, live_server, STAFF)
+    page.goto(f"{live_server.url}/admin/")
+    page.wait_for_url("**/admin/device**")
+    assert_accessible(page, "/admin/device", axe_path)
+    before = len(live_server.mail.to(STAFF))
+    page.click("main form.card button[type=submit]")
+    page.wait_for_selector("#code")
+    assert_accessible(page, "/admin/device (code)", axe_path)
+    page.fill("#code", live_server.latest_code(STAFF, after=before))
+    page.click("main form.stack-form button[type=submit]")
+    page.wait_for_url("**/admin/")
+    yield page
+    context.close()
+
+
+@pytest.mark.parametrize("path", ADMIN_PAGES)
+def test_staff_console_page_passes_axe(axe_path, live_server, staff_page, path):
+    """Does this staff console page pass axe-core's WCAG 2.1 AA rules at phone and desktop widths?"""
+    staff_page.goto(f"{live_server.url}/admin/users?q={STAFF}")
+    staff_id = staff_page.locator("#users tbody a").first.inner_text().lstrip("#")
+    staff_page.goto(f"{live_server.url}/admin/tickets")
+    ticket_id = staff_page.locator("#tickets tbody a").first.inner_text().lstrip("#")
+    concrete = path.format(staff_id=staff_id, ticket_id=ticket_id)
+    staff_page.goto(live_server.url + concrete)
+    staff_page.wait_for_load_state("networkidle")
+    assert_accessible(staff_page, concrete, axe_path)

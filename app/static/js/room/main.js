@@ -17,6 +17,7 @@ function readConfig(element) {
     host: data.host === "true",
     readOnly: data.readOnly === "true",
     picture: data.picture || null,
+    appOrigins: JSON.parse(data.appOrigins || "{}"),
   };
 }
 
@@ -39,6 +40,7 @@ function bindToolbar(current) {
   press("shortcuts-toggle", () => $("shortcuts-dialog").showModal());
   press("chat-toggle", (meeting) => meeting.view.openPanel("chat", false));
   press("people-toggle", (meeting) => meeting.view.openPanel("people", false));
+  press("apps-toggle", (meeting) => meeting.view.openPanel("apps", false));
   press("record-toggle", (meeting) => meeting.toggleRecording());
   press("lock-toggle", (meeting) => meeting.setLocked($("lock-toggle").getAttribute("aria-pressed") !== "true"));
   press("mute-all", (meeting) => meeting.hosting.muteEveryone());

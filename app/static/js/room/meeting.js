@@ -2,7 +2,9 @@
 // connections to the others (a peer-to-peer mesh, or the room's video router) and the view.
 // The lobby creates it when someone presses Join; it lives until it ends (left, removed,
 // replaced by another tab), and a rejoin on the same page makes a new one.
+import { MeetingApps } from "./apps.js";
 import { HostControls } from "./hosting.js";
+import { RecordingConsent } from "./recording-consent.js";
 import { MeetingRecorder } from "./recording.js";
 import { Signaling } from "./signaling.js";
 import { SpeakingMonitor } from "./speaking.js";
@@ -30,6 +32,7 @@ export class Meeting extends EventTarget {
     this.hosting = null;
     this.stage = null;
     this.speaking = null;
+    this.apps = null;
     this.presenceTimer = null;
     this.joined = false;
     this.ended = false;
@@ -71,7 +74,10 @@ export class Meeting extends EventTarget {
     signaling.on("knock-result", (result) => this.dispatchEvent(new CustomEvent("knock-result", { detail: result })));
     signaling.on("host-here", () => this.dispatchEvent(new Event("host-here")));
     signaling.on("host-gone", () => this.dispatchEvent(new Event("host-gone")));
-    inMeeting("role", (change) => this.hosting.roleChanged(change));
+    inMeeting("role", (change) => {
+      this.hosting.roleChanged(change);
+      if (this.apps && change.id === this.selfId) this.apps.setHost(Boolean(change.host));
+    });
     inMeeting("host-muted", ({ kind, by }) => this.hosting.mutedByHost(kind, by));
     inMeeting("waiting", ({ knocks }) => this.hosting.showWaiting(knocks || []));
     inMeeting("peer-joined", (person) => {
@@ -91,10 +97,16 @@ export class Meeting extends EventTarget {
     inMeeting("room-locked", ({ locked }) => this.view.setLocked(locked));
     // The meeting outgrew its mesh, or shrank back: move without leaving the page.
     inMeeting("transport", (state) => this.transport.moveTo(state));
-    inMeeting("recording", ({ active }) => {
-      $("recording-state").hidden = !active;
-      this.view.setRecording(active);
-    });
+    inMeeting("recording", (state) => this.recordingChanged(state));
+    // Apps: only from people on our list, and only while apps are on in this room.
+    const fromPerson = (event, handler) => inMeeting(event, (p) => this.apps && this.view.has(p.by) && handler(p));
+    fromPerson("app-open", (p) => this.apps.opened(p));
+    fromPerson("app-close", () => this.apps.closed());
+    fromPerson("app-control", (p) => this.apps.controlled(p));
+    fromPerson("app-ask", (p) => this.apps.asked(p));
+    fromPerson("app-state", (p) => this.apps.told(p));
+    inMeeting("apps-locked", (p) => this.apps && this.apps.lockChanged(p));
+    inMeeting("recording-answer", ({ id, answer }) => this.consent.setAnswer(id, answer));
     signaling.on("kicked", () => this.end("The host removed you from the meeting.", "You were removed"));
     signaling.on("replaced", () => this.end(
       "You joined from another tab or window, so this one left the meeting.",
@@ -180,7 +192,13 @@ export class Meeting extends EventTarget {
     this.transport.start(answer.transport);
     const every = answer.presence_every ? answer.presence_every * 1000 : PRESENCE_INTERVAL_MS;
     this.presenceTimer = setInterval(() => this.signaling.send("presence"), Math.min(every, PRESENCE_INTERVAL_MS));
-    $("recording-state").hidden = true;
+    this.consent = new RecordingConsent({ signaling: this.signaling, view, selfId: answer.self });
+    this.consent.update(answer.recording);
+    if (Object.keys(this.config.appOrigins).length) {
+      this.apps = new MeetingApps({ signaling: this.signaling, view, origins: this.config.appOrigins, host: answer.host, selfId: answer.self });
+      this.apps.lockChanged({ locked: answer.apps_locked });
+      this.apps.askOthers();
+    }
     $("lobby").hidden = true;
     $("ended").hidden = true;
     $("meeting").hidden = false;
@@ -219,6 +237,8 @@ export class Meeting extends EventTarget {
       this.showPeople(answer.participants);
       this.stage.setQueue(answer.hands || []);
       this.stage.setSpotlight(answer.spotlight || null);
+      this.consent.selfId = answer.self;
+      this.consent.update(answer.recording);
       this.transport.rejoined({ selfId: answer.self, transport: answer.transport });
     } catch (error) {
       this.view.setNetwork("offline");
@@ -307,25 +327,38 @@ export class Meeting extends EventTarget {
     this.signaling.request("lock", { locked }).then((a) => this.view.setLocked(a.locked)).catch((e) => alert(e.message));
   }
 
+  // Recording runs in this browser; the server asks everyone else whether to include them.
   async toggleRecording() {
     if (this.recorder && this.recorder.active) {
       await this.recorder.stop(this.config.room);
-      this.signaling.send("recording", { active: false });
+      this.signaling.request("recording", { active: false }).catch(() => {});
       this.view.setRecordingButton(false);
       return;
     }
-    if (!confirm("Recording needs everyone's consent. Have you asked them? The file is saved on this computer only.")) {
-      return;
-    }
-    this.recorder = this.recorder || new MeetingRecorder($("tiles"));
+    this.recorder = this.recorder || new MeetingRecorder($("tiles"), (id) => this.consent.included(id));
     try {
       this.recorder.start();
     } catch (error) {
       alert("This browser cannot record the meeting.");
       return;
     }
-    await this.signaling.request("recording", { active: true }).catch((error) => alert(error.message));
+    try {
+      await this.signaling.request("recording", { active: true });
+    } catch (error) {
+      await this.recorder.stop(null);
+      alert(error.message);
+      return;
+    }
     this.view.setRecordingButton(true);
+  }
+
+  recordingChanged(state) {
+    this.consent.update(state);
+    // Someone ended our recording for us (we rejoined after a drop): keep the file anyway.
+    if (!this.consent.active && this.recorder && this.recorder.active) {
+      this.recorder.stop(this.config.room);
+      this.view.setRecordingButton(false);
+    }
   }
 
   leave() {
@@ -342,6 +375,8 @@ export class Meeting extends EventTarget {
     clearInterval(this.presenceTimer);
     if (this.hosting) this.hosting.close();
     if (this.speaking) this.speaking.close();
+    if (this.consent) this.consent.close();
+    if (this.apps) this.apps.close();
     if (this.transport) this.transport.close();
     if (this.stream) this.stream.getTracks().forEach((t) => t.stop());
     if (this.screenStream) this.screenStream.getTracks().forEach((t) => t.stop());

@@ -1,13 +1,15 @@
 // Recording for Pro hosts, entirely in the host's browser: the tiles are painted onto a
 // canvas, every voice is mixed with Web Audio, and MediaRecorder writes a WebM file that is
-// downloaded at the end. Nothing is uploaded anywhere.
+// downloaded at the end. Nothing is uploaded anywhere. Only the people who said "Include me"
+// (recording-consent.js) are painted and heard; everyone else is left out of the file.
 
 const WIDTH = 1280;
 const HEIGHT = 720;
 
 export class MeetingRecorder {
-  constructor(tilesElement) {
+  constructor(tilesElement, included) {
     this.tiles = tilesElement;
+    this.included = included;
     this.recorder = null;
     this.chunks = [];
     this.timer = null;
@@ -37,20 +39,35 @@ export class MeetingRecorder {
     this.recorder.start(1000);
   }
 
-  // Voices of people who joined after the recording started are added as they appear.
+  // The tiles of the people in the recording now.
+  recordedTiles() {
+    return [...this.tiles.querySelectorAll(".tile")].filter((tile) => this.included(tile.dataset.id));
+  }
+
+  // Voices follow the answers: people who said yes (or joined and said yes later) are mixed in,
+  // and anyone who changed their mind is taken out at once.
   syncAudio() {
     if (!this.audio) return;
-    for (const video of this.tiles.querySelectorAll("video")) {
-      const stream = video.srcObject;
-      if (!stream || this.sources.has(stream) || !stream.getAudioTracks().length) continue;
+    const wanted = new Set();
+    for (const tile of this.recordedTiles()) {
+      const video = tile.querySelector("video");
+      const stream = video && video.srcObject;
+      if (!stream || !stream.getAudioTracks().length) continue;
+      wanted.add(stream);
+      if (this.sources.has(stream)) continue;
       const source = this.audio.createMediaStreamSource(new MediaStream(stream.getAudioTracks()));
       source.connect(this.mix);
       this.sources.set(stream, source);
     }
+    for (const [stream, source] of this.sources) {
+      if (wanted.has(stream)) continue;
+      source.disconnect();
+      this.sources.delete(stream);
+    }
   }
 
   paint(context) {
-    const videos = [...this.tiles.querySelectorAll(".tile")];
+    const videos = this.recordedTiles();
     context.fillStyle = "#1b1521";
     context.fillRect(0, 0, WIDTH, HEIGHT);
     const columns = Math.ceil(Math.sqrt(videos.length || 1));
@@ -73,7 +90,7 @@ export class MeetingRecorder {
     this.syncAudio();
   }
 
-  // Stop, and hand the file to the browser's downloads. Returns the file name.
+  // Stop, and hand the file to the browser's downloads (none without a room name). Returns the file name.
   stop(room) {
     return new Promise((resolve) => {
       if (!this.recorder) return resolve(null);
@@ -81,6 +98,8 @@ export class MeetingRecorder {
         clearInterval(this.timer);
         this.audio.close();
         this.sources.clear();
+        this.recorder = null;
+        if (!room) return resolve(null);
         const blob = new Blob(this.chunks, { type: "video/webm" });
         const name = `parlor-${room}-${new Date().toISOString().slice(0, 16).replace(":", "")}.webm`;
         const link = document.createElement("a");
@@ -90,7 +109,6 @@ export class MeetingRecorder {
         link.click();
         link.remove();
         setTimeout(() => URL.revokeObjectURL(link.href), 60000);
-        this.recorder = null;
         resolve(name);
       };
       this.recorder.stop();

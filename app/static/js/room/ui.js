@@ -245,7 +245,7 @@ export class MeetingView {
 
   // Toggle a side panel from its button, or force it open (``keepOpen``) when something arrives.
   openPanel(which, keepOpen = true) {
-    const panels = { chat: $("chat-panel"), people: $("people-panel") };
+    const panels = { chat: $("chat-panel"), people: $("people-panel"), apps: $("apps-panel") };
     for (const [name, panel] of Object.entries(panels)) {
       const open = name === which ? (keepOpen || panel.hidden) : false;
       panel.hidden = !open;

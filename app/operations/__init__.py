@@ -1,0 +1,1 @@
+"""Running an installation: backups, restores and the consistency check."""
