@@ -77,6 +77,7 @@ export class Meeting extends EventTarget {
     inMeeting("role", (change) => {
       this.hosting.roleChanged(change);
       if (this.apps && change.id === this.selfId) this.apps.setHost(Boolean(change.host));
+      if (change.id === this.selfId) this.stage.refresh(); // a new host may lower anyone's hand
     });
     inMeeting("host-muted", ({ kind, by }) => this.hosting.mutedByHost(kind, by));
     inMeeting("waiting", ({ knocks }) => this.hosting.showWaiting(knocks || []));
