@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PYTEST := $(PY) -m pytest
 FLASK := $(VENV)/bin/flask --app app
 
-.PHONY: run test test-fast test-e2e lint format bench migrate clean deps-run deps-test
+.PHONY: run test test-fast test-e2e chaos lint format bench loadtest migrate clean deps-run deps-test
 
 # System packages (Chromium, coturn, Redis, PostgreSQL, npm for the tests): checked every time,
 # installed with apt when we are root, otherwise the exact command to run is printed.
@@ -49,6 +49,10 @@ test-fast: $(VENV)/.dev
 test-e2e: deps-test $(VENV)/.dev $(AXE)
 	$(PYTEST) -m e2e
 
+# Faults injected into two workers behind HAProxy (also part of `make test`).
+chaos: deps-test $(VENV)/.dev
+	$(PYTEST) -m chaos
+
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
@@ -59,6 +63,10 @@ format: $(VENV)/.dev
 
 bench: $(VENV)/.dev
 	$(PY) -m bench
+
+# 1,000 Socket.IO clients in 100 rooms of 10 on 2 workers behind HAProxy, then on 1 (not in `make test`).
+loadtest: deps-test $(VENV)/.dev
+	$(PY) -m bench.socket_load
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache

@@ -3,11 +3,12 @@
 import logging
 import time
 
-from flask import jsonify, render_template, request
+import sqlalchemy as sa
+from flask import g, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from .extensions import limiter
+from .extensions import db, limiter, login_manager
 
 log = logging.getLogger("parlor.errors")
 
@@ -20,7 +21,13 @@ MESSAGES = {
     413: ("That was too large", "The file or form you sent is bigger than we accept."),
     429: ("Slow down a little", "You have tried this too many times."),
     500: ("Something went wrong on our side", "We have logged the problem. Please try again in a moment."),
+    503: (
+        "Back in a moment",
+        "We cannot reach our database just now, so nothing you sent was saved. Please try again in a minute.",
+    ),
 }
+# How long a client (a person, or Stripe redelivering a webhook) should wait while the database is away.
+DATABASE_RETRY_AFTER = 30
 
 
 def wants_json():
@@ -41,7 +48,7 @@ def retry_after_seconds():
 def render_error(code, message=None):
     title, default_message = MESSAGES.get(code, MESSAGES[500])
     message = message or default_message
-    retry_after = retry_after_seconds() if code == 429 else None
+    retry_after = retry_after_seconds() if code == 429 else DATABASE_RETRY_AFTER if code == 503 else None
     if wants_json():
         body = {"error": message}
         if retry_after:
@@ -63,6 +70,23 @@ def init_app(app):
         # A description passed to abort() is ours and meant for people; Werkzeug's defaults are not.
         custom = error.description != type(error).description
         return render_error(error.code or 500, error.description if custom else None)
+
+    @app.errorhandler(sa.exc.OperationalError)
+    @app.errorhandler(sa.exc.InterfaceError)
+    def database_unavailable(error):
+        """The database is down or restarting: a designed 503 that says when to come back, never a 500.
+
+        Stripe redelivers a webhook answered with any 5xx, so nothing it sent is lost either.
+        """
+        log.warning("database unavailable on %s %s: %s", request.method, request.path, error.orig)
+        try:
+            db.session.rollback()
+        except sa.exc.SQLAlchemyError:
+            pass  # the connection is gone; the pool replaces it once the database is back
+        g._login_user = login_manager.anonymous_user()  # the page must not ask the database who this is
+        response = make_response(render_error(503))
+        response.headers["Retry-After"] = str(DATABASE_RETRY_AFTER)
+        return response
 
     @app.errorhandler(Exception)
     def unexpected_error(error):

@@ -15,5 +15,6 @@ pytest_plugins = [
     "tests.fixtures.accounts",
     "tests.fixtures.billing",
     "tests.fixtures.sockets",
+    "tests.fixtures.cluster",
     "tests.fixtures.staff",
 ]

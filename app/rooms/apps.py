@@ -121,6 +121,7 @@ def set_locked(conn, value):
     if not is_host(conn):
         raise MeetingError("Only a host can stop others from opening apps.")
     presence().update(conn.room_id, conn.pid, apps_locked=bool(value))
+    conn.remember(apps_locked=bool(value))  # put back as it stands if Redis forgets presence
     state = locked(conn.room_id)
     transport().emit("apps-locked", {"locked": state}, to=room_channel(conn.room_id))
     return {"status": "ok", "locked": state}

@@ -33,6 +33,9 @@ class Connection:
     picture: str | None = None
     name: str = ""
     joined: bool = False
+    # What this socket put into presence, so a worker can put it back if Redis forgets (recovery.py).
+    entry: dict | None = None
+    knock: dict | None = None
     buckets: dict = field(
         default_factory=lambda: {
             "event": TokenBucket(rate=30, burst=60),
@@ -41,6 +44,11 @@ class Connection:
             "reaction": TokenBucket(rate=1, burst=4),
         }
     )
+
+    def remember(self, **fields):
+        """Keep this worker's copy of the socket's presence entry current, for ``recovery.py``."""
+        if self.entry is not None:
+            self.entry.update(fields)
 
 
 class Connections:
@@ -62,6 +70,10 @@ class Connections:
         with self._lock:
             return self._by_sid.get(sid)
 
+    def all(self):
+        with self._lock:
+            return list(self._by_sid.values())
+
 
 def connections():
     return current_app.extensions["parlor_connections"]
@@ -69,6 +81,11 @@ def connections():
 
 def presence():
     return current_app.extensions["parlor_presence"]
+
+
+def recovery():
+    """Puts this worker's sockets back into presence if Redis forgot them (``recovery.py``)."""
+    return current_app.extensions["parlor_recovery"]
 
 
 def transport():
@@ -108,7 +125,10 @@ def handler(event, schema=None, bucket="event", joined=True):
                 return {"error": "Not connected to a room."}
             if not conn.buckets["event"].take() or (bucket != "event" and not conn.buckets[bucket].take()):
                 return {"error": "Too many messages. Slow down a little."}
-            if presence().socket_of(conn.room_id, conn.pid) != conn.sid:
+            speaker = presence().socket_of(conn.room_id, conn.pid)
+            if speaker is None and recovery().check():  # Redis forgot everyone; this worker's sockets are back
+                speaker = presence().socket_of(conn.room_id, conn.pid)
+            if speaker != conn.sid:
                 disconnect()
                 return {"error": REPLACED}
             if joined and not conn.joined:

@@ -6,15 +6,16 @@ turns events into calls, answers into acknowledgements, and carries the service'
 sockets. Nothing here depends on eventlet or threads; the async mode is a setting.
 """
 
-from flask import request
+from flask import current_app, request
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError
 
 from ..extensions import db, socketio
 from . import apps, hosting, meetings, recording, stage
-from .connections import Connections, MeetingError, connections, handler
+from .connections import Connections, MeetingError, connections, handler, recovery
 from .presence import Presence
 from .presence_redis import RedisPresence
+from .recovery import Recovery
 
 NAMESPACE = "/"
 
@@ -45,6 +46,9 @@ def on_connect(auth=None):
         db.session.rollback()
         raise ConnectionRefusedError(str(error)) from None
     connections().add(conn)
+    if current_app.config.get("REDIS_URL"):
+        recovery().check()  # the first socket adopts Redis's epoch; later ones find nothing to do
+        recovery().watch(current_app._get_current_object())
 
 
 @socketio.on("disconnect")
@@ -223,4 +227,5 @@ def init_app(app):
     url = app.config.get("REDIS_URL")
     app.extensions["parlor_presence"] = RedisPresence(url) if url else Presence()
     app.extensions["parlor_connections"] = Connections()
+    app.extensions["parlor_recovery"] = Recovery()
     app.extensions["parlor_transport"] = SocketTransport()

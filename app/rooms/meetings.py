@@ -182,7 +182,7 @@ def join(conn, name, muted=False, camera=True):
     _remove_stale(room.id, outcome.stale)
     if not outcome.joined:
         raise MeetingError(status="full", capacity=capacity)
-    conn.joined, conn.name = True, name
+    conn.joined, conn.name, conn.entry, conn.knock = True, name, participant, None
     transport().enter(conn.sid, room_channel(room.id))
     if participant["host"]:
         hosting.tell_knockers_host_is_here(room.id)
@@ -235,7 +235,8 @@ def knock(conn, name):
         raise MeetingError("You host this room. Join directly.")
     if must_knock(room, conn) is None:
         raise MeetingError("This room is not locked. Join directly.")
-    presence().add_knock(room.id, {"id": conn.pid, "name": name, "sid": conn.sid, "at": time.time()})
+    conn.knock = {"id": conn.pid, "name": name, "sid": conn.sid, "at": time.time()}
+    presence().add_knock(room.id, conn.knock)
     hosting.tell_hosts(room.id, "knock", {"id": conn.pid, "name": name, "waited": 0})
     host_here = hosting.anyone_hosting(room.id)
     if not host_here:
@@ -289,6 +290,7 @@ def share_media_state(conn, muted, camera, screen, screen_stream=None):
     receiver which of the person's incoming streams is the shared screen (its MediaStream id)."""
     state = {"muted": muted, "camera": camera, "screen": screen, "screen_stream": screen_stream if screen else None}
     presence().update(conn.room_id, conn.pid, **state)
+    conn.remember(**state)
     transport().emit("peer-media", dict(state, id=conn.pid), to=room_channel(conn.room_id), skip_sid=conn.sid)
     return {"status": "ok"}
 

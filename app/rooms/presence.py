@@ -91,6 +91,20 @@ class Presence:
             meeting.peak = max(meeting.peak, len(members))
             return JoinOutcome(True, list(members.values()), started, stale)
 
+    def restore(self, room_id, participant, now=None):
+        """Put back a member a worker still holds (``recovery.py``); never starts a meeting twice."""
+        now = now or time.time()
+        with self._lock:
+            self._rooms.setdefault(room_id, {})[participant["id"]] = dict(participant, seen=now)
+            self._meeting(room_id, now)
+
+    # One process cannot forget its own presence: the epoch never changes.
+    def epoch(self):
+        return "memory"
+
+    def start_epoch(self, value):
+        return "memory"
+
     def _meeting(self, room_id, now):
         if room_id not in self._meetings:
             self._meetings[room_id] = self._pending.pop(room_id, None) or Meeting(started_at=now)

@@ -167,6 +167,26 @@ class RedisPresence:
         )
         return JoinOutcome(bool(joined), self.members(room_id, now), bool(started), [json.loads(r) for r in removed])
 
+    def restore(self, room_id, participant, now=None):
+        """Put back a member a worker still holds (``recovery.py``), without announcing a new meeting."""
+        now = now or time.time()
+        entry = dict(participant, seen=now)
+        members, meeting = self._meeting_keys(room_id)[:2]
+        with self.redis.pipeline() as pipe:
+            pipe.hset(members, participant["id"], json.dumps(entry))
+            pipe.hsetnx(meeting, "started_at", now)
+            pipe.hsetnx(meeting, "peak", 0)
+            pipe.execute()
+
+    def epoch(self):
+        """A random value set once per Redis lifetime: gone when Redis forgot presence."""
+        return self.redis.get(f"{self.prefix}:epoch")
+
+    def start_epoch(self, value):
+        """Set the epoch unless another worker just did; the epoch in force."""
+        self.redis.set(f"{self.prefix}:epoch", value, nx=True)
+        return self.redis.get(f"{self.prefix}:epoch")
+
     def leave(self, room_id, participant_id, sid=None):
         entry, ended = self._leave(keys=self._meeting_keys(room_id), args=[participant_id, sid or ""])
         return (json.loads(entry) if entry else None), self._ended(ended)

@@ -59,7 +59,9 @@ def start(conn):
         raise MeetingError(f"{recorder['name']} is already recording this meeting.")
     session = secrets.token_hex(8)
     # Whoever records is in their own recording.
-    presence().update(conn.room_id, conn.pid, recording=session, recorded={"session": session, "answer": INCLUDED})
+    fields = dict(recording=session, recorded={"session": session, "answer": INCLUDED})
+    presence().update(conn.room_id, conn.pid, **fields)
+    conn.remember(**fields)  # put back as it stands if Redis forgets presence
     _announce(conn.room_id)
     return {"status": "ok"}
 
@@ -68,7 +70,9 @@ def stop(conn):
     entry = presence().get(conn.room_id, conn.pid)
     if entry is None or not entry.get("recording"):
         raise MeetingError("You are not recording this meeting.")
-    presence().update(conn.room_id, conn.pid, recording=None, recorded=None)
+    fields = dict(recording=None, recorded=None)
+    presence().update(conn.room_id, conn.pid, **fields)
+    conn.remember(**fields)  # put back as it stands if Redis forgets presence
     _announce(conn.room_id)
     return {"status": "ok"}
 
@@ -81,7 +85,9 @@ def answer(conn, include):
     if recorder["id"] == conn.pid:
         raise MeetingError("You are recording: stop the recording to leave it.")
     choice = INCLUDED if include else LEFT_OUT
-    presence().update(conn.room_id, conn.pid, recorded={"session": recorder["recording"], "answer": choice})
+    fields = dict(recorded={"session": recorder["recording"], "answer": choice})
+    presence().update(conn.room_id, conn.pid, **fields)
+    conn.remember(**fields)  # put back as it stands if Redis forgets presence
     transport().emit("recording-answer", {"id": conn.pid, "answer": choice}, to=room_channel(conn.room_id))
     return {"status": "ok", "answer": choice}
 

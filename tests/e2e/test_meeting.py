@@ -213,3 +213,23 @@ def test_chat_between_browsers(room, new_page):
     second.click("#chat-toggle")
     expect(second.locator("#chat-log li").last).to_contain_text("<b>hello</b> & welcome")
     assert second.locator("#chat-log b").count() == 0
+
+
+def test_noise_suppression_is_the_browsers_and_remembered(room, new_page):
+    """Does unticking "Noise suppression" switch the microphone's filter off at once, and stay off on the next visit?"""
+    page = new_page()
+    page.goto(room["url"])
+    page.wait_for_function("() => document.getElementById('preview').srcObject")
+    read = "() => document.getElementById('preview').srcObject.getAudioTracks()[0].getSettings().noiseSuppression"
+    assert page.evaluate(read) is True
+    page.uncheck("#noise-suppression")
+    page.wait_for_function(f"() => ({read})() === false")
+    page.reload()
+    page.wait_for_function("() => document.getElementById('preview').srcObject")
+    expect(page.locator("#noise-suppression")).not_to_be_checked()
+    assert page.evaluate(read) is False
+    page.fill("#display-name", "Quiet")
+    page.click("#join-button")
+    in_meeting(page)
+    sent = "() => document.querySelector('.tile[data-id=\"self\"] video').srcObject.getAudioTracks()[0]"
+    assert page.evaluate(f"() => ({sent})().getSettings().noiseSuppression") is False

@@ -8,7 +8,9 @@ import os
 
 import pytest
 
-INSTALL_HINT = "run `make test` (it installs them) or: apt-get install -y chromium coturn redis-server postgresql npm"
+INSTALL_HINT = (
+    "run `make test` (it installs them) or: apt-get install -y chromium coturn redis-server postgresql haproxy npm"
+)
 
 
 def unavailable(what):

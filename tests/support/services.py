@@ -67,23 +67,7 @@ class TemporaryPostgres:
             check=True,
             capture_output=True,
         )
-        subprocess.run(
-            as_unprivileged(
-                [
-                    str(self.bin / "pg_ctl"),
-                    "-D",
-                    str(data),
-                    "-l",
-                    str(self.directory / "log"),
-                    "-o",
-                    f"-p {self.port} -k {self.directory} -c listen_addresses=127.0.0.1",
-                    "-w",
-                    "start",
-                ]
-            ),
-            check=True,
-            capture_output=True,
-        )
+        self.resume()
         subprocess.run(
             as_unprivileged(
                 [str(self.bin / "createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "parlor", "parlor_test"]
@@ -99,6 +83,33 @@ class TemporaryPostgres:
             capture_output=True,
         )
         shutil.rmtree(self.directory, ignore_errors=True)
+
+    def halt(self):
+        """Stop the server but keep its data, as an outage would."""
+        subprocess.run(
+            as_unprivileged([str(self.bin / "pg_ctl"), "-D", str(self.directory / "data"), "-m", "fast", "-w", "stop"]),
+            check=True,
+            capture_output=True,
+        )
+
+    def resume(self):
+        subprocess.run(
+            as_unprivileged(
+                [
+                    str(self.bin / "pg_ctl"),
+                    "-D",
+                    str(self.directory / "data"),
+                    "-l",
+                    str(self.directory / "log"),
+                    "-o",
+                    f"-p {self.port} -k {self.directory} -c listen_addresses=127.0.0.1",
+                    "-w",
+                    "start",
+                ]
+            ),
+            check=True,
+            capture_output=True,
+        )
 
 
 def stop_process(process, log=None):
@@ -117,15 +128,17 @@ def stop_process(process, log=None):
 class Daemon:
     """A server process started by a test and stopped afterwards."""
 
-    def __init__(self, command, port, log_path):
+    def __init__(self, command, port, log_path, env=None):
         self.command = command
         self.port = port
         self.log_path = log_path
+        self.env = env
         self.process = None
 
     def start(self, timeout=20):
-        self.log = open(self.log_path, "wb")  # noqa: SIM115 (closed in stop())
-        self.process = subprocess.Popen(self.command, stdout=self.log, stderr=subprocess.STDOUT)
+        """Start (or start again, on the same port) and wait until it listens."""
+        self.log = open(self.log_path, "ab")  # noqa: SIM115 (closed in stop())
+        self.process = subprocess.Popen(self.command, stdout=self.log, stderr=subprocess.STDOUT, env=self.env)
         try:
             wait_for_port(self.port, timeout)
         except TimeoutError:

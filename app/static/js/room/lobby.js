@@ -26,6 +26,8 @@ export class Lobby {
     $("rejoin-here").addEventListener("click", () => this.rejoinHere());
     $("camera-select").addEventListener("change", () => this.switchDevice());
     $("microphone-select").addEventListener("change", () => this.switchDevice());
+    $("noise-suppression").checked = this.saved.noiseSuppression !== false;
+    $("noise-suppression").addEventListener("change", () => this.setNoiseSuppression($("noise-suppression").checked));
     window.addEventListener("pagehide", () => this.meeting && this.meeting.close());
     this.previewReady = this.startPreview();
   }
@@ -61,10 +63,14 @@ export class Lobby {
       return;
     }
     try {
-      await this.usePreviewStream(await openStream({ cameraId: this.saved.camera, microphoneId: this.saved.microphone }));
+      await this.usePreviewStream(await openStream({
+        cameraId: this.saved.camera,
+        microphoneId: this.saved.microphone,
+        noiseSuppression: this.noiseSuppression(),
+      }));
     } catch (error) {
       try {
-        await this.usePreviewStream(await openStream());
+        await this.usePreviewStream(await openStream({ noiseSuppression: this.noiseSuppression() }));
       } catch (secondError) {
         this.status(explainMediaError(secondError));
       }
@@ -90,8 +96,24 @@ export class Lobby {
     this.stopMeter = () => {};
   }
 
+  noiseSuppression() {
+    return this.saved.noiseSuppression !== false;
+  }
+
+  // Remembered for this browser. Chromium fixes a microphone's processing when it opens, so
+  // the preview reopens with the new setting (and joining takes that stream).
+  async setNoiseSuppression(on) {
+    this.saved.noiseSuppression = on;
+    this.save();
+    await this.switchDevice();
+  }
+
   async switchDevice() {
-    const choice = { cameraId: $("camera-select").value, microphoneId: $("microphone-select").value };
+    const choice = {
+      cameraId: $("camera-select").value,
+      microphoneId: $("microphone-select").value,
+      noiseSuppression: this.noiseSuppression(),
+    };
     this.saved.camera = choice.cameraId;
     this.saved.microphone = choice.microphoneId;
     this.save();

@@ -8,9 +8,10 @@ export async function listDevices() {
   };
 }
 
-export async function openStream({ cameraId, microphoneId, video = true, audio = true } = {}) {
+// ``noiseSuppression`` is the browser's own filter for steady background noise (on unless told).
+export async function openStream({ cameraId, microphoneId, noiseSuppression = true, video = true, audio = true } = {}) {
   const constraints = {
-    audio: audio ? (microphoneId ? { deviceId: { exact: microphoneId } } : true) : false,
+    audio: audio ? Object.assign({ noiseSuppression }, microphoneId ? { deviceId: { exact: microphoneId } } : {}) : false,
     video: video
       ? Object.assign({ width: { ideal: 640 }, height: { ideal: 480 }, frameRate: { ideal: 30 } },
           cameraId ? { deviceId: { exact: cameraId } } : {})
