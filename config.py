@@ -128,6 +128,9 @@ class Config:
         self.SOCKETIO_ASYNC_MODE = socketio_async_mode()
         self.RATELIMIT_STORAGE_URI = env("RATELIMIT_STORAGE_URI", self.REDIS_URL or "memory://")
         self.RATELIMIT_ENABLED = env_bool("RATELIMIT_ENABLED", True)
+        # /v1: the HMAC key API keys are stored under (SECRET_KEY when unset), and each key's budget.
+        self.API_KEY_SECRET = env("API_KEY_SECRET")
+        self.API_RATE_LIMIT = env("API_RATE_LIMIT", "120 per minute")
 
         # Google (or any OpenID Connect) sign-in; hidden while no client id is set.
         self.OIDC_DISCOVERY_URL = env(

@@ -9,12 +9,16 @@ from config import INSTANCE_DIR, config_from_env, env_int
 
 from .account import privacy as account_privacy
 from .admin import privacy as admin_privacy
+from .api import privacy as api_privacy
 from .auth import privacy as auth_privacy
 from .billing import privacy as billing_privacy
 from .extensions import csrf, db, limiter, login_manager, migrate, socketio
+from .orgs import privacy as orgs_privacy
+from .orgs import services as org_services
 from .privacy import contacts as earlier_contacts
 from .rooms import events as room_events  # registers Socket.IO handlers before any server exists
 from .rooms import privacy as rooms_privacy
+from .rooms.hosting import register_host_rule
 from .site import privacy as site_privacy
 from .support import privacy as support_privacy
 from .usage import privacy as usage_privacy
@@ -53,11 +57,15 @@ def create_app(config_class=None):
     from . import models  # noqa: F401  (every table registered before Alembic looks)
     from .account.routes import bp as account_bp
     from .admin.routes import bp as admin_bp
+    from .api.routes import bp as api_bp
     from .auth import google
     from .auth.routes import bp as auth_bp
     from .billing.routes import bp as billing_bp
+    from .developers.routes import bp as developers_bp
     from .monitoring import bp as monitoring_bp
     from .nodes.routes import bp as nodes_bp
+    from .orgs import brand_routes, settings_routes  # noqa: F401  (settings views join the orgs blueprint)
+    from .orgs.routes import bp as orgs_bp
     from .privacy import hooks as privacy_hooks
     from .privacy.routes import bp as privacy_bp
     from .rooms.routes import bp as rooms_bp
@@ -70,13 +78,19 @@ def create_app(config_class=None):
     app.register_blueprint(account_bp)
     app.register_blueprint(privacy_bp)
     app.register_blueprint(billing_bp)
+    app.register_blueprint(developers_bp)
+    app.register_blueprint(api_bp)
     app.register_blueprint(nodes_bp)
     app.register_blueprint(monitoring_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(orgs_bp)
+    app.register_blueprint(brand_routes.bp)
+    brand_routes.init_app(app)
     app.register_blueprint(rooms_bp)  # last: its /<room-name> must not shadow other pages
     google.init_app(app)
 
     room_events.init_app(app)
+    register_host_rule(app, org_services.is_member)
 
     from . import errors, mail, security, sms, templating
     from .usage import techlog
@@ -107,6 +121,8 @@ def register_personal_data(app):
         site_privacy,
         account_privacy,
         billing_privacy,
+        api_privacy,
+        orgs_privacy,
         earlier_contacts,
         admin_privacy,
     ):

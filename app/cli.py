@@ -49,8 +49,10 @@ def purge_command(dry_run):
 
 def register_cli(app):
     from .admin.cli import create_admin, staff_cli
+    from .api.cli import api_cli
     from .billing.cli import billing_cli
     from .nodes.cli import nodes_cli
+    from .orgs.cli import orgs_cli
     from .privacy.cli import policy_cli
     from .privacy.cli import register as register_mailings
     from .rooms.cli import rooms_cli
@@ -59,10 +61,12 @@ def register_cli(app):
     register_mailings(mail_cli)
 
     app.cli.add_command(mail_cli)
+    app.cli.add_command(api_cli)
     app.cli.add_command(create_admin)
     app.cli.add_command(billing_cli)
     app.cli.add_command(nodes_cli)
     app.cli.add_command(rooms_cli)
+    app.cli.add_command(orgs_cli)
     app.cli.add_command(purge_command)
     app.cli.add_command(policy_cli)
     app.cli.add_command(support_cli)

@@ -8,6 +8,7 @@ from flask import g, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from .api.errors import error_response as api_error_response
 from .extensions import db, limiter, login_manager
 
 log = logging.getLogger("parlor.errors")
@@ -45,7 +46,15 @@ def retry_after_seconds():
     return max(1, int(current.reset_at - time.time()))
 
 
+def in_api():
+    """``/v1`` answers in its own JSON shape, even for addresses no route matched."""
+    return request.path == "/v1" or request.path.startswith("/v1/")
+
+
 def render_error(code, message=None):
+    if in_api():
+        status = code if code in (400, 401, 403, 404, 405, 413, 429, 503) else 500
+        return api_error_response(status, message), status
     title, default_message = MESSAGES.get(code, MESSAGES[500])
     message = message or default_message
     retry_after = retry_after_seconds() if code == 429 else DATABASE_RETRY_AFTER if code == 503 else None
@@ -69,7 +78,10 @@ def init_app(app):
     def http_error(error):
         # A description passed to abort() is ours and meant for people; Werkzeug's defaults are not.
         custom = error.description != type(error).description
-        return render_error(error.code or 500, error.description if custom else None)
+        response, code = render_error(error.code or 500, error.description if custom else None)
+        if code == 405 and getattr(error, "valid_methods", None) and hasattr(response, "headers"):
+            response.headers["Allow"] = ", ".join(error.valid_methods)
+        return response, code
 
     @app.errorhandler(sa.exc.OperationalError)
     @app.errorhandler(sa.exc.InterfaceError)

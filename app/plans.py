@@ -33,6 +33,7 @@ class Plan:
     recording: bool
     teams: bool
     per_host: bool = False
+    api: bool = False  # API keys, meetings through /v1 (app/api/)
 
     @property
     def price_label(self):
@@ -88,15 +89,29 @@ PLANS = {
     "business": Plan(
         key="business",
         name="Business",
-        tagline="For hosts who run many rooms. Team accounts are on the way.",
+        tagline="For teams: members, shared team rooms, your brand, a seat per host.",
         monthly_price_cents=1199,
         currency="eur",
         max_rooms=10,
         max_participants=LARGE_MEETING_LIMIT,
         meeting_modes=(SMALL, LARGE),
         recording=True,
-        teams=False,  # no organisations with several hosts yet: the pricing page must not offer them
+        teams=True,  # organisations: members, seats, team rooms, branding (app/orgs)
         per_host=True,
+        api=True,
+    ),
+    "embedded": Plan(
+        key="embedded",
+        name="Embedded",
+        tagline="For developers who put meetings inside their own product through our API.",
+        monthly_price_cents=899,
+        currency="eur",
+        max_rooms=1,  # rooms claimed by hand; meetings made through the API end by themselves and count apart
+        max_participants=LARGE_MEETING_LIMIT,
+        meeting_modes=(SMALL, LARGE),
+        recording=False,
+        teams=False,
+        api=True,
     ),
 }
 
@@ -125,6 +140,7 @@ def comparison_rows():
         ("Participants per meeting", [f"Up to {p.max_participants}" for p in plans]),
         ("Meeting modes", [", ".join(MODE_LABELS[m].split(" (")[0] for m in p.meeting_modes) for p in plans]),
         ("Recording in your browser", ["Yes" if p.recording else "No" for p in plans]),
+        ("Meetings API and API keys", ["Yes" if p.api else "No" for p in plans]),
     ]
     if any(p.teams for p in plans):  # a row of "No" would advertise a feature nobody can buy
         rows.append(("Team management", ["Yes" if p.teams else "No" for p in plans]))

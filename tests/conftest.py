@@ -14,7 +14,9 @@ pytest_plugins = [
     "tests.fixtures.mail",
     "tests.fixtures.accounts",
     "tests.fixtures.billing",
+    "tests.fixtures.api",
     "tests.fixtures.sockets",
     "tests.fixtures.cluster",
+    "tests.fixtures.orgs",
     "tests.fixtures.staff",
 ]

@@ -190,9 +190,8 @@ def test_eyebrow_keeps_a_margin_over_the_hero_gradient():
         ("/information/features/", "browser to browser"),  # chat is relayed by our server
         ("/information/embedded/", "iframe"),  # every page sends frame-ancestors 'none'
         ("/information/pro/", "Switch a room"),  # no control changes a room's mode
-        ("/information/business/", "Add and remove hosts"),  # there are no teams yet
         ("/", "near each participant"),  # a meeting has one router, not one per person
-        ("/information/product-api/", "/api/v1/"),  # the API does not exist yet
+        ("/information/product-api/", "/api/v1/"),  # the API lives at /v1
         ("/information/pricing/", "Team management"),  # no plan has teams yet
     ],
 )

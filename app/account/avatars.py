@@ -17,6 +17,11 @@ class InvalidPicture(ValueError):
 
 def make_avatar(data):
     """Return a square WebP thumbnail of the uploaded bytes, without any metadata."""
+    return make_picture(data, (SIZE, SIZE))
+
+
+def make_picture(data, size):
+    """Decode, check and re-encode an upload as WebP cropped to ``size``; nothing but pixels is kept."""
     if not data:
         raise InvalidPicture("Choose a picture to upload.")
     if len(data) > MAX_BYTES:
@@ -36,7 +41,7 @@ def make_avatar(data):
                 image.load()
                 image = ImageOps.exif_transpose(image)
                 image = image.convert("RGBA" if image.mode in ("RGBA", "LA", "P") else "RGB")
-                thumbnail = ImageOps.fit(image, (SIZE, SIZE), Image.Resampling.LANCZOS)
+                thumbnail = ImageOps.fit(image, size, Image.Resampling.LANCZOS)
         except InvalidPicture:
             raise
         except (Image.DecompressionBombWarning, Image.DecompressionBombError):

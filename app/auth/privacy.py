@@ -39,7 +39,7 @@ def register(app):
                         "provider_picture_url": "The picture address Google gave us, if you signed in with Google.",
                         "is_staff": "Whether you work for us.",
                         "disabled_at": "When our staff disabled the account, if they did.",
-                        "plan": "Your plan: free, pro or business.",
+                        "plan": "Your plan: free, pro, business or embedded.",
                         "created_at": "When the account was created.",
                         "verified_at": "When you first confirmed a sign-in code.",
                     },

@@ -44,7 +44,7 @@ class OperationForm(FlaskForm):
 
 class SubscribeForm(OperationForm):
     plan = RadioField(
-        "Plan", choices=paid_plan_choices, default="pro", validators=[DataRequired("Choose Pro or Business.")]
+        "Plan", choices=paid_plan_choices, default="pro", validators=[DataRequired("Choose a paid plan.")]
     )
     billing_name = StringField(
         "Name on the card",
@@ -85,4 +85,4 @@ class SubscribeForm(OperationForm):
 
 
 class ChangePlanForm(OperationForm):
-    plan = RadioField("New plan", choices=paid_plan_choices, validators=[DataRequired("Choose Pro or Business.")])
+    plan = RadioField("New plan", choices=paid_plan_choices, validators=[DataRequired("Choose a paid plan.")])

@@ -153,7 +153,7 @@ def subscribe(user, plan_key, details, operation, setup_intent_id, ip):
     """Start a paid plan with the card confirmed in the browser; the plan applies at once."""
     plan = PLANS.get(plan_key)
     if plan is None or not plan.paid:
-        raise BillingError("Choose Pro or Business.")
+        raise BillingError("Choose a paid plan.")
     account = account_of(user)
     if account is None:
         raise CardNotConfirmed()
@@ -213,7 +213,7 @@ def change_plan(user, plan_key, operation, ip):
     plan = PLANS.get(plan_key)
     account = _live_account(user)
     if plan is None or not plan.paid:
-        raise BillingError("Choose Pro or Business. To go back to Free, cancel your plan.")
+        raise BillingError("Choose a paid plan. To go back to Free, cancel your plan.")
     if account.subscribed_plan == plan.key:
         raise BillingError(f"You are already on {plan.name}.")
     account.location_country = country_of(ip)

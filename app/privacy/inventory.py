@@ -19,6 +19,7 @@ def summary(user):
             "count": category.count(user),
             "legal_ground": category.legal_ground,
             "retention": category.retention(),
+            "details": category.details(user) if category.details else [],
         }
         for category in categories()
     ]

@@ -61,6 +61,8 @@ class Category:
     retention: Callable  # callable() -> words
     sources: tuple
     outside: tuple = ()  # OutsideRecords
+    # callable(user) -> lines the dashboard shows under the category (e.g. an audit log about them)
+    details: Callable | None = None
 
     def count(self, user):
         return sum(source.count(user) for source in self.sources) + sum(
@@ -110,6 +112,9 @@ class Registry:
     # callables(user) run before erasure deletes anything: each may raise ErasureRefused, and
     # may return a callable to run once the deletion is committed.
     erasure_steps: list = field(default_factory=list)
+    # callables(user) -> reasons (words for people) the account cannot be erased yet; the delete
+    # page shows them before anyone asks, and an erasure step refuses for the same reasons.
+    erasure_checks: list = field(default_factory=list)
 
 
 def _registry(app):
@@ -130,6 +135,14 @@ def register_rule(app, rule):
 
 def register_erasure_step(app, step):
     _registry(app).erasure_steps.append(step)
+
+
+def register_erasure_check(app, check):
+    _registry(app).erasure_checks.append(check)
+
+
+def erasure_blockers(user):
+    return [reason for check in _registry(current_app).erasure_checks for reason in check(user)]
 
 
 def categories():

@@ -43,7 +43,7 @@ from .erasure import confirm_erasure, erase_account_and_commit
 from .export import build_export
 from .mailings import InvalidUnsubscribeLink, read_unsubscribe_token
 from .mailings import unsubscribe as withdraw_by_link
-from .registry import ErasureRefused
+from .registry import ErasureRefused, erasure_blockers
 
 bp = Blueprint("privacy", __name__, url_prefix="/user/privacy")
 
@@ -123,7 +123,12 @@ def delete():
             return redirect(url_for("privacy.delete"))
         session["pending_deletion"] = {"id": record.id, "masked": identifier.masked}
         return redirect(url_for("privacy.confirm_delete"))
-    return render_template("privacy/delete.html", form=form, categories=inventory.summary(current_user))
+    return render_template(
+        "privacy/delete.html",
+        form=form,
+        categories=inventory.summary(current_user),
+        blockers=erasure_blockers(current_user),
+    )
 
 
 @bp.route("/delete/confirm", methods=["GET", "POST"])

@@ -33,7 +33,7 @@ MAX_POSITION = 24 * 3600.0
 
 def enabled(room):
     """Apps are on when the owner says so, else on for paid plans."""
-    return room.apps if room.apps is not None else get_plan(room.owner.plan).paid
+    return room.apps if room.apps is not None else get_plan(room.plan_key).paid
 
 
 def origins():

@@ -30,6 +30,7 @@ class Connection:
     marks: list  # what a kick remembers: participant, visitor and account ids
     ip: str | None = None
     host_link: str | None = None
+    by_rule: bool = False  # hosts through a host rule (an organisation's member), re-checked each time
     picture: str | None = None
     name: str = ""
     joined: bool = False

@@ -1,7 +1,9 @@
 """Who hosts a meeting, and the host powers over people: co-hosts, muting, the waiting queue.
 
-A host is the room's signed-in owner, whoever opened the room with its current host link, or a
-participant a host made co-host for this meeting. The first two are decided at every connection
+A host is the room's signed-in owner, someone another feature's host rule names (an
+organisation's members host its team rooms: ``register_host_rule``), whoever opened the room
+with its current host link, or a participant a host made co-host for this meeting. All but the
+last are decided at every connection
 (``meetings.open_connection`` sets ``conn.host``), so a regenerated link stops working even for
 tickets issued before. Co-hosts live in presence, shared by every worker, so a promotion or a
 demotion counts at once wherever the person's socket is.
@@ -14,7 +16,7 @@ import hashlib
 import hmac
 import time
 
-from flask import session
+from flask import current_app, session
 
 from ..extensions import db
 from .connections import MeetingError, presence, room_channel, transport
@@ -68,11 +70,33 @@ def host_link_for_lobby(room, presented):
 
 # -- who hosts
 
+HOST_RULES_KEY = "parlor_host_rules"
+
+
+def register_host_rule(app, rule):
+    """``rule(room, user_id) -> bool``: features that give people host rights add theirs here,
+    so rooms never import the features built on top of them."""
+    app.extensions.setdefault(HOST_RULES_KEY, []).append(rule)
+
+
+def hosts_by_membership(room, user):
+    """Does a host rule (not ownership or the link) make this signed-in person a host?"""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    return any(rule(room, user.id) for rule in current_app.extensions.get(HOST_RULES_KEY, ()))
+
 
 def hosts_by_right(conn):
-    """The owner, or a holder of the host link that is still the room's current one."""
+    """The owner, a member a host rule names, or a holder of the room's current host link.
+
+    Membership is asked again each time, so someone removed from an organisation stops
+    hosting its rooms at once, even with a socket opened before.
+    """
     if not conn.host:
         return False
+    if conn.by_rule:
+        room = db.session.get(Room, conn.room_id)
+        return room is not None and any(rule(room, conn.uid) for rule in current_app.extensions.get(HOST_RULES_KEY, ()))
     if conn.host_link is None:
         return True
     room = db.session.get(Room, conn.room_id)

@@ -74,14 +74,16 @@ def open_connection(token, user, sid, ip):
     if presence().is_kicked(room.id, [f"p:{ticket['pid']}"]):
         raise ConnectionRefused("The host removed you from this meeting.")
     owner = room.is_owned_by(user)
-    host_link = ticket.get("hk") if not owner and hosting.holds_host_link(room, ticket.get("hk")) else None
+    by_rule = not owner and ticket["uid"] is not None and hosting.hosts_by_membership(room, user)
+    host_link = ticket.get("hk") if not (owner or by_rule) and hosting.holds_host_link(room, ticket.get("hk")) else None
     conn = Connection(
         sid=sid,
         room_id=room.id,
         pid=ticket["pid"],
         uid=ticket["uid"],
-        host=owner or host_link is not None,
+        host=owner or by_rule or host_link is not None,
         host_link=host_link,
+        by_rule=by_rule,
         marks=marks(ticket),
         ip=ip,
         picture=url_for("account.avatar", key=user.avatar_key) if uid and user.has_avatar else None,
@@ -157,11 +159,14 @@ def must_knock(room, conn):
         return None
     if presence().is_kicked(room.id, conn.marks):
         return "removed"
-    return "locked" if room.locked else None
+    # A members-only team room: its members host (above), everyone else knocks.
+    return "locked" if room.locked or room.members_only else None
 
 
 def join(conn, name, muted=False, camera=True):
     room = _room(conn)
+    if services.has_ended(room):
+        raise MeetingError(status="ended")
     if services.is_read_only(room):
         raise MeetingError(status="read-only")
     if waiting := must_knock(room, conn):

@@ -29,6 +29,12 @@ class Room(db.Model):
     # One of app.plans.MODES; claim_room picks the plan's default.
     mode: Mapped[str] = mapped_column(sa.String(10), default=SMALL)
     locked: Mapped[bool] = mapped_column(default=False)
+    # Set for meetings made through the API: no joins after it, and ``flask purge`` deletes the room.
+    ends_at: Mapped[datetime | None] = mapped_column(index=True)
+    # A team room belongs to an organisation (its owner_id follows the organisation's owner);
+    # members host it, and a members-only one makes everyone else knock.
+    org_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    members_only: Mapped[bool] = mapped_column(default=False)
     # May people open apps (YouTube, Google files, Trello, Miro) together? None follows the plan.
     apps: Mapped[bool | None] = mapped_column(default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -36,6 +42,13 @@ class Room(db.Model):
     owner: Mapped[User] = relationship(
         backref=sa.orm.backref("rooms", cascade="all, delete-orphan", order_by="Room.created_at")
     )
+
+    def has_ended(self, now):
+        return self.ends_at is not None and now >= self.ends_at
+    @property
+    def plan_key(self):
+        """The plan the room's meetings follow: Business for team rooms, else the owner's."""
+        return "business" if self.org_id is not None else self.owner.plan
 
     def is_owned_by(self, user):
         return user is not None and getattr(user, "is_authenticated", False) and user.id == self.owner_id

@@ -9,6 +9,7 @@ NAME_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,38})[a-z0-9]$")
 # Every first path segment the site uses, and names people would mistake for ours.
 RESERVED = {
     "api",
+    "v1",
     "information",
     "sitemap",
     "sitemap.xml",
@@ -54,6 +55,8 @@ RESERVED = {
     "app",
     "apps",
     "rooms",
+    "org",
+    "orgs",
     "room",
     "new",
     "embed",

@@ -25,6 +25,9 @@ def register(app):
                         "mode": f"{SMALL} (peer-to-peer), {LARGE} (through our video router) or {AUTO} (peer-to-peer "
                         "while small, then through the router).",
                         "locked": "Whether visitors must knock.",
+                        "ends_at": "For a meeting made through the API: when it ends (nobody joins after).",
+                        "org_id": "The organisation a team room belongs to (filed under its owner), if any.",
+                        "members_only": "Whether a team room lets only its organisation's members walk in.",
                         "apps": "Whether people in your meetings may open apps (YouTube, Google files, Trello, "
                         "Miro) together; empty means your plan's default.",
                         "created_at": "When you claimed it.",

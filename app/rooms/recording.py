@@ -52,7 +52,7 @@ def _announce(room_id):
 
 def start(conn):
     room = db.session.get(Room, conn.room_id)
-    if room is None or not is_host(conn) or not get_plan(room.owner.plan).recording:
+    if room is None or not is_host(conn) or not get_plan(room.plan_key).recording:
         raise MeetingError("Only the host of a room whose plan includes recording can record.")
     recorder = _recorder(presence().members(conn.room_id))
     if recorder is not None and recorder["id"] != conn.pid:

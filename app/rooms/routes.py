@@ -180,19 +180,20 @@ def lobby(room_name):
 
     track("room_visited", user=current_user, room=room)
     db.session.commit()
-    host = room.is_owned_by(current_user) or host_link is not None
+    host = room.is_owned_by(current_user) or host_link is not None or hosting.hosts_by_membership(room, current_user)
     page = render_template(
         "rooms/room.html",
         room=room,
         ticket=ticket,
         host=host,
         stale_host_link=stale_host_link,
-        can_record=host and get_plan(room.owner.plan).recording,
+        can_record=host and get_plan(room.plan_key).recording,
         mode=mode,
         app_origins=app_origins,
         capacity=services.capacity(room),
         picture=own_picture(),
         read_only=services.is_read_only(room),
+        ended=services.has_ended(room),
         default_name=current_user.display_name if current_user.is_authenticated else "",
     )
     if "host" not in request.args:

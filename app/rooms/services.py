@@ -4,6 +4,7 @@ import sqlalchemy as sa
 
 from ..extensions import db
 from ..plans import AUTO, LARGE_MEETING_LIMIT, MODES, SMALL, SMALL_MEETING_LIMIT, get_plan
+from ..timeutil import utcnow
 from .models import Room, new_room_key
 from .names import check_room_name, normalise
 
@@ -38,7 +39,9 @@ def get_room(name):
 
 
 def rooms_of(user):
-    return db.session.scalars(sa.select(Room).where(Room.owner_id == user.id).order_by(Room.created_at, Room.id)).all()
+    """A person's own claimed rooms: not team rooms (their organisation's), not API meetings (they end)."""
+    query = sa.select(Room).where(Room.owner_id == user.id, Room.org_id.is_(None), Room.ends_at.is_(None))
+    return db.session.scalars(query.order_by(Room.created_at, Room.id)).all()
 
 
 def name_is_free(name):
@@ -105,14 +108,23 @@ def set_apps(room, allowed):
 
 def is_read_only(room):
     """Rooms beyond the owner's current plan limit are kept but cannot hold meetings."""
+    if room.ends_at is not None:  # an API meeting: its end date limits it instead
+        return False
+    if room.org_id is not None:
+        return False  # team rooms are the organisation's, outside any one person's limit
     plan = get_plan(room.owner.plan)
     active = [r.id for r in rooms_of(room.owner)[: plan.max_rooms]]
     return room.id not in active
 
 
+def has_ended(room):
+    """An API meeting past its end date: nobody joins any more, and ``flask purge`` deletes it."""
+    return room.has_ended(utcnow())
+
+
 def set_mode(room, mode):
     """The owner's choice of mode, within their plan (operators use ``claim_room``'s ``mode``)."""
-    plan = get_plan(room.owner.plan)
+    plan = get_plan(room.plan_key)
     if mode not in plan.room_modes:
         raise ModeNotInPlan(plan)
     room.mode = mode
@@ -138,7 +150,7 @@ def meeting_mode(room):
     Auto needs a plan with large meetings, so an owner who went back to Free holds small
     meetings; large is kept whatever the plan, because operators may set it for anyone.
     """
-    if room.mode == AUTO and not get_plan(room.owner.plan).large_meetings:
+    if room.mode == AUTO and not get_plan(room.plan_key).large_meetings:
         return SMALL
     return room.mode if room.mode in MODES else SMALL
 
@@ -146,6 +158,6 @@ def meeting_mode(room):
 def capacity(room):
     if meeting_mode(room) == SMALL:
         return SMALL_MEETING_LIMIT
-    plan = get_plan(room.owner.plan)
+    plan = get_plan(room.plan_key)
     # An operator's large room on a plan without large meetings still holds a large meeting.
     return plan.max_participants if plan.large_meetings else LARGE_MEETING_LIMIT

@@ -46,7 +46,7 @@ PAGES = [
         "Parlor for business",
         "site/business.html",
         "Product",
-        "More rooms and large meetings for busy hosts, with teams on the way.",
+        "Organisations for teams: members, seats per host, shared team rooms and your brand.",
     ),
     Page(
         "site.embedded",

@@ -1,5 +1,6 @@
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 
+from ..api import reference
 from ..extensions import db, limiter
 from . import legal
 from .forms import ContactSalesForm
@@ -30,7 +31,6 @@ COPY_PAGES = (
     "site.pro",
     "site.business",
     "site.embedded",
-    "site.product_api",
     "site.about_us",
     "site.our_vision",
     "site.press",
@@ -38,6 +38,12 @@ COPY_PAGES = (
 )
 for _endpoint in COPY_PAGES:
     bp.add_url_rule(page(_endpoint).path, view_func=static_page(_endpoint))
+
+
+@bp.route("/information/product-api/")
+def product_api():
+    """The API reference, printed from the same OpenAPI document /v1/openapi.json serves."""
+    return render_page("site.product_api", operations=reference.operations(), schemas=reference.schemas())
 
 
 @bp.route("/information/pricing/")

@@ -5,6 +5,7 @@ from flask import request
 from ..account.consents import ANALYTICS, has_consent, visitor_choice
 from ..extensions import db
 from ..geo import country_of
+from ..orgs.models import Organisation
 from .device import describe
 from .models import UsageEvent
 
@@ -34,13 +35,19 @@ def track(kind, user=None, room=None, path=None):
 def track_meeting(kind, room, duration_seconds=None, peak_participants=None):
     """Meeting start and end belong to the room's owner; recorded with the owner's consent only.
 
-    Nothing about the participants is kept: no names, no devices, no addresses.
+    A team room's meetings belong to its organisation instead: recorded, tied to no person, only
+    while the organisation agrees to usage analytics (its admins see the counts). Nothing about
+    the participants is kept: no names, no devices, no addresses.
     """
-    if not has_consent(room.owner, ANALYTICS):
+    if room.org_id is not None:
+        org = db.session.get(Organisation, room.org_id)
+        if org is None or not org.usage_analytics:
+            return None
+    elif not has_consent(room.owner, ANALYTICS):
         return None
     event = UsageEvent(
         kind=kind,
-        user_id=room.owner_id,
+        user_id=room.owner_id if room.org_id is None else None,
         room_id=room.id,
         duration_seconds=duration_seconds,
         peak_participants=peak_participants,

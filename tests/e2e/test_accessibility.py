@@ -25,7 +25,9 @@ PUBLIC_PATHS = [entry.path for entry in PAGES] + [
     "/no-such-room-yet",
     "/information/no-such-page/",
 ]
-ACCOUNT_PATHS = [*ACCOUNT_PAGES, f"/{LOBBY}"]
+ORG = "axe-org"
+ORG_PATHS = [f"/org/{ORG}/{page}" for page in ("members", "rooms", "branding", "billing", "usage", "audit")]
+ACCOUNT_PATHS = [*ACCOUNT_PAGES, f"/{LOBBY}", *ORG_PATHS]
 
 RUN_AXE = """
 async ([tags, also]) => {
@@ -107,6 +109,7 @@ def signed_in_page(axe_path, live_server, browser):
     """An owner with one room, signed in through the real pages; the code page is audited on the way."""
     live_server.flask("create-admin", OWNER)
     live_server.flask("rooms", "create", LOBBY, "--owner", OWNER)
+    live_server.flask("orgs", "create", ORG, "--owner", OWNER, "--seats", "3")
     context = browser.new_context(bypass_csp=True, permissions=["camera", "microphone"])
     page = context.new_page()
     sign_in(page, live_server, OWNER)

@@ -5,6 +5,7 @@ ACCOUNT_PAGES = [
     "/user/rooms",
     "/user/profile",
     "/user/billing",
+    "/user/developers",
     "/user/privacy/",
     "/user/privacy/consents",
     "/user/privacy/export",

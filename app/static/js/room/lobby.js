@@ -193,6 +193,9 @@ export class Lobby {
       $("join-steps").hidden = true;
     } else if (answer.status === "read-only") {
       this.status("This room is paused because its owner's plan changed.");
+    } else if (answer.status === "ended") {
+      this.status("This meeting has ended. Nobody can join it any more.");
+      $("join-steps").hidden = true;
     }
   }
 

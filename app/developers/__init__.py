@@ -1,0 +1,1 @@
+"""The developer page (``/user/developers``): API keys now; allowed origins and webhooks join it."""

@@ -1,0 +1,1 @@
+"""Parlor Business: organisations, their members and seats, team rooms, brand and audit log."""
