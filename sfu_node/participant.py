@@ -20,7 +20,12 @@ from .stats import NodeStats, transport_packets
 
 logger = logging.getLogger(__name__)
 
-KINDS = ("audio", "video")
+# What each participant publishes, by name, and the media kind of each: the microphone, the
+# camera and a shared screen (its own video line, idle until the person shares).
+PUBLISHED = {"audio": "audio", "video": "video", "screen": "video"}
+# A subscriber's browser groups tracks by stream id: the screen gets a stream of its own,
+# named after the publisher's, so the page can give it a tile of its own.
+SCREEN_SUFFIX = "-screen"
 ALLOWED_MIME_TYPES = {"audio": {"audio/opus"}, "video": {"video/vp8", "video/rtx"}}
 
 
@@ -67,7 +72,9 @@ class Participant:
         self.session = uuid.uuid4().hex
         self.stats = stats
         self.closed = False
-        self.published = {kind: PublishedTrack(kind, stats, packets=forwarding == "packets") for kind in KINDS}
+        self.published = {
+            name: PublishedTrack(kind, stats, packets=forwarding == "packets") for name, kind in PUBLISHED.items()
+        }
         self.subscriptions: dict[str, Subscription] = {}
         self._negotiation_timeout = negotiation_timeout
         self._send_lock = asyncio.Lock()
@@ -83,11 +90,11 @@ class Participant:
         self.pc = RTCPeerConnection(config)
         self._publish_mids: dict[str, str] = {}
         self._publish_transceivers = {}
-        for kind in KINDS:
+        for name, kind in PUBLISHED.items():
             transceiver = self.pc.addTransceiver(kind, direction="recvonly")
             transceiver.setCodecPreferences(_codec_preferences(kind))
-            self.published[kind].attach(transceiver.receiver)
-            self._publish_transceivers[kind] = transceiver
+            self.published[name].attach(transceiver.receiver)
+            self._publish_transceivers[name] = transceiver
         self.pc.on("connectionstatechange", self._on_connection_state)
         # Both set by the registry: the room's participants (shared dict) and what
         # to do when this connection dies on its own.
@@ -137,7 +144,9 @@ class Participant:
         self._answer = asyncio.get_running_loop().create_future()
         # Streams first: the browser fires ontrack while applying the offer and
         # must already know whose tile each stream belongs to.
-        await self.send({"type": "streams", "streams": self.stream_map()})
+        streams = self.stream_map()
+        screens = [stream for stream in streams if stream.endswith(SCREEN_SUFFIX)]
+        await self.send({"type": "streams", "streams": streams, "screens": screens})
         await self.send(
             {
                 "type": "offer",
@@ -151,6 +160,7 @@ class Participant:
         streams = {}
         for sub in self.subscriptions.values():
             streams[sub.stream_id] = sub.publisher_id
+            streams[sub.stream_id + SCREEN_SUFFIX] = sub.publisher_id
             for track in sub.tracks:
                 streams[track.id] = sub.publisher_id
         return streams
@@ -173,13 +183,14 @@ class Participant:
             if session in self.subscriptions:
                 continue
             sub = Subscription(publisher_id=publisher.id, stream_id=f"s{session}")
-            for kind in KINDS:
-                track = publisher.published[kind].subscribe(f"{sub.stream_id}-{kind}")
+            for name, kind in PUBLISHED.items():
+                track = publisher.published[name].subscribe(f"{sub.stream_id}-{name}")
                 transceiver = self.pc.addTransceiver(track, direction="sendonly")
                 transceiver.setCodecPreferences(_codec_preferences(kind))
                 # aiortc gives all senders of a connection one stream id; the browser
-                # groups tracks by it, so each publisher needs its own.
-                aiortc_internals.set_stream_id(transceiver.sender, sub.stream_id)
+                # groups tracks by it, so each publisher needs its own (and their screen another).
+                stream_id = sub.stream_id + SCREEN_SUFFIX if name == "screen" else sub.stream_id
+                aiortc_internals.set_stream_id(transceiver.sender, stream_id)
                 hook_sender(transceiver.sender, track)
                 sub.transceivers.append(transceiver)
                 sub.tracks.append(track)

@@ -164,3 +164,12 @@ def test_occupancy_counts_people_per_room_and_skips_the_stale(presence):
     presence.join(7, person("b"), capacity=4)
     presence.join(8, person("c"), capacity=4, now=1000.0)  # its pings stopped long ago
     assert presence.occupancy() == {7: 2}
+
+
+def test_hand_raised_and_lowered_reads_back(presence):
+    """Does a raised hand (a field set, then cleared to null) read back the same in memory and in Redis?"""
+    presence.join(9, person("ann"), capacity=4)
+    presence.update(9, "ann", hand=12.5)
+    assert presence.get(9, "ann")["hand"] == 12.5
+    presence.update(9, "ann", hand=None)
+    assert not presence.members(9)[0]["hand"]

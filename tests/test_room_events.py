@@ -47,6 +47,7 @@ def test_join_and_see_each_other(connect):
         "muted",
         "camera",
         "screen",
+        "screen_stream",
         "picture",
         "key",
         "e2ee",
@@ -236,7 +237,13 @@ def test_media_state_is_shared(connect):
     a = join(alice, "Alice")
     join(bob, "Bob")
     alice.emit("media", {"muted": True, "camera": False}, callback=True)
-    assert events(bob, "peer-media")[-1] == {"id": a["self"], "muted": True, "camera": False, "screen": False}
+    assert events(bob, "peer-media")[-1] == {
+        "id": a["self"],
+        "muted": True,
+        "camera": False,
+        "screen": False,
+        "screen_stream": None,
+    }
 
 
 @pytest.mark.parametrize(

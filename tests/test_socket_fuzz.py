@@ -54,8 +54,24 @@ EVENTS = [
     "admit-all",
     "deny-all",
     "waiting",
+    "raise-hand",
+    "lower-hand",
+    "reaction",
+    "spotlight",
 ]
-HOST_EVENTS = ["admit", "deny", "kick", "lock", "signal", "promote", "demote", "mute", "admit-all"]
+HOST_EVENTS = [
+    "admit",
+    "deny",
+    "kick",
+    "lock",
+    "signal",
+    "promote",
+    "demote",
+    "mute",
+    "admit-all",
+    "spotlight",
+    "lower-hand",
+]
 FIELDS = [
     "to",
     "id",
@@ -70,6 +86,8 @@ FIELDS = [
     "locked",
     "active",
     "reconnect",
+    "emoji",
+    "screen_stream",
     "sdp",
     "type",
 ]

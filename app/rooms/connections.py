@@ -45,6 +45,7 @@ class Connection:
             "event": TokenBucket(rate=30, burst=60),
             "chat": TokenBucket(rate=1, burst=5),
             "knock": TokenBucket(rate=0.2, burst=2),
+            "reaction": TokenBucket(rate=1, burst=4),
         }
     )
 

@@ -11,7 +11,7 @@ from flask_login import current_user
 from flask_socketio import ConnectionRefusedError
 
 from ..extensions import db, socketio
-from . import apps, e2ee, hosting, meetings, recording
+from . import apps, e2ee, hosting, meetings, recording, stage
 from .connections import Connections, MeetingError, connections, handler, recovery
 from .presence import Presence
 from .presence_redis import RedisPresence
@@ -132,6 +132,26 @@ def on_mute_all(conn, data):
     return hosting.mute_everyone(conn)
 
 
+@handler("raise-hand")
+def on_raise_hand(conn, data):
+    return stage.raise_hand(conn)
+
+
+@handler("lower-hand", schema={"id?": "id"})
+def on_lower_hand(conn, data):
+    return stage.lower_hand(conn, data.get("id"))
+
+
+@handler("reaction", schema={"emoji": "reaction"}, bucket="reaction")
+def on_reaction(conn, data):
+    return stage.react(conn, data["emoji"])
+
+
+@handler("spotlight", schema={"id?": "id"})
+def on_spotlight(conn, data):
+    return stage.spotlight(conn, data.get("id"))
+
+
 @handler("signal", schema={"to": "id", "gen?": "id", "description?": "sdp", "candidate?": "candidate"})
 def on_signal(conn, data):
     message = {key: data[key] for key in ("gen", "description", "candidate") if key in data}
@@ -143,9 +163,10 @@ def on_media_key(conn, data):
     return e2ee.relay_media_key(conn, data["to"], data["index"], data["iv"], data["key"])
 
 
-@handler("media", schema={"muted": bool, "camera": bool, "screen?": bool})
+@handler("media", schema={"muted": bool, "camera": bool, "screen?": bool, "screen_stream?": "stream"})
 def on_media(conn, data):
-    return meetings.share_media_state(conn, data["muted"], data["camera"], bool(data.get("screen")))
+    screen = bool(data.get("screen"))
+    return meetings.share_media_state(conn, data["muted"], data["camera"], screen, data.get("screen_stream"))
 
 
 @handler("chat", schema={"text": "chat"}, bucket="chat")

@@ -141,7 +141,7 @@ def tell_hosts(room_id, event, payload):
             transport().emit(event, payload, to=member["sid"])
 
 
-def _require_host(conn, action):
+def require_host(conn, action):
     if not is_host(conn):
         raise NotHost(action)
 
@@ -162,7 +162,7 @@ def _announce_role(room_id, entry, reason, by=None):
 
 
 def promote(conn, pid):
-    _require_host(conn, "make co-hosts")
+    require_host(conn, "make co-hosts")
     target = _other_member(conn, pid)
     if target.get("host"):
         raise MeetingError(f"{target['name']} already hosts.")
@@ -176,7 +176,7 @@ def promote(conn, pid):
 
 
 def demote(conn, pid):
-    _require_host(conn, "change co-hosts")
+    require_host(conn, "change co-hosts")
     target = _other_member(conn, pid)
     if not target.get("cohost"):
         raise MeetingError("Only co-hosts can be made participants again.")
@@ -217,14 +217,14 @@ def hand_over(room_id, left):
 
 
 def mute(conn, pid, kind):
-    _require_host(conn, "mute people" if kind == "audio" else "turn cameras off")
+    require_host(conn, "mute people" if kind == "audio" else "turn cameras off")
     target = _other_member(conn, pid)
     transport().emit("host-muted", {"kind": kind, "by": conn.name}, to=target["sid"])
     return {"status": "asked"}
 
 
 def mute_everyone(conn):
-    _require_host(conn, "mute everyone")
+    require_host(conn, "mute everyone")
     for member in presence().members(conn.room_id):
         if member["id"] != conn.pid:
             transport().emit("host-muted", {"kind": "audio", "by": conn.name}, to=member["sid"])
@@ -242,7 +242,7 @@ def waiting_list(room_id, now=None):
 
 
 def waiting(conn):
-    _require_host(conn, "see who is waiting")
+    require_host(conn, "see who is waiting")
     return {"knocks": waiting_list(conn.room_id)}
 
 
@@ -259,14 +259,14 @@ def _answer(room_id, pid, admitted):
 
 
 def answer_knock(conn, pid, admitted):
-    _require_host(conn, "let people in")
+    require_host(conn, "let people in")
     if not _answer(conn.room_id, pid, admitted):
         raise MeetingError("That person is no longer waiting.")
     return {"status": "admitted" if admitted else "denied"}
 
 
 def answer_everyone(conn, admitted):
-    _require_host(conn, "let people in")
+    require_host(conn, "let people in")
     answered = [k["id"] for k in waiting_list(conn.room_id) if _answer(conn.room_id, k["id"], admitted)]
     return {"status": "admitted" if admitted else "denied", "count": len(answered)}
 

@@ -25,7 +25,7 @@ from ..extensions import db
 from ..nodes.placement import NoNodeAvailable, join_token_for, revoke_node_grant
 from ..usage import track_meeting
 from ..webhooks import events as webhooks
-from . import apps, e2ee, hosting, modes, recording, services
+from . import apps, e2ee, hosting, modes, recording, services, stage
 from .connections import Connection, MeetingError, presence, room_channel, transport
 from .hosting import NotHost, NotInMeeting
 from .models import Room
@@ -35,7 +35,19 @@ from .turn import turn_credentials
 
 # ``key`` is the person's public key for this meeting (end-to-end encryption, ``e2ee.py``);
 # ``e2ee`` says whether their browser seals its frames.
-PUBLIC_FIELDS = ("id", "name", "host", "cohost", "muted", "camera", "screen", "picture", "key", "e2ee")
+PUBLIC_FIELDS = (
+    "id",
+    "name",
+    "host",
+    "cohost",
+    "muted",
+    "camera",
+    "screen",
+    "screen_stream",
+    "picture",
+    "key",
+    "e2ee",
+)
 
 
 class ConnectionRefused(MeetingError):
@@ -224,6 +236,8 @@ def join(conn, name, muted=False, camera=True, key=None, rtt=None):
         "locked": room.locked,
         "participants": [public(p) for p in outcome.members if p["id"] != conn.pid],
         "knocks": hosting.waiting_list(room.id) if participant["host"] else [],
+        "hands": stage.hand_queue(room.id),
+        "spotlight": stage.spotlight_of(room.id),
         "recording": recording.state(room.id),
         "apps_locked": apps.locked(room.id),
         "ice": _relay_for(conn.pid),
@@ -306,8 +320,10 @@ def relay_signal(conn, to, message):
     return {"status": "sent"}
 
 
-def share_media_state(conn, muted, camera, screen):
-    state = {"muted": muted, "camera": camera, "screen": screen}
+def share_media_state(conn, muted, camera, screen, screen_stream=None):
+    """Microphone, camera and screen as the person switched them; ``screen_stream`` tells a peer-to-peer
+    receiver which of the person's incoming streams is the shared screen (its MediaStream id)."""
+    state = {"muted": muted, "camera": camera, "screen": screen, "screen_stream": screen_stream if screen else None}
     presence().update(conn.room_id, conn.pid, **state)
     conn.remember(**state)
     transport().emit("peer-media", dict(state, id=conn.pid), to=room_channel(conn.room_id), skip_sid=conn.sid)

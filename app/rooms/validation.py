@@ -7,6 +7,7 @@ from sfu_node.protocol import is_node_id
 
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 ID = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
+STREAM = re.compile(r"^[{}A-Za-z0-9_-]{1,64}$")  # a browser's MediaStream id (a UUID, with or without braces)
 MAX_SDP = 32_000
 MAX_CHAT = 2_000
 # End-to-end encryption material, base64url without padding: an uncompressed P-256 public key
@@ -36,6 +37,12 @@ def check_name(value):
 def check_id(value):
     if not isinstance(value, str) or not ID.match(value):
         raise Invalid("Unknown participant.")
+    return value
+
+
+def check_stream(value):
+    if not isinstance(value, str) or not STREAM.match(value):
+        raise Invalid("Unknown stream.")
     return value
 
 
@@ -91,6 +98,12 @@ def check_key_index(value):
     return value
 
 
+def check_reaction(value):
+    if not isinstance(value, str) or len(value) > 8:
+        raise Invalid("Unknown reaction.")
+    return value
+
+
 def check_bool(value):
     if not isinstance(value, bool):
         raise Invalid("Expected true or false.")
@@ -133,12 +146,14 @@ CHECKS = {
     "name": check_name,
     "id": check_id,
     "sdp": check_sdp,
+    "stream": check_stream,
     "candidate": check_candidate,
     "chat": check_chat,
     "public-key": check_pattern(PUBLIC_KEY, "That is not a public key."),
     "iv": check_pattern(IV, "That is not an IV."),
     "sealed-key": check_pattern(SEALED_KEY, "That is not a sealed media key."),
     "key-index": check_key_index,
+    "reaction": check_reaction,
     bool: check_bool,
     "token": check_token,
     float: check_number,

@@ -101,7 +101,7 @@ def test_unsolicited_answer_refused():
 
 
 def test_offer_carries_publish_slots_and_only_vp8_and_opus():
-    """Does the first offer hold recvonly audio and video slots offering only Opus and VP8?"""
+    """Does the first offer hold recvonly audio, camera and screen slots offering only Opus and VP8?"""
 
     async def scenario():
         async with running_node() as (_node, client):
@@ -111,9 +111,9 @@ def test_offer_carries_publish_slots_and_only_vp8_and_opus():
             return streams, offer
 
     streams, offer = asyncio.run(scenario())
-    assert streams == {"type": "streams", "streams": {}}
-    assert offer["publish"] == {"audio": "0", "video": "1"}
+    assert streams == {"type": "streams", "streams": {}, "screens": []}
+    assert offer["publish"] == {"audio": "0", "video": "1", "screen": "2"}
     sdp = offer["sdp"]
-    assert sdp.count("a=recvonly") == 2
+    assert sdp.count("a=recvonly") == 3
     rtpmaps = [line.split(" ", 1)[1] for line in sdp.splitlines() if line.startswith("a=rtpmap:")]
     assert sorted(set(rtpmaps)) == ["VP8/90000", "opus/48000/2", "rtx/90000"]

@@ -44,10 +44,13 @@ export class SfuConnection {
     this.state = "new";
     this.participantId = null;
     this.streamOwners = new Map();
+    this.screenStreams = new Set(); // the node names each publisher's screen as a stream of its own
     this.announcedStreams = new Set();
     this.peers = new Set();
     this.videoTrack = localStream ? localStream.getVideoTracks()[0] || null : null;
     this.videoSender = null;
+    this.screenTrack = null;
+    this.screenSender = null;
     this.attempt = 0;
     this.closedByUser = false;
     this.finalError = null;
@@ -139,6 +142,7 @@ export class SfuConnection {
         break;
       case "streams":
         for (const [streamId, owner] of Object.entries(msg.streams)) this.streamOwners.set(streamId, owner);
+        for (const streamId of msg.screens || []) this.screenStreams.add(streamId);
         break;
       case "offer":
         await this.answer(msg);
@@ -177,7 +181,7 @@ export class SfuConnection {
       if (owner && this.frameCrypto) this.frameCrypto.protectReceiver(event.receiver, owner);
       if (!owner || this.announcedStreams.has(stream.id)) return;
       this.announcedStreams.add(stream.id);
-      this.onTrack(owner, stream);
+      this.onTrack(owner, stream, this.screenStreams.has(stream.id) ? "screen" : "camera");
     };
     pc.onicecandidate = (event) => {
       const candidate = event.candidate ? event.candidate.toJSON() : null;
@@ -196,16 +200,25 @@ export class SfuConnection {
     if (!this.pc) this.pc = this.createPeerConnection();
     const pc = this.pc;
     await pc.setRemoteDescription({ type: "offer", sdp: msg.sdp });
-    const publish = msg.publish || {};
-    for (const transceiver of pc.getTransceivers()) {
-      const kind = transceiver.receiver.track.kind;
-      if (transceiver.mid !== publish[kind] || !this.localStream) continue;
-      const track = kind === "video" ? this.videoTrack : this.localStream.getAudioTracks()[0];
+    // The node names the line for each thing we publish: "audio", "video" (the camera) and
+    // "screen". The screen's line sends from the start, idle until we share, so sharing never
+    // waits for a renegotiation.
+    for (const [name, mid] of Object.entries(msg.publish || {})) {
+      const transceiver = pc.getTransceivers().find((t) => t.mid === mid);
+      if (!transceiver) continue;
+      if (name === "screen") {
+        transceiver.direction = "sendonly";
+        await transceiver.sender.replaceTrack(this.screenTrack);
+        this.screenSender = transceiver.sender;
+        continue;
+      }
+      if (!this.localStream) continue;
+      const track = name === "video" ? this.videoTrack : this.localStream.getAudioTracks()[0];
       if (!track) continue;
       transceiver.direction = "sendonly";
       await transceiver.sender.replaceTrack(track);
       transceiver.sender.setStreams(this.localStream);
-      if (kind === "video") this.videoSender = transceiver.sender;
+      if (name === "video") this.videoSender = transceiver.sender;
     }
     const answer = await pc.createAnswer();
     await pc.setLocalDescription(answer);
@@ -217,6 +230,12 @@ export class SfuConnection {
   async replaceVideoTrack(track) {
     this.videoTrack = track;
     if (this.videoSender) await this.videoSender.replaceTrack(track);
+  }
+
+  // Share a screen (a video track) on its own line, or stop (null).
+  async setScreen(track) {
+    this.screenTrack = track;
+    if (this.screenSender) await this.screenSender.replaceTrack(track);
   }
 
   send(msg) {
@@ -239,7 +258,9 @@ export class SfuConnection {
     if (this.pc) this.pc.close();
     this.pc = null;
     this.videoSender = null;
+    this.screenSender = null;
     this.streamOwners.clear();
+    this.screenStreams.clear();
     this.announcedStreams.clear();
   }
 

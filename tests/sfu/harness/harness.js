@@ -26,7 +26,8 @@ async function start() {
     token,
     localStream,
     refresh: fetchToken,
-    onTrack(peer, stream) {
+    onTrack(peer, stream, kind) {
+      if (kind === "screen") return; // this page shows cameras only
       let video = window.tiles[peer];
       if (!video) {
         video = document.createElement("video");

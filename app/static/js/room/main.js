@@ -3,6 +3,7 @@
 import { bridgeToParent } from "./embedding.js";
 import { forgetHostKeyInAddress } from "./hosting.js";
 import { Lobby } from "./lobby.js";
+import { bindShortcuts } from "./shortcuts.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -40,6 +41,10 @@ function bindToolbar(current) {
   press("mic-toggle", (meeting) => meeting.toggleMic());
   press("camera-toggle", (meeting) => meeting.toggleCamera());
   press("screen-toggle", (meeting) => meeting.toggleScreen());
+  press("hand-toggle", (meeting) => meeting.toggleHand());
+  press("react-toggle", (meeting) => meeting.stage.toggleReactions());
+  press("layout-toggle", (meeting) => meeting.stage.toggleLayout());
+  press("shortcuts-toggle", () => $("shortcuts-dialog").showModal());
   press("chat-toggle", (meeting) => meeting.view.openPanel("chat", false));
   press("people-toggle", (meeting) => meeting.view.openPanel("people", false));
   press("apps-toggle", (meeting) => meeting.view.openPanel("apps", false));
@@ -63,6 +68,7 @@ if (!config.readOnly) {
   const lobby = new Lobby(config);
   bindToolbar(() => lobby.meeting);
   bridgeToParent(lobby, config.embedOrigins);
+  bindShortcuts(() => lobby.meeting);
   lobby.start();
   if (config.autoJoin) lobby.join(); // an embedding site gave the name and asked to skip the lobby
 }

@@ -10,6 +10,8 @@ import { HostControls } from "./hosting.js";
 import { RecordingConsent } from "./recording-consent.js";
 import { MeetingRecorder } from "./recording.js";
 import { Signaling } from "./signaling.js";
+import { SpeakingMonitor } from "./speaking.js";
+import { Stage } from "./stage.js";
 import { MeetingTransport } from "./transport.js";
 import { MeetingView } from "./ui.js";
 
@@ -25,12 +27,14 @@ export class Meeting extends EventTarget {
     this.stream = null;
     this.muted = Boolean(config.startMuted); // audio=off / video=off in an embedding site's link
     this.cameraOff = Boolean(config.startCameraOff);
-    this.screenTrack = null;
+    this.screenStream = null;
     this.selfId = null;
     this.view = null;
     this.transport = null;
     this.recorder = null;
     this.hosting = null;
+    this.stage = null;
+    this.speaking = null;
     this.apps = null;
     this.presenceTimer = null;
     this.joined = false;
@@ -90,13 +94,19 @@ export class Meeting extends EventTarget {
     inMeeting("role", (change) => {
       this.hosting.roleChanged(change);
       if (this.apps && change.id === this.selfId) this.apps.setHost(Boolean(change.host));
+      if (change.id === this.selfId) this.stage.refresh(); // a new host may lower anyone's hand
     });
     inMeeting("host-muted", ({ kind, by }) => this.hosting.mutedByHost(kind, by));
     inMeeting("waiting", ({ knocks }) => this.hosting.showWaiting(knocks || []));
     inMeeting("peer-joined", (person) => {
-      if (person.id !== this.selfId) this.personJoined(person);
+      if (person.id === this.selfId) return;
+      this.personJoined(person);
+      this.view.announce(`${person.name} joined.`);
       this.announcePeople();
     });
+    inMeeting("hands", (change) => this.stage.handsChanged(change));
+    inMeeting("reaction", (reaction) => this.stage.reacted(reaction));
+    inMeeting("spotlight", (change) => this.stage.spotlightChanged(change));
     inMeeting("peer-left", ({ id }) => this.removePerson(id));
     // A sender's media key, sealed for us alone: only ciphertext passes through the app.
     inMeeting("media-key", (message) => this.keys && this.keys.receive(message));
@@ -153,11 +163,16 @@ export class Meeting extends EventTarget {
       },
       onAdmit: (id) => this.signaling.request("admit", { id }).catch(() => view.removeKnock(id)),
       onDeny: (id) => this.signaling.request("deny", { id }).catch(() => view.removeKnock(id)),
+      onStopSharing: () => this.stopScreen(),
     });
     this.view = view;
     if (this.keys) this.keys.selfId = answer.self;
     this.encryption = new EncryptionView({ view, keys: this.keys, frameCrypto: this.frameCrypto });
     view.onTile = (tile, id) => this.encryption.decorate(tile, id);
+    this.speaking = new SpeakingMonitor((id, speaking) => {
+      view.setSpeaking(id, speaking);
+      if (this.stage) this.stage.speaking(id, speaking);
+    });
     this.hosting = new HostControls({
       signaling: this.signaling,
       view,
@@ -165,11 +180,27 @@ export class Meeting extends EventTarget {
       host: answer.host,
       onMutedByHost: (kind) => this.mutedByHost(kind),
     });
+    this.stage = new Stage({
+      signaling: this.signaling,
+      view,
+      isHost: () => this.hosting.host,
+      announce: (text) => view.announce(text),
+    });
+    this.stage.selfId = answer.self;
+    const hostActions = view.personActions;
+    view.personActions = (item, id, person) => {
+      hostActions(item, id, person);
+      this.stage.personActions(item, id, person);
+    };
+    view.onTilesChanged = () => this.stage.refresh();
     view.setToolbar({ muted: this.muted, cameraOff: this.cameraOff, sharing: false });
     const self = { id: answer.self, name: this.name, host: answer.host, cohost: answer.cohost, picture: this.config.picture };
     view.showPerson(Object.assign(self, this.joinPayload()), true);
     if (this.stream) view.attachStream("self", this.stream);
+    if (this.stream) this.speaking.watch("self", this.stream);
     this.showPeople(answer.participants);
+    this.stage.setQueue(answer.hands || []);
+    this.stage.setSpotlight(answer.spotlight || null);
     answer.knocks.forEach((knocker) => view.addKnock(knocker));
     view.setLocked(answer.locked);
     view.setNetwork("connecting");
@@ -181,6 +212,7 @@ export class Meeting extends EventTarget {
       iceServers: answer.ice.iceServers,
       viaNode: this.config.viaNode,
       frameCrypto: this.frameCrypto,
+      onStream: (id, stream) => this.speaking.watch(id, stream),
     });
     this.transport.start(answer.transport);
     const every = answer.presence_every ? answer.presence_every * 1000 : PRESENCE_INTERVAL_MS;
@@ -221,9 +253,13 @@ export class Meeting extends EventTarget {
   }
 
   removePerson(id) {
+    const person = this.view.people.get(id);
+    if (person && this.view.has(id)) this.view.announce(`${person.name} left.`);
     this.view.removePerson(id);
     this.announcePeople();
     if (this.keys) this.keys.left(id);
+    this.speaking.unwatch(id);
+    this.stage.personLeft(id);
     if (this.transport) this.transport.personLeft(id);
     this.showEncryption();
   }
@@ -246,7 +282,10 @@ export class Meeting extends EventTarget {
       this.hosting.selfId = answer.self;
       this.hosting.setHost(answer.host);
       this.hosting.showWaiting(answer.knocks);
+      this.stage.selfId = answer.self;
       this.showPeople(answer.participants);
+      this.stage.setQueue(answer.hands || []);
+      this.stage.setSpotlight(answer.spotlight || null);
       this.consent.selfId = answer.self;
       this.consent.update(answer.recording);
       this.transport.rejoined({ selfId: answer.self, transport: answer.transport });
@@ -255,23 +294,31 @@ export class Meeting extends EventTarget {
     }
   }
 
+  // Resolves once the server has it: a new screen's stream id must reach the others before the
+  // screen itself does, so they give it a tile of its own.
   sendMediaState() {
-    const state = { muted: this.muted, camera: !this.cameraOff, screen: Boolean(this.screenTrack) };
-    this.signaling.send("media", state);
+    const state = { muted: this.muted, camera: !this.cameraOff, screen: Boolean(this.screenStream) };
+    if (this.screenStream) state.screen_stream = this.screenStream.id;
     this.view.showPerson(Object.assign({ id: this.selfId }, state), true);
     this.view.setToolbar({ muted: this.muted, cameraOff: this.cameraOff, sharing: state.screen });
+    return this.signaling.request("media", state).catch((error) => console.warn("media state", error));
   }
 
-  toggleMic() {
+  toggleMic(quiet = false) {
     this.muted = !this.muted;
     if (this.stream) this.stream.getAudioTracks().forEach((t) => { t.enabled = !this.muted; });
     this.sendMediaState();
+    if (!quiet) this.view.announce(this.muted ? "Microphone off." : "Microphone on.");
+  }
+
+  toggleHand() {
+    return this.stage.toggleHand();
   }
 
   // A host asked: switch off here (the track sends silence or black from now on); the person
   // can switch back on themselves. Returns whether anything changed.
   mutedByHost(kind) {
-    if (kind === "audio" && !this.muted) this.toggleMic();
+    if (kind === "audio" && !this.muted) this.toggleMic(true);
     else if (kind === "video" && !this.cameraOff) this.toggleCamera();
     else return false;
     return true;
@@ -281,34 +328,36 @@ export class Meeting extends EventTarget {
     this.cameraOff = !this.cameraOff;
     if (this.stream) this.stream.getVideoTracks().forEach((t) => { t.enabled = !this.cameraOff; });
     this.sendMediaState();
+    this.view.announce(this.cameraOff ? "Camera off." : "Camera on.");
   }
 
-  async replaceOutgoingVideo(track) {
-    await this.transport.replaceVideoTrack(track);
-  }
-
+  // A shared screen goes out beside the camera, as a stream of its own (transport.js keeps it
+  // across a move between peer-to-peer and the node).
   async toggleScreen() {
-    if (this.screenTrack) return this.stopScreen();
+    if (this.screenStream) return this.stopScreen();
+    let display;
     try {
-      const display = await navigator.mediaDevices.getDisplayMedia({ video: true });
-      this.screenTrack = display.getVideoTracks()[0];
-      this.screenTrack.addEventListener("ended", () => this.stopScreen());
-      await this.replaceOutgoingVideo(this.screenTrack);
-      this.view.attachStream("self", display);
-      this.sendMediaState();
+      display = await navigator.mediaDevices.getDisplayMedia({ video: true });
     } catch (error) {
       if (error.name !== "NotAllowedError") alert("Screen sharing could not start.");
+      return;
     }
+    this.screenStream = display;
+    display.getVideoTracks()[0].addEventListener("ended", () => this.stopScreen());
+    this.view.attachScreen("self", display);
+    await this.sendMediaState();
+    await this.transport.setScreen(display);
+    this.view.announce("You are sharing your screen.");
   }
 
   async stopScreen() {
-    if (!this.screenTrack) return;
-    this.screenTrack.stop();
-    this.screenTrack = null;
-    const camera = this.stream ? this.stream.getVideoTracks()[0] : null;
-    await this.replaceOutgoingVideo(camera || null);
-    if (this.stream) this.view.attachStream("self", this.stream);
-    this.sendMediaState();
+    if (!this.screenStream) return;
+    const display = this.screenStream;
+    this.screenStream = null;
+    await this.transport.setScreen(null);
+    display.getTracks().forEach((t) => t.stop());
+    await this.sendMediaState();
+    this.view.announce("You stopped sharing your screen.");
   }
 
   async sendChat(input) {
@@ -375,12 +424,13 @@ export class Meeting extends EventTarget {
     if (this.recorder && this.recorder.active) this.recorder.stop(this.config.room);
     clearInterval(this.presenceTimer);
     if (this.hosting) this.hosting.close();
+    if (this.speaking) this.speaking.close();
     if (this.consent) this.consent.close();
     if (this.apps) this.apps.close();
     if (this.transport) this.transport.close();
     if (this.frameCrypto) this.frameCrypto.close();
     if (this.stream) this.stream.getTracks().forEach((t) => t.stop());
-    if (this.screenTrack) this.screenTrack.stop();
+    if (this.screenStream) this.screenStream.getTracks().forEach((t) => t.stop());
     this.signaling.close();
     $("lobby").hidden = true;
     $("meeting").hidden = true;

@@ -23,6 +23,7 @@ export class Mesh extends EventTarget {
     this.iceServers = iceServers || [];
     this.iceTransportPolicy = new URLSearchParams(location.search).get("relay") === "1" ? "relay" : "all";
     this.localStream = localStream;
+    this.screenStream = null; // a shared screen goes out as a stream of its own, beside the camera
     this.peers = new Map();
     this.holdRestarts = false; // set while the meeting moves to its node: the others close their ends
     this.stopped = false;
@@ -48,6 +49,7 @@ export class Mesh extends EventTarget {
     if (!this.localStream || !this.localStream.getAudioTracks().length) pc.addTransceiver("audio", { direction: "recvonly" });
     // Every sender and receiver of this connection, now and after any renegotiation.
     if (this.frameCrypto) this.frameCrypto.watch(pc, () => peerId);
+    if (this.screenStream) peer.screenSender = pc.addTrack(this.screenStream.getVideoTracks()[0], this.screenStream);
 
     pc.onnegotiationneeded = async () => {
       try {
@@ -132,6 +134,16 @@ export class Mesh extends EventTarget {
       const sender = pc.getSenders().find((s) => s.track && s.track.kind === "video")
         || pc.getTransceivers().find((t) => t.receiver.track.kind === "video")?.sender;
       if (sender) await sender.replaceTrack(track);
+    }
+  }
+
+  // Start (a stream) or stop (null) sharing a screen with everyone: a track added or removed
+  // on each connection, which renegotiates by itself.
+  setScreen(stream) {
+    this.screenStream = stream;
+    for (const peer of this.peers.values()) {
+      if (peer.screenSender) peer.pc.removeTrack(peer.screenSender);
+      peer.screenSender = stream ? peer.pc.addTrack(stream.getVideoTracks()[0], stream) : null;
     }
   }
 

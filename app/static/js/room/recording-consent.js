@@ -86,7 +86,7 @@ export class RecordingConsent {
     $("recording-state").hidden = !active;
     this.view.setRecording(active);
     for (const tile of document.querySelectorAll(".tile")) {
-      if (active) tile.dataset.recorded = this.included(tile.dataset.id) ? "in" : "out";
+      if (active) tile.dataset.recorded = this.included(tile.dataset.id || tile.dataset.screen) ? "in" : "out";
       else delete tile.dataset.recorded;
     }
     if (!active) {

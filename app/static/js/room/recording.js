@@ -41,7 +41,8 @@ export class MeetingRecorder {
 
   // The tiles of the people in the recording now.
   recordedTiles() {
-    return [...this.tiles.querySelectorAll(".tile")].filter((tile) => this.included(tile.dataset.id));
+    // A shared screen's tile (screens.js) is its sharer's: in the recording exactly when they are.
+    return [...this.tiles.querySelectorAll(".tile")].filter((tile) => this.included(tile.dataset.id || tile.dataset.screen));
   }
 
   // Voices follow the answers: people who said yes (or joined and said yes later) are mixed in,

@@ -39,7 +39,7 @@ function flowing(stream) {
 }
 
 export class MeetingTransport {
-  constructor({ signaling, view, localStream, selfId, iceServers, viaNode, frameCrypto = null }) {
+  constructor({ signaling, view, localStream, selfId, iceServers, viaNode, frameCrypto = null, onStream = () => {} }) {
     this.frameCrypto = frameCrypto; // on both ways, so keys are in place before a move
     this.signaling = signaling;
     this.view = view;
@@ -47,6 +47,8 @@ export class MeetingTransport {
     this.selfId = selfId;
     this.iceServers = iceServers;
     this.viaNode = viaNode;
+    this.onStream = onStream; // every remote camera stream, wherever it came from (speaking.js listens)
+    this.screenStream = null; // our shared screen, published again on whichever way we move to
     this.mesh = null;
     this.sfu = null;
     this.via = null;
@@ -57,7 +59,10 @@ export class MeetingTransport {
 
   start({ via, region }) {
     this.setRoute(via, region);
-    const attach = (id, stream) => this.view.attachStream(id, stream);
+    const attach = (id, stream) => {
+      this.view.attachStream(id, stream);
+      this.onStream(id, stream);
+    };
     if (via === this.viaNode) this.sfu = this.openNode(attach);
     else this.mesh = this.openMesh(attach);
     this.showState();
@@ -81,7 +86,11 @@ export class MeetingTransport {
     // and may close their old end of our connection before everyone is ready here.
     const arrived = (id, stream) => {
       ready.set(id, stream);
-      flowing(stream).then(() => !this.closed && ready.get(id) === stream && this.view.has(id) && this.view.attachStream(id, stream));
+      flowing(stream).then(() => {
+        if (this.closed || ready.get(id) !== stream || !this.view.has(id)) return;
+        this.view.attachStream(id, stream);
+        this.onStream(id, stream);
+      });
     };
     const next = toNode ? this.openNode(arrived) : this.openMesh(arrived);
     if (toNode) {
@@ -93,8 +102,11 @@ export class MeetingTransport {
     await this.whenCarried(ready);
     if (this.closed) return;
     // From now on new streams go straight to the tiles, and the ones we have switch over.
-    next.onAttach = (id, stream) => this.view.attachStream(id, stream);
-    for (const [id, stream] of ready) if (this.view.has(id)) this.view.attachStream(id, stream);
+    next.onAttach = (id, stream) => {
+      this.view.attachStream(id, stream);
+      this.onStream(id, stream);
+    };
+    for (const [id, stream] of ready) if (this.view.has(id)) next.onAttach(id, stream);
     this.setRoute(via, region);
     this.showState();
     await sleep(LINGER_MS);
@@ -135,11 +147,13 @@ export class MeetingTransport {
       view: this.view,
       localStream: this.localStream,
       frameCrypto: this.frameCrypto,
-      onTrack: (id, stream) => sfu.onAttach(id, stream),
+      // Shared screens skip the make-before-break bookkeeping: they are extra tiles, not cameras.
+      onTrack: (id, stream, kind) => (kind === "screen" ? this.view.attachScreen(id, stream) : sfu.onAttach(id, stream)),
       onRegion: (region) => this.onNode() && mine() && this.setRoute(this.via, region),
       showsState: () => this.onNode() && mine(),
     });
     sfu.onAttach = onTrack;
+    if (this.screenStream) sfu.setScreen(this.screenStream.getVideoTracks()[0]);
     return sfu;
   }
 
@@ -153,7 +167,11 @@ export class MeetingTransport {
       frameCrypto: this.frameCrypto,
     });
     mesh.onAttach = onTrack;
-    mesh.addEventListener("track", ({ detail }) => mesh.onAttach(detail.peerId, detail.stream));
+    mesh.screenStream = this.screenStream;
+    mesh.addEventListener("track", ({ detail }) => {
+      if (this.view.isScreenStream(detail.peerId, detail.stream)) this.view.attachScreen(detail.peerId, detail.stream);
+      else mesh.onAttach(detail.peerId, detail.stream);
+    });
     mesh.addEventListener("state", ({ detail }) => !this.onNode() && this.mesh === mesh && this.view.setNetwork(detail));
     this.view.ids().forEach((id) => mesh.connect(id));
     return mesh;
@@ -191,6 +209,13 @@ export class MeetingTransport {
   async replaceVideoTrack(track) {
     if (this.mesh) await this.mesh.replaceVideoTrack(track);
     if (this.sfu) await this.sfu.replaceVideoTrack(track);
+  }
+
+  // Share a screen beside the camera (a stream), or stop (null), on every way open now.
+  async setScreen(stream) {
+    this.screenStream = stream;
+    if (this.mesh) this.mesh.setScreen(stream);
+    if (this.sfu) await this.sfu.setScreen(stream ? stream.getVideoTracks()[0] : null);
   }
 
   close() {

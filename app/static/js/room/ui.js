@@ -1,4 +1,5 @@
 // The meeting's visible parts: video tiles, the people list, knocks, chat and the toolbar's state.
+import { ScreenTiles } from "./screens.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -20,7 +21,7 @@ function roleBadge(person) {
 }
 
 export class MeetingView {
-  constructor({ host, maxTiles, onKick, onAdmit, onDeny }) {
+  constructor({ host, maxTiles, onKick, onAdmit, onDeny, onStopSharing }) {
     this.host = host;
     this.maxTiles = maxTiles;
     this.onKick = onKick;
@@ -31,6 +32,9 @@ export class MeetingView {
     this.personActions = null; // hosting.js adds a host's buttons beside each person
     this.onTile = null; // encryption.js adds "Verify encryption" to each remote tile
     this.onKnocksChanged = null;
+    this.onTilesChanged = null; // stage.js re-marks hands and the featured tile
+    this.screens = new ScreenTiles({ onStop: onStopSharing });
+    this.spoken = 0; // a counter, so "who spoke last" orders people without clocks
     // A rejoin on this page starts from a clean meeting, not the last one's leftovers.
     for (const id of ["tiles", "people-list", "knock-list", "chat-log"]) $(id).replaceChildren();
     $("chat-unread").hidden = true;
@@ -88,7 +92,40 @@ export class MeetingView {
     tile.querySelector(".tile-status").textContent = flags.length ? ` · ${flags.join(", ")}` : "";
     tile.classList.toggle("camera-off", data.camera === false);
     tile.setAttribute("aria-label", `${data.name}${flags.length ? ", " + flags.join(", ") : ""}`);
+    this.screens.show(id, data.name, Boolean(data.screen));
     this.renderPeople();
+  }
+
+  // Is ``stream`` the one this person said their shared screen travels on (peer-to-peer)?
+  isScreenStream(id, stream) {
+    const person = this.people.get(id);
+    return Boolean(person && person.screen_stream && person.screen_stream === stream.id);
+  }
+
+  attachScreen(id, stream) {
+    this.screens.attach(id, stream);
+    const person = this.people.get(id);
+    if (person) this.screens.show(id, person.name, Boolean(person.screen));
+    this.layout();
+  }
+
+  // The audio level crossed the speech threshold (speaking.js): highlight the tile, and move
+  // the person to the top of the people list.
+  setSpeaking(id, speaking) {
+    const tile = document.querySelector(`.tile[data-id="${CSS.escape(id)}"]`);
+    if (tile) tile.classList.toggle("speaking", speaking);
+    const person = this.people.get(id);
+    if (!person || !speaking) return;
+    this.spoken += 1;
+    person.spokeAt = this.spoken;
+    this.renderPeople();
+  }
+
+  // Read out by screen readers (politely), never shown.
+  announce(text) {
+    const region = $("announcer");
+    region.textContent = "";
+    setTimeout(() => { region.textContent = text; }, 50);
   }
 
   // Shown while the camera is off: the person's profile picture if they have one, else an initial.
@@ -117,6 +154,7 @@ export class MeetingView {
     this.people.delete(id);
     const tile = document.querySelector(`.tile[data-id="${CSS.escape(id)}"]`);
     if (tile) tile.remove();
+    this.screens.remove(id);
     this.layout();
     this.renderPeople();
   }
@@ -124,13 +162,17 @@ export class MeetingView {
   layout() {
     const count = document.querySelectorAll(".tile").length;
     $("tiles").dataset.count = String(Math.min(count, this.maxTiles));
+    if (this.onTilesChanged) this.onTilesChanged();
   }
 
   renderPeople() {
     const list = $("people-list");
     list.replaceChildren();
-    for (const [id, person] of this.people) {
+    // Whoever spoke last first; those who have not spoken yet keep the order they came in.
+    const ordered = [...this.people].sort(([, a], [, b]) => (b.spokeAt || 0) - (a.spokeAt || 0));
+    for (const [id, person] of ordered) {
       const item = document.createElement("li");
+      item.dataset.id = id;
       const label = document.createElement("span");
       const badge = roleBadge(person);
       label.textContent = `${person.name}${person.self ? " (you)" : ""}${badge ? ` · ${badge}` : ""}${person.muted ? " · muted" : ""}`;
