@@ -135,6 +135,14 @@ export class KeyExchange extends EventTarget {
     }).catch((error) => console.warn("parlor: ratchet", error));
   }
 
+  // We came back after a dropped connection: the others may have seen us leave and dropped our
+  // key, so everyone gets our current one again (after any rotation under way).
+  resend() {
+    this.chain = this.chain
+      .then(() => Promise.all([...this.peers.keys()].map((id) => this.sendKeyTo(id))))
+      .catch((error) => console.warn("parlor: resend", error));
+  }
+
   // Someone left: a fresh key for the ones still here, used once they have it.
   left(id) {
     this.peers.delete(id);

@@ -284,6 +284,7 @@ export class Meeting extends EventTarget {
       this.hosting.showWaiting(answer.knocks);
       this.stage.selfId = answer.self;
       this.showPeople(answer.participants);
+      if (this.keys) this.keys.resend();
       this.stage.setQueue(answer.hands || []);
       this.stage.setSpotlight(answer.spotlight || null);
       this.consent.selfId = answer.self;
