@@ -84,7 +84,14 @@ def test_production_refuses_plain_http_and_our_own_network(app, auth, alice, url
 @pytest.mark.config(WEBHOOKS_ALLOW_LOCAL=False)
 def test_delivery_refuses_a_name_that_resolves_into_our_network(app, monkeypatch, receiver):
     """Is a public-looking name that resolves to a private address not called at delivery time?"""
-    monkeypatch.setattr(services.socket, "getaddrinfo", lambda host, port: [(2, 1, 6, "", ("10.1.2.3", 0))])
+    real = services.socket.getaddrinfo
+
+    def resolve(host, *args, **kwargs):  # only our name is faked: other threads keep resolving for real
+        if host == "hooks.example.com":
+            return [(2, 1, 6, "", ("10.1.2.3", 0))]
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(services.socket, "getaddrinfo", resolve)
     with app.app_context():
         code, error = delivery.post("https://hooks.example.com/x", "s", "evt_1", "{}")
     assert code is None and "private" in error
