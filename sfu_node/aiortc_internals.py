@@ -18,7 +18,7 @@ import asyncio
 import aiortc
 from aiortc.codecs.vpx import Vp8Encoder
 from aiortc.mediastreams import MediaStreamTrack
-from aiortc.rtcdtlstransport import RTCDtlsTransport
+from aiortc.rtcdtlstransport import RTCDtlsTransport, RtpRouter
 from aiortc.rtcrtpreceiver import RTCRtpReceiver
 from aiortc.rtcrtpsender import RTCRtpSender
 from aiortc.rtp import RTP_HISTORY_SIZE, RtpPacket
@@ -61,6 +61,10 @@ REQUIRED = (
     (RTCRtpSender, "_RTCRtpSender__octet_count", "init"),
     (RTCRtpSender, "_RTCRtpSender__packet_count", "init"),
     (RTCDtlsTransport, "_send_rtp", "class"),
+    # The transport's RTP router knows a receiver's media SSRC but not its RTX SSRC; with two
+    # video receivers sharing payload types (camera and screen) it drops every retransmission.
+    (RTCDtlsTransport, "_rtp_router", "init"),
+    (RtpRouter, "ssrc_table", "init"),
     # Packet counters of a transport, summed for heartbeats and metrics.
     (RTCDtlsTransport, "_get_stats", "class"),
     # MediaStreamTrack.id reads it; a forwarded track's id names its publisher's stream.
@@ -140,6 +144,17 @@ def set_stream_id(sender, stream_id: str) -> None:
 def set_track_id(track, track_id: str) -> None:
     """Give a MediaStreamTrack subclass an id of our choosing (aiortc picks a uuid)."""
     track._id = track_id
+
+
+def route_ssrc(receiver, ssrc: int) -> None:
+    """Route RTP packets carrying ``ssrc`` to ``receiver``, whatever their payload type.
+
+    aiortc registers only each receiver's media SSRC and learns an unknown SSRC from its payload
+    type, which works while a single receiver has that payload type. A publisher's camera and
+    screen lines share VP8 and RTX payload types, so the camera's retransmissions (RTX SSRC,
+    never registered) matched two receivers and were discarded: its losses were never repaired.
+    """
+    receiver.transport._rtp_router.ssrc_table[ssrc] = receiver
 
 
 def transport_stats(transport):
@@ -240,6 +255,7 @@ __all__ = [
     "new_vp8_packer",
     "pack_instead_of_encoding",
     "route_keyframe_requests",
+    "route_ssrc",
     "send_pli",
     "set_stream_id",
     "set_track_id",

@@ -217,6 +217,11 @@ class Participant:
                 continue
             fid = next((g for g in media.ssrc_group if g.semantic == "FID"), None)
             self.published[kind].media_ssrc = int(fid.items[0]) if fid else media.ssrc[0].ssrc
+            # Each SSRC of the line (media and RTX) to its own receiver: the router cannot tell
+            # the camera's retransmissions from the screen's by payload type (aiortc_internals).
+            receiver = self._publish_transceivers[kind].receiver
+            for ssrc in fid.items if fid else [s.ssrc for s in media.ssrc]:
+                aiortc_internals.route_ssrc(receiver, int(ssrc))
 
     async def add_candidate(self, candidate) -> None:
         if candidate is None or not candidate.get("candidate"):
