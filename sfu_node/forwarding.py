@@ -17,7 +17,7 @@ import av
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
 from . import aiortc_internals
-from .packets import PacketTap, PacketTrack, starts_vp8_keyframe
+from .packets import PacketTap, PacketTrack, parse_vp8_descriptor, starts_vp8_keyframe
 from .stats import NodeStats
 
 logger = logging.getLogger(__name__)
@@ -146,15 +146,17 @@ class PublishedTrack:
         """Hand one RTP packet (RTX already unwrapped) to every subscriber as it arrives."""
         if self._closed:
             return
+        descriptor = None
         if self.kind == "video":
             keyframe = starts_vp8_keyframe(packet.payload)
+            descriptor = parse_vp8_descriptor(packet.payload)
             self.frames_in += packet.marker
             self.keyframes_in += keyframe
         else:
             keyframe = False
             self.frames_in += 1
         for track in tuple(self.subscribers):
-            track.push(packet, keyframe)
+            track.push(packet, keyframe, descriptor)
 
     def deliver(self, data: bytes, timestamp: int) -> None:
         """Hand one encoded frame (RTP timestamp, unwrapped) to every subscriber."""

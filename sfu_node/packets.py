@@ -22,6 +22,7 @@ from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from aiortc.rtp import RtpPacket
 
 from . import aiortc_internals
+from .layers import TemporalLayerFilter, rewrite_picture_id
 
 # A subscriber that started mid-stream drops packets older than its first one; after this many
 # packets a late packet that old no longer arrives, and checking stops (sequence numbers wrap).
@@ -37,14 +38,15 @@ KEYFRAME_BACKOFF_MAX = 10.0
 class Vp8Descriptor:
     """The fields of a VP8 RTP payload descriptor (RFC 7741 section 4.2) the node needs."""
 
-    __slots__ = ("starts_partition", "partition", "picture_id", "tl0picidx", "temporal_id", "size")
+    __slots__ = ("starts_partition", "partition", "picture_id", "tl0picidx", "temporal_id", "layer_sync", "size")
 
-    def __init__(self, starts_partition, partition, picture_id, tl0picidx, temporal_id, size) -> None:
+    def __init__(self, starts_partition, partition, picture_id, tl0picidx, temporal_id, size, layer_sync=False) -> None:
         self.starts_partition = starts_partition
         self.partition = partition
         self.picture_id = picture_id
         self.tl0picidx = tl0picidx
         self.temporal_id = temporal_id
+        self.layer_sync = layer_sync
         self.size = size
 
     @property
@@ -60,6 +62,7 @@ def parse_vp8_descriptor(payload: bytes) -> Vp8Descriptor | None:
     first = payload[0]
     offset = 1
     picture_id = tl0picidx = temporal_id = None
+    layer_sync = False
     if first & 0x80:  # X: an extension byte follows
         if size < 2:
             return None
@@ -84,9 +87,11 @@ def parse_vp8_descriptor(payload: bytes) -> Vp8Descriptor | None:
         if extension & 0x30:  # T or K: TID, Y, KEYIDX share one byte
             if offset >= size:
                 return None
-            temporal_id = payload[offset] >> 6
+            if extension & 0x20:  # T: TID and Y are meaningful (K alone carries only KEYIDX)
+                temporal_id = payload[offset] >> 6
+                layer_sync = bool(payload[offset] & 0x20)
             offset += 1
-    return Vp8Descriptor(bool(first & 0x10), first & 0x07, picture_id, tl0picidx, temporal_id, offset)
+    return Vp8Descriptor(bool(first & 0x10), first & 0x07, picture_id, tl0picidx, temporal_id, offset, layer_sync)
 
 
 def starts_vp8_keyframe(payload: bytes) -> bool:
@@ -128,6 +133,8 @@ class PacketTrack(MediaStreamTrack):
         aiortc_internals.set_track_id(self, track_id)
         self.source = source
         self.needs_keyframe = source.kind == "video"
+        # Video: which temporal layers go out, and the numbering that hides the rest (layers.py).
+        self.layers = TemporalLayerFilter() if source.kind == "video" else None
         self.frames_sent = 0
         self.packets_sent = 0
         self._sender = None
@@ -176,15 +183,14 @@ class PacketTrack(MediaStreamTrack):
         await self._stopped.wait()
         raise MediaStreamError
 
-    def push(self, packet: RtpPacket, keyframe: bool) -> None:
+    def push(self, packet: RtpPacket, keyframe: bool, descriptor: Vp8Descriptor | None = None) -> None:
         if self._sent is None or self.readyState != "live":
+            return
+        if self.layers is not None:
+            self._push_video(packet, keyframe, descriptor)
             return
         seq = packet.sequence_number
         if self._first_seq is None:
-            if self.needs_keyframe and not keyframe:
-                self.source.request_keyframe()
-                return
-            self.needs_keyframe = False
             self._first_seq = seq
             self._guard = START_GUARD_PACKETS
             self._seq_offset = random.getrandbits(16) - seq
@@ -192,14 +198,40 @@ class PacketTrack(MediaStreamTrack):
         elif self._guard:
             self._guard -= 1
             if (seq - self._first_seq) & 0x8000:
-                return  # from before this subscriber's first packet: undecodable for it
+                return  # from before this subscriber's first packet
+        self._send(packet, (seq + self._seq_offset) & 0xFFFF, packet.payload)
+
+    def _push_video(self, packet: RtpPacket, keyframe: bool, descriptor: Vp8Descriptor | None) -> None:
+        layers = self.layers
+        if not layers.started:
+            if not keyframe:
+                self.source.request_keyframe()
+                return
+            self.needs_keyframe = False
+            if self._first_seq is None:
+                self._first_seq = packet.sequence_number
+                self._ts_offset = random.getrandbits(32) - packet.timestamp
+            picture_id = descriptor.picture_id if descriptor is not None else None
+            layers.start(packet.sequence_number, picture_id, random.getrandbits(16))
+        placed = layers.place(packet.sequence_number, descriptor)
+        if placed is None:
+            return
+        seq, picture_id, padding = placed
+        payload = packet.payload
+        if padding:
+            payload = b""  # fills a slot whose packet is of a layer this subscriber is not sent
+        elif picture_id is not None and picture_id != descriptor.picture_id:
+            payload = rewrite_picture_id(payload, picture_id)
+        self._send(packet, seq, payload)
+
+    def _send(self, packet: RtpPacket, seq: int, payload: bytes) -> None:
         out = RtpPacket(
             payload_type=self._payload_type,
-            marker=packet.marker,
-            sequence_number=(seq + self._seq_offset) & 0xFFFF,
+            marker=packet.marker if payload else 0,
+            sequence_number=seq,
             timestamp=(packet.timestamp + self._ts_offset) & 0xFFFFFFFF,
             ssrc=self._sender._ssrc,
-            payload=packet.payload,
+            payload=payload,
         )
         out.padding_size = packet.padding_size
         extensions = out.extensions
@@ -211,7 +243,8 @@ class PacketTrack(MediaStreamTrack):
         sent.record(out, now)
         aiortc_internals.send_rtp(self._sender.transport, out.serialize(sent.extensions_map))
         self.packets_sent += 1
-        self.frames_sent += packet.marker if self.kind == "video" else 1
+        if payload:
+            self.frames_sent += packet.marker if self.kind == "video" else 1
 
     def stop(self) -> None:
         super().stop()

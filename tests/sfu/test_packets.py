@@ -210,7 +210,9 @@ def test_receiver_forwards_each_packet_at_once_despite_a_gap(vp8_payloads):
         published = PublishedTrack("video", NodeStats(), packets=True)
         published.attach(transceiver.receiver)
         pushed = []
-        published.subscribers.add(type("Spy", (), {"push": lambda self, p, k: pushed.append((p.sequence_number, k))})())
+        published.subscribers.add(
+            type("Spy", (), {"push": lambda self, p, k, d=None: pushed.append((p.sequence_number, k))})()
+        )
         transceiver.receiver._track = RemoteStreamTrack(kind="video")
         await transceiver.receiver.receive(RTCRtpReceiveParameters(codecs=[CODEC]))
         packets = rtp_packets(vp8_payloads[:4])

@@ -6,6 +6,7 @@
 // connection is lost it asks for a fresh token (maybe naming another node, if this one
 // died) and tries again, backing off, until it is closed or told to stop for good.
 import { connectionOptions } from "./e2ee/frame-crypto.js";
+import { preferTemporalLayers } from "./temporal-layers.js";
 
 // Waits between attempts; the last one repeats for as long as the meeting lasts.
 const RECONNECT_DELAYS_MS = [500, 1000, 2000, 4000, 8000];
@@ -49,6 +50,7 @@ export class SfuConnection {
     this.peers = new Set();
     this.videoTrack = localStream ? localStream.getVideoTracks()[0] || null : null;
     this.videoSender = null;
+    this.layersMode = null; // the camera's scalability mode once set ("L1T3", "L1T2")
     this.screenTrack = null;
     this.screenSender = null;
     this.attempt = 0;
@@ -223,6 +225,8 @@ export class SfuConnection {
     const answer = await pc.createAnswer();
     await pc.setLocalDescription(answer);
     this.send({ type: "answer", sdp: pc.localDescription.sdp });
+    // Encodings exist once the answer is set; the node adapts each subscriber's share of them.
+    if (this.videoSender && !this.layersMode) this.layersMode = await preferTemporalLayers(this.videoSender);
   }
 
   // Swap the published camera for another track (screen share) on the same
@@ -258,6 +262,7 @@ export class SfuConnection {
     if (this.pc) this.pc.close();
     this.pc = null;
     this.videoSender = null;
+    this.layersMode = null;
     this.screenSender = null;
     this.streamOwners.clear();
     this.screenStreams.clear();
