@@ -51,6 +51,8 @@ REQUIRED = (
     # _retransmit, with RTX when negotiated) and the counters its RTCP sender reports carry.
     (RTCRtpSender, "_run_rtp", "class"),
     (RTCRtpSender, "_retransmit", "class"),
+    # Per-subscriber adaptation reads the subscriber's REMB and receiver reports on their way in.
+    (RTCRtpSender, "_handle_rtcp_packet", "class"),
     (RTCRtpSender, "_RTCRtpSender__rtp_started", "init"),
     (RTCRtpSender, "_RTCRtpSender__rtp_exited", "init"),
     (RTCRtpSender, "_RTCRtpSender__rtp_history", "init"),
@@ -157,6 +159,32 @@ def route_ssrc(receiver, ssrc: int) -> None:
     receiver.transport._rtp_router.ssrc_table[ssrc] = receiver
 
 
+def observe_rtcp(sender, observer) -> None:
+    """Call ``observer(packet)`` with each RTCP packet routed to ``sender``, before it handles it."""
+    handle = sender._handle_rtcp_packet
+
+    async def observed(packet):
+        observer(packet)
+        await handle(packet)
+
+    sender._handle_rtcp_packet = observed
+
+
+def gate_retransmissions(sender, allow) -> None:
+    """Answer a NACK from ``sender``'s history only if ``allow(size in bytes)`` says so."""
+    retransmit = sender._retransmit
+    history = sender._RTCRtpSender__rtp_history
+
+    async def gated(sequence_number: int) -> None:
+        packet = history.get(sequence_number % RTP_HISTORY_SIZE)
+        if packet is None or packet.sequence_number != sequence_number:
+            return  # not in history: nothing would be sent anyway
+        if allow(len(packet.payload) + 12):
+            await retransmit(sequence_number)
+
+    sender._retransmit = gated
+
+
 def transport_stats(transport):
     """The RTCStatsReport of one DTLS transport (packet counters)."""
     return transport._get_stats()
@@ -256,6 +284,8 @@ __all__ = [
     "pack_instead_of_encoding",
     "route_keyframe_requests",
     "route_ssrc",
+    "observe_rtcp",
+    "gate_retransmissions",
     "send_pli",
     "set_stream_id",
     "set_track_id",

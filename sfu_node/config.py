@@ -35,6 +35,8 @@ class NodeConfig:
     negotiation_timeout: float = 15.0
     ice: IceSettings = IceSettings()
     forwarding: str = "packets"
+    # Per-subscriber temporal layers from bandwidth estimates (packet forwarding only).
+    adaptation: bool = True
     version: str = NODE_VERSION
     # /healthz and /metrics: on this separate (loopback) listener, and/or on the public
     # one for holders of the bearer token. Neither set: not served at all.
@@ -161,6 +163,15 @@ def build_parser(environ) -> argparse.ArgumentParser:
         "PARLOR_NODE_FORWARDING, default packets)",
     )
     parser.add_argument(
+        "--adaptation",
+        choices=("on", "off"),
+        default=env("PARLOR_NODE_ADAPTATION", "on"),
+        help="'on': each subscriber gets the VP8 temporal layers its link can take (from its REMB "
+        "and receiver reports), with retransmissions capped to a share of its estimate; 'off': "
+        "every layer to everyone, every NACK answered (packet forwarding only; env "
+        "PARLOR_NODE_ADAPTATION, default on)",
+    )
+    parser.add_argument(
         "--metrics-listen",
         default=env("PARLOR_NODE_METRICS_LISTEN", ""),
         help="PORT or HOST:PORT of a separate listener serving /healthz and /metrics to "
@@ -273,6 +284,7 @@ def load_config(argv=None, environ=None) -> tuple[NodeConfig, str]:
         drain_grace=drain_grace,
         ice=_read_ice(args, environ),
         forwarding=args.forwarding,
+        adaptation=args.adaptation == "on",
         metrics_listen=metrics_listen,
         metrics_token=metrics_token,
         ping_delay=ping_delay_ms / 1000,

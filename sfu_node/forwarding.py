@@ -17,6 +17,7 @@ import av
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
 from . import aiortc_internals
+from .bandwidth import LayerRates
 from .packets import PacketTap, PacketTrack, parse_vp8_descriptor, starts_vp8_keyframe
 from .stats import NodeStats
 
@@ -119,6 +120,7 @@ class PublishedTrack:
         self.media_ssrc: int | None = None
         self.frames_in = 0
         self.keyframes_in = 0
+        self.layer_rates = LayerRates(clock)
         self._time_base = VIDEO_CLOCK if kind == "video" else AUDIO_CLOCK
         self._receiver = None
         self._clock = clock
@@ -150,6 +152,7 @@ class PublishedTrack:
         if self.kind == "video":
             keyframe = starts_vp8_keyframe(packet.payload)
             descriptor = parse_vp8_descriptor(packet.payload)
+            self.layer_rates.add(descriptor.temporal_id if descriptor is not None else 0, len(packet.payload))
             self.frames_in += packet.marker
             self.keyframes_in += keyframe
         else:

@@ -148,6 +148,9 @@ class PacketTrack(MediaStreamTrack):
         self._clock = clock
         self._last_request = None
         self._request_interval = KEYFRAME_BACKOFF_MIN
+        # Set by adaptation while this subscriber's layers are held down: its link is the
+        # problem, and each keyframe costs every other viewer of the publisher a burst.
+        self.keyframe_floor: float | None = None
         self.keyframe_requests = 0
 
     def attach(self, sender) -> None:
@@ -168,7 +171,7 @@ class PacketTrack(MediaStreamTrack):
         now = self._clock()
         if self._last_request is not None:
             since = now - self._last_request
-            if since < self._request_interval:
+            if since < self._request_interval or (self.keyframe_floor and since < self.keyframe_floor):
                 return
             if since >= 2 * KEYFRAME_BACKOFF_MAX:
                 self._request_interval = KEYFRAME_BACKOFF_MIN

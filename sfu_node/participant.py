@@ -14,6 +14,7 @@ from aiortc import (
 from aiortc.rtcconfiguration import RTCBundlePolicy
 
 from . import aiortc_internals
+from .adaptation import SubscriberAdaptation
 from .aiortc_internals import SessionDescription, candidate_from_sdp
 from .forwarding import ForwardedTrack, PublishedTrack, hook_sender
 from .stats import NodeStats, transport_packets
@@ -61,6 +62,7 @@ class Participant:
         ice_servers=(),
         negotiation_timeout: float = 15.0,
         forwarding: str = "packets",
+        adaptation: bool = True,
     ) -> None:
         self.room = room
         self.id = participant_id
@@ -76,6 +78,7 @@ class Participant:
             name: PublishedTrack(kind, stats, packets=forwarding == "packets") for name, kind in PUBLISHED.items()
         }
         self.subscriptions: dict[str, Subscription] = {}
+        self.adaptation = SubscriberAdaptation(enabled=adaptation and forwarding == "packets")
         self._negotiation_timeout = negotiation_timeout
         self._send_lock = asyncio.Lock()
         self._dirty = False
@@ -175,6 +178,7 @@ class Participant:
             sub = self.subscriptions.pop(session)
             for track in sub.tracks:
                 track.stop()
+                self.adaptation.forget(track)
             for transceiver in sub.transceivers:
                 # aiortc cannot recycle m-lines, so a departed publisher's lines go inactive.
                 transceiver.direction = "inactive"
@@ -192,6 +196,7 @@ class Participant:
                 stream_id = sub.stream_id + SCREEN_SUFFIX if name == "screen" else sub.stream_id
                 aiortc_internals.set_stream_id(transceiver.sender, stream_id)
                 hook_sender(transceiver.sender, track)
+                self.adaptation.watch(transceiver.sender, track)
                 sub.transceivers.append(transceiver)
                 sub.tracks.append(track)
             self.subscriptions[session] = sub
@@ -264,6 +269,7 @@ class Participant:
         self.closed = True
         if message is not None:
             await self.send(message)
+        self.adaptation.close()
         for published in self.published.values():
             published.close()
         for sub in self.subscriptions.values():

@@ -81,6 +81,7 @@ class Registry:
             ice_servers=self.config.ice.servers(f"{self.config.node_id}-{payload['participant']}"),
             negotiation_timeout=self.config.negotiation_timeout,
             forwarding=self.config.forwarding,
+            adaptation=self.config.adaptation,
         )
 
     async def join(self, participant: Participant, capacity: int) -> None:

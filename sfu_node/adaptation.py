@@ -1,0 +1,82 @@
+"""One subscriber's adaptation loop: its feedback in, a temporal layer for each of its video tracks out."""
+
+import asyncio
+import logging
+
+from aiortc.rtp import RTCP_PSFB_APP, RtcpPsfbPacket, RtcpRrPacket, RtcpSrPacket, unpack_remb_fci
+
+from . import aiortc_internals
+from .bandwidth import KEYFRAME_FLOOR_WEAK, LayerChooser, RetransmitBudget
+
+logger = logging.getLogger(__name__)
+
+ADAPT_INTERVAL = 0.5  # seconds between layer decisions
+
+
+class SubscriberAdaptation:
+    """Everything one subscriber receives, fitted to what its link reports."""
+
+    def __init__(self, enabled: bool = True) -> None:
+        self.enabled = enabled
+        self.chooser = LayerChooser()
+        self.retransmits = RetransmitBudget()
+        self.estimate: float | None = None  # bits per second, the subscriber's latest REMB
+        self.loss = 0.0  # worst fraction lost over its video streams' latest receiver reports
+        self._loss_by_ssrc: dict[int, float] = {}
+        self.tracks: list = []  # its video PacketTracks
+        self._task: asyncio.Task | None = None
+
+    def watch(self, sender, track) -> None:
+        """Adapt ``track`` (video, sent by ``sender``) from now on."""
+        if not self.enabled or getattr(track, "layers", None) is None:
+            return
+        self.tracks.append(track)
+        aiortc_internals.observe_rtcp(sender, self.on_rtcp)
+        aiortc_internals.gate_retransmissions(sender, self.retransmits.allow)
+        if self._task is None:
+            self._task = asyncio.ensure_future(self._run())
+
+    def forget(self, track) -> None:
+        if track in self.tracks:
+            self.tracks.remove(track)
+
+    def on_rtcp(self, packet) -> None:
+        if isinstance(packet, RtcpPsfbPacket) and packet.fmt == RTCP_PSFB_APP:
+            try:
+                bitrate, _ = unpack_remb_fci(packet.fci)
+            except ValueError:
+                return
+            self.estimate = float(bitrate)
+            self.retransmits.set_estimate(bitrate)
+        elif isinstance(packet, (RtcpRrPacket, RtcpSrPacket)):
+            for report in packet.reports:
+                self._loss_by_ssrc[report.ssrc] = report.fraction_lost / 256
+            self.loss = max(self._loss_by_ssrc.values(), default=0.0)
+
+    def cost(self, layer: int) -> float:
+        """Bits per second of layers 0..``layer`` of every video this subscriber is sent."""
+        return sum(track.source.layer_rates.up_to(layer) for track in self.tracks if track.readyState == "live")
+
+    def adapt(self) -> int:
+        for track in self.tracks:
+            track.source.layer_rates.roll()
+        layer = self.chooser.update(self.estimate, self.loss, self.cost)
+        floor = KEYFRAME_FLOOR_WEAK if self.chooser.held_down else None
+        for track in self.tracks:
+            track.layers.target = layer
+            track.keyframe_floor = floor
+        return layer
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(ADAPT_INTERVAL)
+            try:
+                self.adapt()
+            except Exception:  # one bad decision must not stop adapting for the meeting's rest
+                logger.exception("adaptation step failed")
+
+    def close(self) -> None:
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+        self.tracks.clear()

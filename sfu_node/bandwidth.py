@@ -1,0 +1,131 @@
+"""Per-subscriber adaptation: how much of each publisher's video a subscriber's link can take.
+
+A subscriber's browser tells the node what its link carries: REMB (its receive-side estimate,
+computed from the abs-send-time the node stamps on every packet) and, per stream, the fraction
+lost in its receiver reports. From those, each subscriber gets the temporal layers (layers.py)
+of its publishers that fit, with hysteresis: down at once when what is sent exceeds the estimate
+or loss is high, up only after the next layer has fitted for a while, and each failed step up
+doubles that wait. Audio is never touched. Retransmissions to the subscriber are capped to a
+share of its estimate (answering every NACK on a saturated link only deepens its queue), and
+while its layers are held down, its own keyframe requests reach a publisher at most once per
+KEYFRAME_FLOOR_WEAK seconds.
+"""
+
+import time
+
+from .layers import ALL_LAYERS
+
+LOSS_HIGH = 0.12  # what is sent is not getting through: step down
+LOSS_LOW = 0.05  # above a lossy link's random loss (3 %): congestion shows above it
+UP_HOLD_MIN = 3.0  # seconds the next layer must fit before stepping up
+UP_HOLD_MAX = 24.0
+FAILED_UP_WINDOW = 5.0  # a step down this soon after a step up counts the step up as failed
+RETRANSMIT_SHARE = 0.2  # of the estimate, for answering this subscriber's NACKs
+RETRANSMIT_BURST = 0.25  # seconds of that share that may go at once
+KEYFRAME_FLOOR_WEAK = 10.0  # seconds between keyframe requests of a subscriber held down
+RATE_WINDOW = 1.0  # seconds over which publisher layer rates are averaged
+
+
+class LayerRates:
+    """A publisher's video bit rate per temporal layer, smoothed over about a second."""
+
+    __slots__ = ("_bytes", "rates", "_since", "_clock")
+
+    def __init__(self, clock=time.monotonic) -> None:
+        self._bytes = [0] * (ALL_LAYERS + 1)
+        self.rates = [0.0] * (ALL_LAYERS + 1)
+        self._clock = clock
+        self._since = clock()
+
+    def add(self, temporal_id: int | None, size: int) -> None:
+        self._bytes[temporal_id or 0] += size
+
+    def roll(self) -> None:
+        now = self._clock()
+        elapsed = now - self._since
+        if elapsed < RATE_WINDOW:
+            return
+        for layer, count in enumerate(self._bytes):
+            self.rates[layer] = 0.5 * self.rates[layer] + 0.5 * count * 8 / elapsed
+            self._bytes[layer] = 0
+        self._since = now
+
+    def up_to(self, layer: int) -> float:
+        """Bits per second of layers 0..``layer``."""
+        return sum(self.rates[: layer + 1])
+
+
+class LayerChooser:
+    """The temporal layer a subscriber gets, from its estimate, its loss and what each layer costs."""
+
+    def __init__(self, top: int = ALL_LAYERS, clock=time.monotonic) -> None:
+        self.top = top
+        self.layer = top
+        self._clock = clock
+        self._fits_since = None
+        self._up_hold = UP_HOLD_MIN
+        self._last_up = None
+
+    def update(self, estimate: float | None, loss: float, cost) -> int:
+        """``cost(k)``: bits per second of layers 0..k of everything this subscriber receives."""
+        now = self._clock()
+        if estimate is None:
+            return self.layer  # no estimate yet: nothing known to be too much
+        budget = estimate
+        if loss >= LOSS_HIGH:
+            budget = min(budget, cost(self.layer) * (1 - loss))
+        down = self.layer
+        while down > 0 and cost(down) > budget:
+            down -= 1
+        if down < self.layer:
+            if self._last_up is not None and now - self._last_up < FAILED_UP_WINDOW:
+                self._up_hold = min(2 * self._up_hold, UP_HOLD_MAX)
+            self.layer = down
+            self._fits_since = None
+            return self.layer
+        if self.layer < self.top and loss < LOSS_LOW and cost(self.layer + 1) <= budget:
+            if self._fits_since is None:
+                self._fits_since = now
+            elif now - self._fits_since >= self._up_hold:
+                self.layer += 1
+                self._fits_since = None
+                self._last_up = now
+        else:
+            self._fits_since = None
+        if self._last_up is not None and now - self._last_up > 2 * UP_HOLD_MAX:
+            self._up_hold = UP_HOLD_MIN  # a long quiet spell: the link may have changed
+        return self.layer
+
+    @property
+    def held_down(self) -> bool:
+        return self.layer < self.top
+
+
+class RetransmitBudget:
+    """A token bucket over retransmitted bytes, filled at a share of the subscriber's estimate."""
+
+    __slots__ = ("rate", "_tokens", "_at", "_clock", "refused")
+
+    def __init__(self, clock=time.monotonic) -> None:
+        self.rate = None  # bytes per second; None: no estimate yet, no cap
+        self._tokens = 0.0
+        self._clock = clock
+        self._at = clock()
+        self.refused = 0
+
+    def set_estimate(self, bits_per_second: float) -> None:
+        if self.rate is None:
+            self._tokens = bits_per_second * RETRANSMIT_SHARE / 8 * RETRANSMIT_BURST
+        self.rate = bits_per_second * RETRANSMIT_SHARE / 8
+
+    def allow(self, size: int) -> bool:
+        now = self._clock()
+        if self.rate is None:
+            return True
+        self._tokens = min(self._tokens + (now - self._at) * self.rate, self.rate * RETRANSMIT_BURST)
+        self._at = now
+        if self._tokens >= size:
+            self._tokens -= size
+            return True
+        self.refused += 1
+        return False
