@@ -6,7 +6,7 @@ import logging
 from aiortc.rtp import RTCP_PSFB_APP, RtcpPsfbPacket, RtcpRrPacket, RtcpSrPacket, unpack_remb_fci
 
 from . import aiortc_internals
-from .bandwidth import KEYFRAME_FLOOR_WEAK, LayerChooser, RetransmitBudget
+from .bandwidth import KEYFRAME_FLOOR_WEAK, SUBSCRIBER_SHARE, LayerChooser, RetransmitBudget
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +31,7 @@ class SubscriberAdaptation:
         if not self.enabled or getattr(track, "layers", None) is None:
             return
         self.tracks.append(track)
+        track.adaptation = self
         aiortc_internals.observe_rtcp(sender, self.on_rtcp)
         aiortc_internals.gate_retransmissions(sender, self.retransmits.allow)
         if self._task is None:
@@ -52,6 +53,13 @@ class SubscriberAdaptation:
             for report in packet.reports:
                 self._loss_by_ssrc[report.ssrc] = report.fraction_lost / 256
             self.loss = max(self._loss_by_ssrc.values(), default=0.0)
+
+    def share(self) -> float | None:
+        """Bits per second each video this subscriber receives may take, by its estimate (None: unknown)."""
+        if self.estimate is None:
+            return None
+        flowing = sum(1 for t in self.tracks if t.readyState == "live" and t.source.layer_rates.up_to(2) > 0)
+        return self.estimate * SUBSCRIBER_SHARE / max(flowing, 1)
 
     def cost(self, layer: int) -> float:
         """Bits per second of layers 0..``layer`` of every video this subscriber is sent."""

@@ -21,7 +21,7 @@ from aiortc.mediastreams import MediaStreamTrack
 from aiortc.rtcdtlstransport import RTCDtlsTransport, RtpRouter
 from aiortc.rtcrtpreceiver import RTCRtpReceiver
 from aiortc.rtcrtpsender import RTCRtpSender
-from aiortc.rtp import RTP_HISTORY_SIZE, RtpPacket
+from aiortc.rtp import RTCP_PSFB_APP, RTP_HISTORY_SIZE, RtcpPsfbPacket, RtpPacket, pack_remb_fci, unpack_remb_fci
 from aiortc.sdp import SessionDescription, candidate_from_sdp
 
 # The one version the doors below were read from (requirements.txt pins the same).
@@ -40,6 +40,9 @@ REQUIRED = (
     # Sends a picture loss indication to a publisher: the only way to get a keyframe.
     (RTCRtpReceiver, "_send_rtcp_pli", "class"),
     (RTCRtpReceiver, "transport", "class"),
+    # The receiver's REMB to its publisher goes out here; adaptation lowers it to what the
+    # publisher's weakest subscriber can take.
+    (RTCRtpReceiver, "_send_rtcp", "class"),
     # The sender packs av.Packets with ``__encoder.pack`` instead of encoding frames.
     (RTCRtpSender, "_RTCRtpSender__encoder", "init"),
     # Called on a subscriber's PLI/FIR; would only flag the (absent) encoder.
@@ -157,6 +160,23 @@ def route_ssrc(receiver, ssrc: int) -> None:
     never registered) matched two receivers and were discarded: its losses were never repaired.
     """
     receiver.transport._rtp_router.ssrc_table[ssrc] = receiver
+
+
+def cap_remb(receiver, cap) -> None:
+    """Lower each REMB ``receiver`` sends its publisher to ``cap()`` bits per second (None: leave it)."""
+    send = receiver._send_rtcp
+
+    async def capped(packet) -> None:
+        if isinstance(packet, RtcpPsfbPacket) and packet.fmt == RTCP_PSFB_APP:
+            limit = cap()
+            if limit is not None:
+                bitrate, ssrcs = unpack_remb_fci(packet.fci)
+                if limit < bitrate:
+                    fci = pack_remb_fci(int(limit), ssrcs)
+                    packet = RtcpPsfbPacket(fmt=packet.fmt, ssrc=packet.ssrc, media_ssrc=packet.media_ssrc, fci=fci)
+        await send(packet)
+
+    receiver._send_rtcp = capped
 
 
 def observe_rtcp(sender, observer) -> None:
@@ -285,6 +305,7 @@ __all__ = [
     "route_keyframe_requests",
     "route_ssrc",
     "observe_rtcp",
+    "cap_remb",
     "gate_retransmissions",
     "send_pli",
     "set_stream_id",

@@ -24,6 +24,8 @@ RETRANSMIT_SHARE = 0.2  # of the estimate, for answering this subscriber's NACKs
 RETRANSMIT_BURST = 0.25  # seconds of that share that may go at once
 KEYFRAME_FLOOR_WEAK = 10.0  # seconds between keyframe requests of a subscriber held down
 RATE_WINDOW = 1.0  # seconds over which publisher layer rates are averaged
+SUBSCRIBER_SHARE = 0.85  # of a subscriber's estimate, split between the videos it receives
+PUBLISHER_FLOOR = 150_000  # bits per second a publisher is never asked to go under
 
 
 class LayerRates:

@@ -17,7 +17,7 @@ import av
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
 from . import aiortc_internals
-from .bandwidth import LayerRates
+from .bandwidth import PUBLISHER_FLOOR, LayerRates
 from .packets import PacketTap, PacketTrack, parse_vp8_descriptor, starts_vp8_keyframe
 from .stats import NodeStats
 
@@ -135,11 +135,24 @@ class PublishedTrack:
         aiortc_internals.tap_decoder_queue(receiver, _FrameTap(self))
         if self.packets:
             aiortc_internals.tap_jitter_buffer(receiver, PacketTap(self.deliver_packet))
+            if self.kind == "video":
+                aiortc_internals.cap_remb(receiver, self.bitrate_cap)
 
     def subscribe(self, track_id: str) -> ForwardedTrack | PacketTrack:
         track = PacketTrack(self, track_id) if self.packets else ForwardedTrack(self, track_id)
         self.subscribers.add(track)
         return track
+
+    def bitrate_cap(self) -> float | None:
+        """What this publisher should send at most: its weakest adapted subscriber's share, or None.
+
+        Temporal layers alone cannot fit a 400 kbit/s subscriber under a camera sending 1.5 Mbit/s
+        (its base layer is ~40 %); the publisher's encoder has to come down too. Others keep the
+        full frame rate at a lower bit rate, never below PUBLISHER_FLOOR.
+        """
+        shares = [t.adaptation.share() for t in self.subscribers if getattr(t, "adaptation", None) is not None]
+        shares = [share for share in shares if share is not None]
+        return max(PUBLISHER_FLOOR, min(shares)) if shares else None
 
     def unsubscribe(self, track) -> None:
         self.subscribers.discard(track)

@@ -151,6 +151,7 @@ class PacketTrack(MediaStreamTrack):
         # Set by adaptation while this subscriber's layers are held down: its link is the
         # problem, and each keyframe costs every other viewer of the publisher a burst.
         self.keyframe_floor: float | None = None
+        self.adaptation = None  # this subscriber's SubscriberAdaptation, when adapting
         self.keyframe_requests = 0
 
     def attach(self, sender) -> None:

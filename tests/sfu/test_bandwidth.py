@@ -4,9 +4,11 @@ import pytest
 from aiortc.rtp import RTCP_PSFB_APP, RtcpPsfbPacket, RtcpReceiverInfo, RtcpRrPacket, pack_remb_fci
 
 from sfu_node.adaptation import SubscriberAdaptation
-from sfu_node.bandwidth import UP_HOLD_MIN, LayerChooser, LayerRates, RetransmitBudget
+from sfu_node.bandwidth import PUBLISHER_FLOOR, UP_HOLD_MIN, LayerChooser, LayerRates, RetransmitBudget
+from sfu_node.forwarding import PublishedTrack
 from sfu_node.layers import TemporalLayerFilter
 from sfu_node.packets import PacketTrack
+from sfu_node.stats import NodeStats
 
 # Bits per second of layers 0..k of one 640x480 camera at L1T3 (libwebrtc splits about 40/20/40 %).
 CAMERA = [400_000, 600_000, 1_000_000]
@@ -171,3 +173,19 @@ def test_held_down_subscriber_asks_a_publisher_for_a_keyframe_at_most_every_10_s
         track.request_keyframe()
         clock.now += 0.5
     assert publisher.requests <= 4
+
+
+def test_a_publisher_is_capped_to_its_weakest_subscribers_share_never_below_a_floor(clock):
+    """Is a publisher asked to send no more than its weakest subscriber's share, and never under the floor?"""
+    published = PublishedTrack("video", NodeStats(), clock=clock, packets=True)
+    published.layer_rates.rates = [400_000, 200_000, 400_000]
+    assert published.bitrate_cap() is None  # nobody adapted yet: the node's own estimate stands
+    weak, strong = SubscriberAdaptation(), SubscriberAdaptation()
+    for adaptation, estimate in ((weak, 400_000), (strong, 5_000_000)):
+        track = published.subscribe("viewer")
+        adaptation.tracks.append(track)
+        track.adaptation = adaptation
+        adaptation.on_rtcp(remb(estimate))
+    assert published.bitrate_cap() == pytest.approx(400_000 * 0.85)
+    weak.on_rtcp(remb(50_000))
+    assert published.bitrate_cap() == PUBLISHER_FLOOR
