@@ -106,13 +106,14 @@ class LayerChooser:
 class RetransmitBudget:
     """A token bucket over retransmitted bytes, filled at a share of the subscriber's estimate."""
 
-    __slots__ = ("rate", "_tokens", "_at", "_clock", "refused")
+    __slots__ = ("rate", "_tokens", "_at", "_clock", "answered", "refused")
 
     def __init__(self, clock=time.monotonic) -> None:
         self.rate = None  # bytes per second; None: no estimate yet, no cap
         self._tokens = 0.0
         self._clock = clock
         self._at = clock()
+        self.answered = 0
         self.refused = 0
 
     def set_estimate(self, bits_per_second: float) -> None:
@@ -123,11 +124,13 @@ class RetransmitBudget:
     def allow(self, size: int) -> bool:
         now = self._clock()
         if self.rate is None:
+            self.answered += 1
             return True
         self._tokens = min(self._tokens + (now - self._at) * self.rate, self.rate * RETRANSMIT_BURST)
         self._at = now
         if self._tokens >= size:
             self._tokens -= size
+            self.answered += 1
             return True
         self.refused += 1
         return False

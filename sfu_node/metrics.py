@@ -44,12 +44,49 @@ class NodeCollector:
             "Frames dropped from lagging subscriber queues",
             value=node.stats.queue_drops,
         )
+        yield from subscriber_families(registry.participants())
         yield CounterMetricFamily("parlor_sfu_joins", "Participants admitted", value=node.stats.joins)
         yield CounterMetricFamily(
             "parlor_sfu_refused_joins",
             "Join attempts refused",
             value=node.stats.refused_joins,
         )
+
+
+def subscriber_families(participants):
+    """Per subscriber (room, participant id): what adaptation decided and what its link reported."""
+    labels = ["room", "participant"]
+    families = {
+        "layer": GaugeMetricFamily(
+            "parlor_sfu_subscriber_layer", "Highest VP8 temporal layer sent (2: all)", labels=labels
+        ),
+        "estimate": GaugeMetricFamily(
+            "parlor_sfu_subscriber_estimate_bps", "Latest REMB from the subscriber (bits/s)", labels=labels
+        ),
+        "loss": GaugeMetricFamily(
+            "parlor_sfu_subscriber_loss", "Worst fraction lost in its receiver reports", labels=labels
+        ),
+        "nacks": CounterMetricFamily("parlor_sfu_subscriber_retransmits", "NACKed packets resent", labels=labels),
+        "refused": CounterMetricFamily(
+            "parlor_sfu_subscriber_retransmits_refused", "NACKs left unanswered over its budget", labels=labels
+        ),
+        "keyframes": CounterMetricFamily(
+            "parlor_sfu_subscriber_keyframe_requests", "Its keyframe requests passed to publishers", labels=labels
+        ),
+    }
+    for participant in participants:
+        adaptation = participant.adaptation
+        if not adaptation.enabled:
+            continue
+        key = [participant.room, participant.id]
+        families["layer"].add_metric(key, adaptation.chooser.layer)
+        families["estimate"].add_metric(key, adaptation.estimate or 0)
+        families["loss"].add_metric(key, adaptation.loss)
+        families["nacks"].add_metric(key, adaptation.retransmits.answered)
+        families["refused"].add_metric(key, adaptation.retransmits.refused)
+        requests = sum(t.keyframe_requests for t in adaptation.tracks)
+        families["keyframes"].add_metric(key, requests)
+    yield from families.values()
 
 
 def build_registry(node) -> CollectorRegistry:
