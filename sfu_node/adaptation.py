@@ -58,12 +58,15 @@ class SubscriberAdaptation:
         """Bits per second each video this subscriber receives may take, by its estimate (None: unknown)."""
         if self.estimate is None:
             return None
-        flowing = sum(1 for t in self.tracks if t.readyState == "live" and t.source.layer_rates.up_to(2) > 0)
+        flowing = sum(1 for t in self._shown() if t.source.layer_rates.up_to(2) > 0)
         return self.estimate * SUBSCRIBER_SHARE / max(flowing, 1)
 
     def cost(self, layer: int) -> float:
         """Bits per second of layers 0..``layer`` of every video this subscriber is sent."""
-        return sum(track.source.layer_rates.up_to(layer) for track in self.tracks if track.readyState == "live")
+        return sum(track.source.layer_rates.up_to(layer) for track in self._shown())
+
+    def _shown(self) -> list:
+        return [track for track in self.tracks if track.readyState == "live" and not track.hidden]
 
     def adapt(self) -> int:
         for track in self.tracks:

@@ -150,7 +150,8 @@ class PublishedTrack:
         (its base layer is ~40 %); the publisher's encoder has to come down too. Others keep the
         full frame rate at a lower bit rate, never below PUBLISHER_FLOOR.
         """
-        shares = [t.adaptation.share() for t in self.subscribers if getattr(t, "adaptation", None) is not None]
+        adapted = [t for t in self.subscribers if getattr(t, "adaptation", None) is not None and not t.hidden]
+        shares = [t.adaptation.share() for t in adapted]
         shares = [share for share in shares if share is not None]
         return max(PUBLISHER_FLOOR, min(shares)) if shares else None
 

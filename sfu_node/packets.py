@@ -152,6 +152,7 @@ class PacketTrack(MediaStreamTrack):
         # problem, and each keyframe costs every other viewer of the publisher a burst.
         self.keyframe_floor: float | None = None
         self.adaptation = None  # this subscriber's SubscriberAdaptation, when adapting
+        self.hidden = False  # its tile is off the subscriber's screen: send no video
         self.keyframe_requests = 0
 
     def attach(self, sender) -> None:
@@ -205,7 +206,18 @@ class PacketTrack(MediaStreamTrack):
                 return  # from before this subscriber's first packet
         self._send(packet, (seq + self._seq_offset) & 0xFFFF, packet.payload)
 
+    def set_hidden(self, hidden: bool) -> None:
+        """Stop sending video nobody on this subscriber's screen sees; resume on a keyframe."""
+        if hidden == self.hidden or self.layers is None:
+            return
+        self.hidden = hidden
+        if not hidden and self.layers.started:
+            self.layers.started = False  # numbered on from the last packet sent (layers.py)
+            self.source.request_keyframe()
+
     def _push_video(self, packet: RtpPacket, keyframe: bool, descriptor: Vp8Descriptor | None) -> None:
+        if self.hidden:
+            return
         layers = self.layers
         if not layers.started:
             if not keyframe:

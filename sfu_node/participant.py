@@ -168,6 +168,14 @@ class Participant:
                 streams[track.id] = sub.publisher_id
         return streams
 
+    def hide_streams(self, hidden: set[str]) -> None:
+        """Send no video of the streams whose tiles this subscriber reports off its screen (audio goes on)."""
+        for sub in self.subscriptions.values():
+            for name, track in zip(PUBLISHED, sub.tracks, strict=True):
+                stream = sub.stream_id + SCREEN_SUFFIX if name == "screen" else sub.stream_id
+                if PUBLISHED[name] == "video" and hasattr(track, "set_hidden"):
+                    track.set_hidden(stream in hidden)
+
     def desired_publishers(self) -> dict:
         """Session id -> every other live participant of the room, whom this one receives."""
         return {p.session: p for p in self.members.values() if p is not self and not p.closed}

@@ -37,7 +37,10 @@ MESSAGE_FIELDS = {
     "candidate": {"candidate": (dict, type(None))},
     "ping": {},
     "leave": {},
+    # The streams whose tiles are off the subscriber's screen (pagination, speaker view).
+    "hidden": {"streams": (list,)},
 }
+MAX_HIDDEN_STREAMS = 64  # a meeting holds at most 12 people, two streams each
 # RTCIceCandidateInit, as a browser's RTCIceCandidate.toJSON() writes it; only
 # "candidate" is required (null or an empty string ends the candidates).
 CANDIDATE_FIELDS = {
@@ -178,6 +181,11 @@ async def handle_message(participant: Participant, message: dict) -> str | None:
         await participant.apply_answer(message["sdp"])
     elif kind == "candidate":
         await participant.add_candidate(message["candidate"])
+    elif kind == "hidden":
+        streams = message["streams"]
+        if len(streams) > MAX_HIDDEN_STREAMS or not all(isinstance(s, str) and len(s) <= 80 for s in streams):
+            raise ClientError("hidden needs a short list of stream ids")
+        participant.hide_streams(set(streams))
     elif kind == "ping":
         await participant.send({"type": "pong"})
     elif kind == "leave":

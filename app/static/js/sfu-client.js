@@ -51,6 +51,7 @@ export class SfuConnection {
     this.videoTrack = localStream ? localStream.getVideoTracks()[0] || null : null;
     this.videoSender = null;
     this.layersMode = null; // the camera's scalability mode once set ("L1T3", "L1T2")
+    this.hiddenStreams = [];
     this.screenTrack = null;
     this.screenSender = null;
     this.attempt = 0;
@@ -137,6 +138,7 @@ export class SfuConnection {
         const present = new Set(msg.peers.map((peer) => peer.id));
         for (const peer of this.peers) if (!present.has(peer)) this.onPeerLeft(peer);
         this.peers = present;
+        if (this.hiddenStreams.length) this.send({ type: "hidden", streams: this.hiddenStreams });
         break;
       }
       case "peer-joined":
@@ -240,6 +242,12 @@ export class SfuConnection {
   async setScreen(track) {
     this.screenTrack = track;
     if (this.screenSender) await this.screenSender.replaceTrack(track);
+  }
+
+  // Streams whose tiles are off screen (room/visibility.js); said again after every (re)join.
+  setHidden(streams) {
+    this.hiddenStreams = streams;
+    this.send({ type: "hidden", streams });
   }
 
   send(msg) {

@@ -3,6 +3,7 @@
 // and shows its state. Every attempt asks the app for a fresh single-use token; when the
 // router died, the app (which noticed its missing heartbeats) answers with the room's new one.
 import { SfuConnection } from "../sfu-client.js";
+import { reportHiddenVideo } from "./visibility.js";
 
 const NETWORK_STATES = {
   connecting: "connecting",
@@ -32,5 +33,11 @@ export function startLargeMeeting({ signaling, view, localStream, onTrack, onReg
     },
   });
   connection.connect().catch((error) => console.warn("video router:", error.message));
+  const stopReporting = reportHiddenVideo(connection);
+  const close = connection.close.bind(connection);
+  connection.close = () => {
+    stopReporting();
+    close();
+  };
   return connection;
 }
