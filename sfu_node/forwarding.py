@@ -19,6 +19,7 @@ from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from . import aiortc_internals
 from .bandwidth import PUBLISHER_FLOOR, LayerRates
 from .packets import PacketTap, PacketTrack, parse_vp8_descriptor, starts_vp8_keyframe
+from .speakers import LevelMeter
 from .stats import NodeStats
 
 logger = logging.getLogger(__name__)
@@ -121,6 +122,7 @@ class PublishedTrack:
         self.frames_in = 0
         self.keyframes_in = 0
         self.layer_rates = LayerRates(clock)
+        self.level = LevelMeter()  # audio: how loud, for the room's active speaker (speakers.py)
         self._time_base = VIDEO_CLOCK if kind == "video" else AUDIO_CLOCK
         self._receiver = None
         self._clock = clock
@@ -172,6 +174,7 @@ class PublishedTrack:
         else:
             keyframe = False
             self.frames_in += 1
+            self.level.observe(packet.extensions.audio_level)
         for track in tuple(self.subscribers):
             track.push(packet, keyframe, descriptor)
 

@@ -8,6 +8,7 @@ from .config import NodeConfig
 from .participant import Participant
 from .protocol import LARGE_MEETING_LIMIT
 from .revocations import Removals, SpentTokens
+from .speakers import TICK, SpeakerDetector
 from .stats import NodeStats, transport_packets
 
 logger = logging.getLogger(__name__)
@@ -30,6 +31,18 @@ class Room:
     name: str
     capacity: int
     participants: dict[str, Participant] = field(default_factory=dict)
+    speakers: SpeakerDetector = field(default_factory=SpeakerDetector)
+    speaker_task: asyncio.Task | None = None
+
+    async def follow_speakers(self) -> None:
+        """Tell everyone in the room when the active speaker changes (speakers.py)."""
+        while True:
+            await asyncio.sleep(TICK)
+            members = list(self.participants.values())
+            changed = self.speakers.update({p.id: p.published["audio"].level.take() for p in members})
+            if changed is not None:
+                for participant in members:
+                    await participant.send({"type": "speaker", "participant": changed})
 
 
 class Registry:
@@ -89,6 +102,7 @@ class Registry:
         room = self.rooms.get(participant.room)
         if room is None:
             room = self.rooms[participant.room] = Room(participant.room, capacity)
+            room.speaker_task = asyncio.ensure_future(room.follow_speakers())
         old = room.participants.get(participant.id)
         room.participants[participant.id] = participant
         participant.members = room.participants
@@ -106,6 +120,8 @@ class Registry:
                 "peers": peers,
             }
         )
+        if room.speakers.speaker is not None and room.speakers.speaker in room.participants:
+            await participant.send({"type": "speaker", "participant": room.speakers.speaker})
         for other in list(room.participants.values()):
             if other is participant:
                 continue
@@ -135,6 +151,8 @@ class Registry:
         # Leaves interleave at the awaits above: only the last one out removes the room.
         if not room.participants and self.rooms.get(room.name) is room:
             del self.rooms[room.name]
+            if room.speaker_task is not None:
+                room.speaker_task.cancel()
         if not self.rooms:
             self.emptied.set()
 

@@ -213,6 +213,8 @@ export class Meeting extends EventTarget {
       viaNode: this.config.viaNode,
       frameCrypto: this.frameCrypto,
       onStream: (id, stream) => this.speaking.watch(id, stream),
+      // The node's choice (audio levels, with hysteresis) leads the speaker view in large meetings.
+      onSpeaker: (id) => this.stage && this.view.has(id) && this.stage.speaking(id, true),
     });
     this.transport.start(answer.transport);
     const every = answer.presence_every ? answer.presence_every * 1000 : PRESENCE_INTERVAL_MS;

@@ -15,8 +15,9 @@ const NETWORK_STATES = {
 // ``onTrack`` gets each remote person's stream; ``onRegion`` the label of the node's region
 // with every grant; the state shows on the page only while ``showsState()`` says so (during
 // a move to the node, the mesh still speaks for the meeting).
+// ``onSpeaker`` gets the participant id the node names as the active speaker (from audio levels).
 export function startLargeMeeting({ signaling, view, localStream, onTrack, onRegion = () => {}, showsState = () => true,
-                                    frameCrypto = null }) {
+                                    frameCrypto = null, onSpeaker = () => {} }) {
   const connection = new SfuConnection({
     localStream,
     frameCrypto,
@@ -26,6 +27,7 @@ export function startLargeMeeting({ signaling, view, localStream, onTrack, onReg
       return grant;
     },
     onTrack,
+    onMessage: (msg) => msg.type === "speaker" && onSpeaker(msg.participant),
     // The same switch as the mesh's: ``?relay=1`` tests (or forces) a TURN-only path.
     iceTransportPolicy: new URLSearchParams(location.search).get("relay") === "1" ? "relay" : "all",
     onState: (state) => {

@@ -39,7 +39,8 @@ function flowing(stream) {
 }
 
 export class MeetingTransport {
-  constructor({ signaling, view, localStream, selfId, iceServers, viaNode, frameCrypto = null, onStream = () => {} }) {
+  constructor({ signaling, view, localStream, selfId, iceServers, viaNode, frameCrypto = null, onStream = () => {},
+                onSpeaker = () => {} }) {
     this.frameCrypto = frameCrypto; // on both ways, so keys are in place before a move
     this.signaling = signaling;
     this.view = view;
@@ -48,6 +49,7 @@ export class MeetingTransport {
     this.iceServers = iceServers;
     this.viaNode = viaNode;
     this.onStream = onStream; // every remote camera stream, wherever it came from (speaking.js listens)
+    this.onSpeaker = onSpeaker; // the node's active speaker, while the meeting goes through it
     this.screenStream = null; // our shared screen, published again on whichever way we move to
     this.mesh = null;
     this.sfu = null;
@@ -151,6 +153,7 @@ export class MeetingTransport {
       onTrack: (id, stream, kind) => (kind === "screen" ? this.view.attachScreen(id, stream) : sfu.onAttach(id, stream)),
       onRegion: (region) => this.onNode() && mine() && this.setRoute(this.via, region),
       showsState: () => this.onNode() && mine(),
+      onSpeaker: (id) => this.onNode() && mine() && this.onSpeaker(id),
     });
     sfu.onAttach = onTrack;
     if (this.screenStream) sfu.setScreen(this.screenStream.getVideoTracks()[0]);
