@@ -15,7 +15,8 @@ def main():
     switch_bench.report(switch_bench.run(1 if args.quick else 2))
     window = 15 if args.quick else 40
     for scenario in network_bench.SCENARIOS:
-        network_bench.report(network_bench.run(network_bench.MODES, 3, window, scenario), window, scenario)
+        people = 3 if args.quick else network_bench.PEOPLE
+        network_bench.report(network_bench.run(network_bench.MODES, people, window, scenario), window, scenario)
     people = 3 if args.quick else 4
     e2ee_bench.report(*e2ee_bench.run(people, 5 if args.quick else 10), people)
     return asyncio.run(sfu_bench.main(args.quick))

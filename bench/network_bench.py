@@ -1,6 +1,6 @@
 """Network benchmark: a large meeting where one participant sits behind a bad link.
 
-    python -m bench.network_bench [--people 3] [--window 40] [--forwarding frames packets]
+    python -m bench.network_bench [--people 6] [--window 40] [--modes adaptation-off adaptive]
 
 The real app, coturn and one SFU node run as processes; Chromium participants meet in a large
 room. One of them ("C") reaches everything through a userspace shaping proxy in front of coturn
@@ -11,8 +11,10 @@ totalFreezesDuration, and for audio the share of concealed samples; publishers g
 keyframes encoded. Before any figure is trusted, C's own stats must show the link: its received
 bitrate at or under the set rate and its inbound loss at least the set loss.
 
-Each forwarding mode named by --forwarding runs the same scenario with a fresh node in the same
-run; the first is the baseline the others are reported against.
+Each node mode named by --modes runs the same scenario with a fresh node in the same run; the
+first is the baseline the others are reported against: "frames" (the earlier frame path),
+"adaptation-off" (packet forwarding, every layer to everyone, every NACK answered) and "adaptive"
+(packet forwarding with per-subscriber temporal layers, estimates and publisher caps).
 """
 
 import argparse
@@ -33,8 +35,14 @@ from tests.support.mediastats import SNAPSHOT, diff  # noqa: E402
 from tests.support.node import NodeProcess  # noqa: E402
 from tests.support.shaper import LinkProfile, ShapingProxy, relay_through  # noqa: E402
 
-# The node modes `make bench` compares; the first is the baseline.
-MODES = ["frames", "packets"]
+# Node options per mode; `make bench` compares MODES, the first being the baseline.
+NODE_MODES = {
+    "frames": ("--forwarding", "frames"),
+    "adaptation-off": ("--forwarding", "packets", "--adaptation", "off"),
+    "adaptive": ("--forwarding", "packets", "--adaptation", "on"),
+}
+MODES = ["adaptation-off", "adaptive"]
+PEOPLE = 6  # issue 13's scenario: a six-person large meeting, the last one on the weak link
 WEAK_DOWNLINK = LinkProfile(rate_kbps=400, loss=0.03, delay_ms=40, jitter_ms=5, queue_ms=300)
 WEAK_UPLINK = LinkProfile(rate_kbps=300, loss=0.03, delay_ms=40, jitter_ms=5, queue_ms=300)
 # Which way the weak participant's link is bad: what it receives, or what it sends to everyone.
@@ -45,7 +53,7 @@ def run_mode(live, coturn, forwarding, people, window, directory, scenario="down
     from playwright.sync_api import sync_playwright
 
     node_args = ("--ice-server", f"turn:127.0.0.1:{coturn.port}?transport=udp")
-    node_args += ("--forwarding", forwarding)
+    node_args += NODE_MODES[forwarding]
     node = NodeProcess(
         live.url,
         MASTER_SECRET,
@@ -172,13 +180,13 @@ def run(modes, people, window, scenario="downlink"):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--people", type=int, default=3, help="participants, the last one on the weak link")
+    parser.add_argument("--people", type=int, default=PEOPLE, help="participants, the last one on the weak link")
     parser.add_argument("--window", type=int, default=40, help="seconds measured per mode")
-    parser.add_argument("--forwarding", nargs="+", default=MODES, help="node --forwarding modes to compare")
+    parser.add_argument("--modes", nargs="+", choices=sorted(NODE_MODES), default=MODES, help="node modes to compare")
     parser.add_argument("--scenario", nargs="+", choices=sorted(SCENARIOS), default=["downlink", "uplink"])
     args = parser.parse_args(argv)
     for scenario in args.scenario:
-        report(run(args.forwarding, args.people, args.window, scenario), args.window, scenario)
+        report(run(args.modes, args.people, args.window, scenario), args.window, scenario)
     return 0
 
 

@@ -241,10 +241,13 @@ async def main(quick: bool) -> int:
             else [("fan-out 1->11", 1, 11), ("meeting 12->12", 12, 0)]
         )
         for shape, publishers, listeners in shapes:
-            # Both forwarding paths, same clip, same machine, back to back: packets against frames.
-            for mode in FORWARDING_MODES:
+            # Every forwarding path, same clip, same machine, back to back: packets (adapting per
+            # subscriber, the default) against packets without adaptation and against frames.
+            for mode in (*FORWARDING_MODES, "adaptation-off"):
                 label = f"sfu {name} {shape}" + ("" if mode == DEFAULT_FORWARDING else f" {mode}")
                 node_args = ("--forwarding", mode)
+                if mode == "adaptation-off":
+                    node_args = ("--forwarding", DEFAULT_FORWARDING, "--adaptation", "off")
                 results[label] = await run_scenario(label, "sfu_node", clip, publishers, listeners, window, node_args)
                 print_result(results[label])
         label = f"mediarelay {name} fan-out 1->2"
@@ -261,6 +264,10 @@ async def main(quick: bool) -> int:
         if label.startswith("sfu") and label.endswith(" frames") and default:
             ratio = default["tracks_per_core"] / result["tracks_per_core"]
             print(f"packets / frames, {label.removesuffix(' frames')}: {ratio:.2f}x tracks per core")
+        default = results.get(label.removesuffix(" adaptation-off"))
+        if label.startswith("sfu") and label.endswith(" adaptation-off") and default:
+            ratio = default["tracks_per_core"] / result["tracks_per_core"]
+            print(f"adaptive / adaptation off, {label.removesuffix(' adaptation-off')}: {ratio:.2f}x tracks per core")
     meeting = results.get("sfu 480p meeting 12->12")
     if meeting:
         relay = results["mediarelay 480p fan-out 1->2"]

@@ -14,6 +14,7 @@ import logging
 import time
 
 import av
+from aiortc.clock import current_ntp_time
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
 from . import aiortc_internals
@@ -175,8 +176,9 @@ class PublishedTrack:
             keyframe = False
             self.frames_in += 1
             self.level.observe(packet.extensions.audio_level)
+        now = current_ntp_time()
         for track in tuple(self.subscribers):
-            track.push(packet, keyframe, descriptor)
+            track.push(packet, keyframe, descriptor, now)
 
     def deliver(self, data: bytes, timestamp: int) -> None:
         """Hand one encoded frame (RTP timestamp, unwrapped) to every subscriber."""

@@ -52,6 +52,11 @@ class Renumbering:
         self._dropped.clear()
         self._pruned = 0
 
+    @property
+    def identity(self) -> bool:
+        """Whether every number maps to itself (nothing to rewrite)."""
+        return self.offset == 0 and not self._dropped and not self._pruned
+
     def advance(self, number: int) -> None:
         if number > self.highest:
             self.highest = number
@@ -72,11 +77,19 @@ class Renumbering:
     def out(self, number: int) -> int:
         return number + self.offset - self._pruned - bisect.bisect_left(self._dropped, number)
 
+    def out_newest(self, number: int) -> int:
+        """``out`` for a number above everything dropped so far (no search)."""
+        return number + self.offset - self._pruned - len(self._dropped)
+
 
 class TemporalLayerFilter:
-    """One subscriber's view of one publisher's VP8 packets: layers 0..target, numbered without gaps."""
+    """One subscriber's view of one publisher's VP8 packets: layers 0..target, numbered without gaps.
 
-    __slots__ = ("target", "current", "seq", "pictures", "_last_out_seq", "_last_out_picture", "started")
+    Every packet passes through ``place``; the common case (in order, every layer sent, picture
+    ids untouched) is a handful of integer operations, so forwarding stays as cheap as it was.
+    """
+
+    __slots__ = ("target", "current", "seq", "pictures", "started", "_last_out_seq", "_last_out_picture")
 
     def __init__(self, target: int = ALL_LAYERS) -> None:
         self.target = target
@@ -85,7 +98,7 @@ class TemporalLayerFilter:
         self.pictures = Renumbering()
         self.started = False
         self._last_out_seq = None
-        self._last_out_picture = None
+        self._last_out_picture = None  # as sent (mod 2**15)
 
     def start(self, seq: int, picture_id: int | None, first_seq: int) -> None:
         """Begin (or resume) on a keyframe's first packet, right after what was last sent."""
@@ -95,7 +108,7 @@ class TemporalLayerFilter:
             # A first start keeps the publisher's picture ids (nothing to rewrite); a resume
             # continues the subscriber's own.
             first_picture = picture_id if self._last_out_picture is None else self._last_out_picture + 1
-            self.pictures.restart(picture_id, first_picture)
+            self.pictures.restart(picture_id, first_picture % PICTURE_ID_MOD)
         self.current = self.target
         self.started = True
 
@@ -104,48 +117,77 @@ class TemporalLayerFilter:
 
         ``padding``: the packet fills a slot kept for it but its layer is not sent; send an empty packet.
         """
-        seq = unwrap(seq16, self.seq.highest, SEQ_MOD)
-        if seq < self.seq.first or seq < self.seq.highest - REORDER_WINDOW:
-            return None  # from before this (re)start, undecodable here; or too late to place
-        newest = seq > self.seq.highest
-        tid = descriptor.temporal_id if descriptor is not None else None
-        picture = None
-        if descriptor is not None and descriptor.picture_id is not None and self.pictures.highest is not None:
-            picture = unwrap(descriptor.picture_id, self.pictures.highest, PICTURE_ID_MOD)
-        if newest:
-            self.seq.advance(seq)
-            if tid is not None and descriptor.starts_frame:
+        numbering = self.seq
+        delta = (seq16 - numbering.highest) & 0xFFFF
+        if not 0 < delta < 0x8000:
+            return self._place_late(numbering.highest + delta - (delta >= 0x8000) * SEQ_MOD, descriptor)
+        seq = numbering.highest + delta
+        numbering.highest = seq
+        tid = None if descriptor is None else descriptor.temporal_id
+        if tid is not None:
+            if self.current != self.target and descriptor.starts_partition and descriptor.partition == 0:
                 self._choose_layer(tid, descriptor.layer_sync)
-            if tid is not None and tid > self.current:
-                self.seq.drop(seq)
-                if picture is not None and picture >= self.pictures.highest:
-                    self.pictures.advance(picture)
-                    self.pictures.drop(picture)
+            if tid > self.current:
+                self._drop(seq, descriptor.picture_id)
                 return None
-        else:
-            if self.seq.was_dropped(seq):
-                return None  # a duplicate of a packet of a layer we do not send
-            if picture is not None and self.pictures.was_dropped(picture):
-                # The rest of its frame was not sent: fill the slot without the packet.
-                return self._remember(self.seq.out(seq), None), None, True
-        out_picture = None
+        out = numbering.out_newest(seq)
+        self._last_out_seq = out
+        picture = None if descriptor is None else descriptor.picture_id
         if picture is not None:
-            self.pictures.advance(picture)
-            out_picture = self.pictures.out(picture) % PICTURE_ID_MOD
-        return self._remember(self.seq.out(seq), out_picture), out_picture, False
+            pictures = self.pictures
+            if pictures.offset or pictures._dropped or pictures._pruned:
+                unwrapped = unwrap(picture, pictures.highest, PICTURE_ID_MOD)
+                pictures.advance(unwrapped)
+                picture = pictures.out(unwrapped) % PICTURE_ID_MOD
+            # Unchanged picture ids (the common case) need no bookkeeping beyond the last one sent,
+            # from which _sync_pictures brings the numbering up to date when it is needed.
+            self._last_out_picture = picture
+        return out & 0xFFFF, picture, False
+
+    def _sync_pictures(self) -> None:
+        pictures = self.pictures
+        if pictures.identity and pictures.highest is not None and self._last_out_picture is not None:
+            pictures.advance(unwrap(self._last_out_picture, pictures.highest, PICTURE_ID_MOD))
+
+    def _drop(self, seq: int, picture_id: int | None) -> None:
+        self.seq.drop(seq)
+        self._sync_pictures()
+        pictures = self.pictures
+        if picture_id is not None and pictures.highest is not None:
+            picture = unwrap(picture_id, pictures.highest, PICTURE_ID_MOD)
+            if picture >= pictures.highest:
+                pictures.advance(picture)
+                pictures.drop(picture)
+
+    def _place_late(self, seq: int, descriptor) -> tuple[int, int | None, bool] | None:
+        numbering = self.seq
+        if seq < numbering.first or seq < numbering.highest - REORDER_WINDOW or numbering.was_dropped(seq):
+            # From before this (re)start (undecodable here), too late to place, or a duplicate
+            # of a packet of a layer we do not send.
+            return None
+        picture = None if descriptor is None else descriptor.picture_id
+        if picture is not None and self.pictures.highest is not None:
+            self._sync_pictures()
+            unwrapped = unwrap(picture, self.pictures.highest, PICTURE_ID_MOD)
+            if self.pictures.was_dropped(unwrapped):
+                # The rest of its frame was not sent: fill the slot without the packet.
+                return self._late_out(seq), None, True
+            picture = self.pictures.out(unwrapped) % PICTURE_ID_MOD
+        return self._late_out(seq), picture, False
+
+    def _late_out(self, seq: int) -> int:
+        # Late packets can land above the last newest one sent (when that was followed by drops):
+        # a resume must number on from them.
+        out = self.seq.out(seq)
+        if self._last_out_seq is None or out > self._last_out_seq:
+            self._last_out_seq = out
+        return out & 0xFFFF
 
     def _choose_layer(self, tid: int, layer_sync: bool) -> None:
         if self.target < self.current:
             self.current = self.target  # down at once: lower layers never reference higher ones
         elif self.current < self.target and tid == self.current + 1 and layer_sync:
             self.current = tid  # up only where the new layer needs nothing we did not send
-
-    def _remember(self, out_seq: int, out_picture: int | None) -> int:
-        if self._last_out_seq is None or out_seq > self._last_out_seq:
-            self._last_out_seq = out_seq
-            if out_picture is not None:
-                self._last_out_picture = self.pictures.out(self.pictures.highest)
-        return out_seq % SEQ_MOD
 
 
 def rewrite_picture_id(payload: bytes, picture_id: int) -> bytes:

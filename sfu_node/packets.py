@@ -188,59 +188,36 @@ class PacketTrack(MediaStreamTrack):
         await self._stopped.wait()
         raise MediaStreamError
 
-    def push(self, packet: RtpPacket, keyframe: bool, descriptor: Vp8Descriptor | None = None) -> None:
+    def push(self, packet: RtpPacket, keyframe: bool, descriptor: Vp8Descriptor | None = None, now=None) -> None:
+        """Send one publisher packet on; ``now``: NTP time, read once per packet for all subscribers."""
+        # The hottest function of the node (every packet, every subscriber): one call, inline.
         if self._sent is None or self.readyState != "live":
             return
-        if self.layers is not None:
-            self._push_video(packet, keyframe, descriptor)
-            return
-        seq = packet.sequence_number
-        if self._first_seq is None:
-            self._first_seq = seq
-            self._guard = START_GUARD_PACKETS
-            self._seq_offset = random.getrandbits(16) - seq
-            self._ts_offset = random.getrandbits(32) - packet.timestamp
-        elif self._guard:
-            self._guard -= 1
-            if (seq - self._first_seq) & 0x8000:
-                return  # from before this subscriber's first packet
-        self._send(packet, (seq + self._seq_offset) & 0xFFFF, packet.payload)
-
-    def set_hidden(self, hidden: bool) -> None:
-        """Stop sending video nobody on this subscriber's screen sees; resume on a keyframe."""
-        if hidden == self.hidden or self.layers is None:
-            return
-        self.hidden = hidden
-        if not hidden and self.layers.started:
-            self.layers.started = False  # numbered on from the last packet sent (layers.py)
-            self.source.request_keyframe()
-
-    def _push_video(self, packet: RtpPacket, keyframe: bool, descriptor: Vp8Descriptor | None) -> None:
-        if self.hidden:
-            return
-        layers = self.layers
-        if not layers.started:
-            if not keyframe:
-                self.source.request_keyframe()
-                return
-            self.needs_keyframe = False
-            if self._first_seq is None:
-                self._first_seq = packet.sequence_number
-                self._ts_offset = random.getrandbits(32) - packet.timestamp
-            picture_id = descriptor.picture_id if descriptor is not None else None
-            layers.start(packet.sequence_number, picture_id, random.getrandbits(16))
-        placed = layers.place(packet.sequence_number, descriptor)
-        if placed is None:
-            return
-        seq, picture_id, padding = placed
         payload = packet.payload
-        if padding:
-            payload = b""  # fills a slot whose packet is of a layer this subscriber is not sent
-        elif picture_id is not None and picture_id != descriptor.picture_id:
-            payload = rewrite_picture_id(payload, picture_id)
-        self._send(packet, seq, payload)
-
-    def _send(self, packet: RtpPacket, seq: int, payload: bytes) -> None:
+        layers = self.layers
+        if layers is not None:
+            if self.hidden or (not layers.started and not self._start_video(packet, keyframe, descriptor)):
+                return
+            placed = layers.place(packet.sequence_number, descriptor)
+            if placed is None:
+                return
+            seq, picture_id, padding = placed
+            if padding:
+                payload = b""  # fills a slot whose packet is of a layer this subscriber is not sent
+            elif picture_id is not None and picture_id != descriptor.picture_id:
+                payload = rewrite_picture_id(payload, picture_id)
+        else:
+            seq = packet.sequence_number
+            if self._first_seq is None:
+                self._first_seq = seq
+                self._guard = START_GUARD_PACKETS
+                self._seq_offset = random.getrandbits(16) - seq
+                self._ts_offset = random.getrandbits(32) - packet.timestamp
+            elif self._guard:
+                self._guard -= 1
+                if (seq - self._first_seq) & 0x8000:
+                    return  # from before this subscriber's first packet
+            seq = (seq + self._seq_offset) & 0xFFFF
         out = RtpPacket(
             payload_type=self._payload_type,
             marker=packet.marker if payload else 0,
@@ -252,7 +229,8 @@ class PacketTrack(MediaStreamTrack):
         out.padding_size = packet.padding_size
         extensions = out.extensions
         sent = self._sent
-        now = current_ntp_time()
+        if now is None:
+            now = current_ntp_time()
         extensions.abs_send_time = (now >> 14) & 0x00FFFFFF
         extensions.mid = sent.mid
         extensions.audio_level = packet.extensions.audio_level
@@ -260,7 +238,29 @@ class PacketTrack(MediaStreamTrack):
         aiortc_internals.send_rtp(self._sender.transport, out.serialize(sent.extensions_map))
         self.packets_sent += 1
         if payload:
-            self.frames_sent += packet.marker if self.kind == "video" else 1
+            self.frames_sent += packet.marker if layers is not None else 1
+
+    def _start_video(self, packet: RtpPacket, keyframe: bool, descriptor: Vp8Descriptor | None) -> bool:
+        """Start (or resume after a pause) on a keyframe; until one comes, ask for it."""
+        if not keyframe:
+            self.source.request_keyframe()
+            return False
+        self.needs_keyframe = False
+        if self._first_seq is None:
+            self._first_seq = packet.sequence_number
+            self._ts_offset = random.getrandbits(32) - packet.timestamp
+        picture_id = descriptor.picture_id if descriptor is not None else None
+        self.layers.start(packet.sequence_number, picture_id, random.getrandbits(16))
+        return True
+
+    def set_hidden(self, hidden: bool) -> None:
+        """Stop sending video nobody on this subscriber's screen sees; resume on a keyframe."""
+        if hidden == self.hidden or self.layers is None:
+            return
+        self.hidden = hidden
+        if not hidden and self.layers.started:
+            self.layers.started = False  # numbered on from the last packet sent (layers.py)
+            self.source.request_keyframe()
 
     def stop(self) -> None:
         super().stop()

@@ -119,6 +119,7 @@ class Source:
 
 class VideoTrack:
     readyState = "live"
+    hidden = False
 
     def __init__(self, clock):
         self.source = Source(clock)

@@ -211,7 +211,7 @@ def test_receiver_forwards_each_packet_at_once_despite_a_gap(vp8_payloads):
         published.attach(transceiver.receiver)
         pushed = []
         published.subscribers.add(
-            type("Spy", (), {"push": lambda self, p, k, d=None: pushed.append((p.sequence_number, k))})()
+            type("Spy", (), {"push": lambda self, p, k, d=None, n=None: pushed.append((p.sequence_number, k))})()
         )
         transceiver.receiver._track = RemoteStreamTrack(kind="video")
         await transceiver.receiver.receive(RTCRtpReceiveParameters(codecs=[CODEC]))

@@ -1,7 +1,12 @@
 """Only what is seen: video of tiles off a subscriber's screen stops, and resumes on a keyframe."""
 
 import asyncio
+from types import SimpleNamespace
 
+import pytest
+from aiortc.rtp import HeaderExtensionsMap
+
+from sfu_node import aiortc_internals
 from sfu_node.packets import PacketTrack, parse_vp8_descriptor, starts_vp8_keyframe
 from tests.support.inprocess import next_json, running_node, token
 from tests.support.vp8_layers import l1t3_frames
@@ -17,14 +22,28 @@ class Publisher:
         self.requests += 1
 
 
-def recording_track():
-    """A subscriber's video track that records (sequence number, payload) instead of sending."""
+class Recorder:
+    """Stands in for a negotiated sender's history: records (sequence number, payload) of what goes out."""
+
+    mid = "1"
+    extensions_map = HeaderExtensionsMap()
+
+    def __init__(self):
+        self.sent = []
+
+    def record(self, packet, now):
+        self.sent.append((packet.sequence_number, packet.payload))
+
+
+@pytest.fixture
+def recording_track(monkeypatch):
+    monkeypatch.setattr(aiortc_internals, "send_rtp", lambda transport, data: None)
     publisher = Publisher()
     track = PacketTrack(publisher, "viewer-video")
-    track._sent = True  # negotiated
-    sent = []
-    track._send = lambda packet, seq, payload: sent.append((seq, payload))
-    return publisher, track, sent
+    track._sender = SimpleNamespace(_ssrc=5, transport=None)
+    track._sent = Recorder()
+    track._payload_type = 96
+    return publisher, track, track._sent.sent
 
 
 def push(track, frames):
@@ -33,9 +52,9 @@ def push(track, frames):
             track.push(packet, starts_vp8_keyframe(packet.payload), parse_vp8_descriptor(packet.payload))
 
 
-def test_hidden_video_stops_and_resumes_on_a_keyframe_numbered_on():
+def test_hidden_video_stops_and_resumes_on_a_keyframe_numbered_on(recording_track):
     """Does a hidden tile's video stop, and on showing again resume at a keyframe right after the last packet sent?"""
-    publisher, track, sent = recording_track()
+    publisher, track, sent = recording_track
     push(track, l1t3_frames(4))
     before = len(sent)
     track.set_hidden(True)
