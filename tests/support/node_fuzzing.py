@@ -73,7 +73,13 @@ def extra_keys(allowed):
 
 
 def _valid_fields(kind: str) -> dict:
-    return {"join": {"token": "x"}, "answer": {"sdp": "v=0"}, "candidate": {"candidate": None}}.get(kind, {})
+    valid = {
+        "join": {"token": "x"},
+        "answer": {"sdp": "v=0"},
+        "candidate": {"candidate": None},
+        "hidden": {"streams": []},
+    }
+    return valid.get(kind, {})
 
 
 @st.composite
