@@ -1,8 +1,20 @@
 """Per-subscriber adaptation: the layer chosen from estimates and loss, capped retransmissions, rarer keyframes."""
 
-import pytest
-from aiortc.rtp import RTCP_PSFB_APP, RtcpPsfbPacket, RtcpReceiverInfo, RtcpRrPacket, pack_remb_fci
+import asyncio
 
+import pytest
+from aiortc import RTCPeerConnection
+from aiortc.rtp import (
+    RTCP_PSFB_APP,
+    RtcpPacket,
+    RtcpPsfbPacket,
+    RtcpReceiverInfo,
+    RtcpRrPacket,
+    pack_remb_fci,
+    unpack_remb_fci,
+)
+
+from sfu_node import aiortc_internals
 from sfu_node.adaptation import SubscriberAdaptation
 from sfu_node.bandwidth import PUBLISHER_FLOOR, UP_HOLD_MIN, LayerChooser, LayerRates, RetransmitBudget
 from sfu_node.forwarding import PublishedTrack
@@ -190,3 +202,26 @@ def test_a_publisher_is_capped_to_its_weakest_subscribers_share_never_below_a_fl
     assert published.bitrate_cap() == pytest.approx(400_000 * 0.85)
     weak.on_rtcp(remb(50_000))
     assert published.bitrate_cap() == PUBLISHER_FLOOR
+
+
+def test_remb_to_a_publisher_is_lowered_to_the_cap_and_left_alone_above_it():
+    """Does the receiver's REMB to its publisher carry the cap when lower, and its own estimate otherwise?"""
+
+    async def scenario():
+        pc = RTCPeerConnection()
+        receiver = pc.addTransceiver("video", direction="recvonly").receiver
+        sent = []
+
+        async def record(data):
+            sent.append(RtcpPacket.parse(data)[0])
+
+        receiver.transport._send_rtp = record
+        cap = [200_000]
+        aiortc_internals.cap_remb(receiver, lambda: cap[0])
+        await receiver._send_rtcp(remb(1_000_000))
+        cap[0] = None
+        await receiver._send_rtcp(remb(1_000_000))
+        await pc.close()
+        return [unpack_remb_fci(packet.fci) for packet in sent]
+
+    assert asyncio.run(scenario()) == [(200_000, [11, 12]), (1_000_000, [11, 12])]
