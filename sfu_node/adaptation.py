@@ -56,8 +56,8 @@ class SubscriberAdaptation:
 
     def share(self) -> float | None:
         """Bits per second each video this subscriber receives may take, by its estimate (None: unknown)."""
-        if self.estimate is None:
-            return None
+        if self.estimate is None or not self.chooser.weak:
+            return None  # a link that is not the limit asks no publisher to hold back
         flowing = sum(1 for t in self._shown() if t.source.layer_rates.up_to(2) > 0)
         return self.estimate * SUBSCRIBER_SHARE / max(flowing, 1)
 
@@ -71,7 +71,18 @@ class SubscriberAdaptation:
     def adapt(self) -> int:
         for track in self.tracks:
             track.source.layer_rates.roll()
+        before = self.chooser.layer
         layer = self.chooser.update(self.estimate, self.loss, self.cost)
+        if layer != before:
+            logger.info(
+                "subscriber layer %d -> %d (estimate %.0f kbit/s, loss %.1f %%, layers 0..%d cost %.0f kbit/s)",
+                before,
+                layer,
+                (self.estimate or 0) / 1000,
+                100 * self.loss,
+                before,
+                self.cost(before) / 1000,
+            )
         floor = KEYFRAME_FLOOR_WEAK if self.chooser.held_down else None
         for track in self.tracks:
             track.layers.target = layer

@@ -4,20 +4,24 @@ A subscriber's browser tells the node what its link carries: REMB (its receive-s
 computed from the abs-send-time the node stamps on every packet) and, per stream, the fraction
 lost in its receiver reports. From those, each subscriber gets the temporal layers (layers.py)
 of its publishers that fit, with hysteresis: down at once when what is sent exceeds the estimate
-or loss is high, up only after the next layer has fitted for a while, and each failed step up
-doubles that wait. Audio is never touched. Retransmissions to the subscriber are capped to a
-share of its estimate (answering every NACK on a saturated link only deepens its queue), and
-while its layers are held down, its own keyframe requests reach a publisher at most once per
-KEYFRAME_FLOOR_WEAK seconds.
+by a quarter, up only after the estimate has stood well above what is sent for a while (and loss
+is low), and each failed step up doubles that wait. Audio is never touched. Retransmissions to
+the subscriber are capped to a share of its estimate (answering every NACK on a saturated link
+only deepens its queue), and while its layers are held down, its own keyframe requests reach a
+publisher at most once per KEYFRAME_FLOOR_WEAK seconds.
 """
 
 import time
 
 from .layers import ALL_LAYERS
 
-LOSS_HIGH = 0.12  # what is sent is not getting through: step down
-LOSS_LOW = 0.05  # above a lossy link's random loss (3 %): congestion shows above it
-UP_HOLD_MIN = 3.0  # seconds the next layer must fit before stepping up
+# Receiver-report loss only holds a subscriber where it is: a lossy link's random loss (3 %) is
+# not congestion, and a lossy publisher's gaps show as loss at every subscriber for a moment.
+LOSS_LOW = 0.05
+DOWN_TOLERANCE = 1.25  # step down once what is sent exceeds the estimate by this much
+UP_MARGIN = 1.2  # the estimate must exceed what is sent by this much to try the next layer
+WEAK_HOLD = 30.0  # seconds a subscriber stays weak (capping its publishers) after its link limited it
+UP_HOLD_MIN = 3.0  # seconds the margin must hold before stepping up
 UP_HOLD_MAX = 24.0
 FAILED_UP_WINDOW = 5.0  # a step down this soon after a step up counts the step up as failed
 RETRANSMIT_SHARE = 0.2  # of the estimate, for answering this subscriber's NACKs
@@ -58,7 +62,17 @@ class LayerRates:
 
 
 class LayerChooser:
-    """The temporal layer a subscriber gets, from its estimate, its loss and what each layer costs."""
+    """The temporal layer a subscriber gets, from its estimate and what each layer costs.
+
+    A receiver's REMB never exceeds about 1.5 times what it receives (libwebrtc's AIMD bound), so
+    it cannot say the next layer would fit; an estimate well above what is sent now (UP_MARGIN)
+    means the link is not the limit, and the layer goes up; if that was wrong, the estimate falls
+    under the cost, the layer comes down at once and the next try waits twice as long.
+
+    ``weak``: the subscriber's link is what limits it (it had to step down, or even the base layer
+    does not fit) within the last WEAK_HOLD seconds; only a weak subscriber's estimate caps its
+    publishers.
+    """
 
     def __init__(self, top: int = ALL_LAYERS, clock=time.monotonic) -> None:
         self.top = top
@@ -67,25 +81,29 @@ class LayerChooser:
         self._fits_since = None
         self._up_hold = UP_HOLD_MIN
         self._last_up = None
+        self._weak_until = None
 
     def update(self, estimate: float | None, loss: float, cost) -> int:
         """``cost(k)``: bits per second of layers 0..k of everything this subscriber receives."""
         now = self._clock()
         if estimate is None:
             return self.layer  # no estimate yet: nothing known to be too much
-        budget = estimate
-        if loss >= LOSS_HIGH:
-            budget = min(budget, cost(self.layer) * (1 - loss))
+        # A little over the estimate is no reason to drop frames: REMB dips whenever packets
+        # arrive unevenly, as a lossy publisher's late retransmissions do.
+        budget = estimate * DOWN_TOLERANCE
         down = self.layer
         while down > 0 and cost(down) > budget:
             down -= 1
+        if cost(down) > budget:
+            self._weak_until = now + WEAK_HOLD  # even what is sent now is too much
         if down < self.layer:
             if self._last_up is not None and now - self._last_up < FAILED_UP_WINDOW:
                 self._up_hold = min(2 * self._up_hold, UP_HOLD_MAX)
             self.layer = down
             self._fits_since = None
+            self._weak_until = now + WEAK_HOLD
             return self.layer
-        if self.layer < self.top and loss < LOSS_LOW and cost(self.layer + 1) <= budget:
+        if self.layer < self.top and loss < LOSS_LOW and estimate >= UP_MARGIN * cost(self.layer):
             if self._fits_since is None:
                 self._fits_since = now
             elif now - self._fits_since >= self._up_hold:
@@ -101,6 +119,10 @@ class LayerChooser:
     @property
     def held_down(self) -> bool:
         return self.layer < self.top
+
+    @property
+    def weak(self) -> bool:
+        return self._weak_until is not None and self._clock() < self._weak_until
 
 
 class RetransmitBudget:

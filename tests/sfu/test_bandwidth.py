@@ -51,8 +51,8 @@ def test_no_estimate_means_every_layer(clock):
 def test_steps_down_at_once_to_what_fits(clock):
     """Does an estimate below what is sent drop the subscriber at once to the highest layer that fits?"""
     chooser = LayerChooser(clock=clock)
-    assert chooser.update(900_000, 0.0, cost_of(2)) == 0
-    assert chooser.held_down
+    assert chooser.update(600_000, 0.0, cost_of(2)) == 0
+    assert chooser.held_down and chooser.weak
 
 
 def test_steps_up_only_after_the_next_layer_fitted_for_a_while(clock):
@@ -73,17 +73,37 @@ def test_a_failed_step_up_doubles_the_wait(clock):
     while chooser.update(1_300_000, 0.0, cost_of(2)) == 0:
         clock.now += 0.5
     clock.now += 1
-    assert chooser.update(1_000_000, 0.0, cost_of(2)) == 0  # the estimate fell back: the step failed
+    assert chooser.update(900_000, 0.0, cost_of(2)) == 0  # the estimate fell back: the step failed
     started = clock.now
     while chooser.update(1_300_000, 0.0, cost_of(2)) == 0:
         clock.now += 0.5
     assert clock.now - started >= 2 * UP_HOLD_MIN
 
 
-def test_heavy_loss_steps_down_despite_a_high_estimate(clock):
-    """With a fifth of packets lost, does the subscriber step down although its estimate is generous?"""
+def test_heavy_loss_holds_a_subscriber_where_it_is(clock):
+    """With a fifth of packets lost, does a subscriber held down stay there although its estimate is generous?"""
     chooser = LayerChooser(clock=clock)
-    assert chooser.update(10_000_000, 0.2, cost_of(2)) == 1
+    chooser.update(900_000, 0.0, cost_of(2))
+    for _ in range(40):
+        clock.now += 0.5
+        assert chooser.update(10_000_000, 0.2, cost_of(2)) == 0
+
+
+def test_an_estimate_dip_a_little_under_what_is_sent_changes_nothing(clock):
+    """Does a REMB a few percent under what is sent (a lossy publisher's uneven packets) leave every layer?"""
+    chooser = LayerChooser(clock=clock)
+    assert chooser.update(0.95 * cost_of(1)(2), 0.3, cost_of(1)) == 2
+    assert not chooser.weak
+
+
+def test_an_estimate_bounded_by_what_is_received_still_climbs_back(clock):
+    """Does a subscriber whose REMB is 1.5x what it receives (libwebrtc's bound) climb back to every layer?"""
+    chooser = LayerChooser(clock=clock)
+    chooser.update(500_000, 0.0, cost_of(1))
+    for _ in range(60):
+        clock.now += 0.5
+        chooser.update(1.5 * cost_of(1)(chooser.layer) + 10_000, 0.0, cost_of(1))
+    assert chooser.layer == 2
 
 
 def test_random_loss_of_a_lossy_link_does_not_hold_a_subscriber_down(clock):
@@ -199,9 +219,15 @@ def test_a_publisher_is_capped_to_its_weakest_subscribers_share_never_below_a_fl
         adaptation.tracks.append(track)
         track.adaptation = adaptation
         adaptation.on_rtcp(remb(estimate))
+        adaptation.chooser = LayerChooser(clock=clock)
+        adaptation.adapt()
+    assert not strong.chooser.weak  # 5 Mbit/s takes every layer: it asks nobody to hold back
+    assert weak.chooser.weak
     assert published.bitrate_cap() == pytest.approx(400_000 * 0.85)
     weak.on_rtcp(remb(50_000))
     assert published.bitrate_cap() == PUBLISHER_FLOOR
+    clock.now += 31  # its link has not limited it for a while: the cap goes
+    assert published.bitrate_cap() is None
 
 
 def test_remb_to_a_publisher_is_lowered_to_the_cap_and_left_alone_above_it():
