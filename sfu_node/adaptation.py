@@ -16,8 +16,9 @@ ADAPT_INTERVAL = 0.5  # seconds between layer decisions
 class SubscriberAdaptation:
     """Everything one subscriber receives, fitted to what its link reports."""
 
-    def __init__(self, enabled: bool = True) -> None:
+    def __init__(self, enabled: bool = True, name: str = "") -> None:
         self.enabled = enabled
+        self.name = name  # for the log: room and participant
         self.chooser = LayerChooser()
         self.retransmits = RetransmitBudget()
         self.estimate: float | None = None  # bits per second, the subscriber's latest REMB
@@ -75,7 +76,8 @@ class SubscriberAdaptation:
         layer = self.chooser.update(self.estimate, self.loss, self.cost)
         if layer != before:
             logger.info(
-                "subscriber layer %d -> %d (estimate %.0f kbit/s, loss %.1f %%, layers 0..%d cost %.0f kbit/s)",
+                "%s: layer %d -> %d (estimate %.0f kbit/s, loss %.1f %%, layers 0..%d cost %.0f kbit/s)",
+                self.name,
                 before,
                 layer,
                 (self.estimate or 0) / 1000,

@@ -78,7 +78,9 @@ class Participant:
             name: PublishedTrack(kind, stats, packets=forwarding == "packets") for name, kind in PUBLISHED.items()
         }
         self.subscriptions: dict[str, Subscription] = {}
-        self.adaptation = SubscriberAdaptation(enabled=adaptation and forwarding == "packets")
+        self.adaptation = SubscriberAdaptation(
+            enabled=adaptation and forwarding == "packets", name=f"{room}/{participant_id}"
+        )
         self._negotiation_timeout = negotiation_timeout
         self._send_lock = asyncio.Lock()
         self._dirty = False
