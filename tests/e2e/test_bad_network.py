@@ -66,11 +66,9 @@ def test_weak_subscriber_sees_the_emulated_link(meeting_with_weak_link):
     assert min(v["fps"] for v in seen_direct["video"]) >= 12, seen_direct
 
 
-# Known regression, kept running so it shows when fixed: with end-to-end encryption on (now the
-# default) a publisher's 3 % uplink loss freezes its video at the others (2.6 fps, 25 s frozen in
-# 30 s, and no keyframe from the publisher in the window), where packet forwarding without
-# encryption passed this test. Issue 13's note has the figures.
-@pytest.mark.xfail(reason="lossy publisher freezes through the node with end-to-end encryption on", strict=False)
+# Once a known regression (2.6 fps, 25 s frozen in 30 s, no keyframe): with the screen's video line
+# beside the camera's, aiortc's router dropped every retransmission from the publisher, so its
+# uplink losses were never repaired (participant.py now routes each line's RTX SSRC).
 @pytest.mark.parametrize("meeting_with_weak_link", [{"uplink": LinkProfile(loss=0.03, delay_ms=40)}], indirect=True)
 def test_lossy_publisher_is_seen_and_heard_smoothly(meeting_with_weak_link):
     """With 3 % loss on a publisher's uplink, does the other still see it smoothly and hear it clearly?"""
@@ -95,9 +93,10 @@ def test_weak_subscriber_sees_smoothly_and_costs_the_other_nothing(meeting_with_
     time.sleep(10)  # the node steps the weak one's layers down, the publisher's encoder follows
     seen_direct, seen_weak = measure((direct, weak), window=30)
     [received], [sent] = seen_weak["video"], seen_direct["video"]
-    # Targets (issue 13): >= 12 fps and <= 3 s frozen per 40 s. Bars below leave room for the
-    # loaded 2-core test machine; README has the measured figures with adaptation on and off.
-    assert received["fps"] >= 8, seen_weak
-    assert received["frozen"] <= 6.0, seen_weak
-    assert min(a["concealed"] for a in seen_weak["audio"]) <= 0.05, seen_weak
+    # Issue 13's targets: >= 12 fps, <= 3 s frozen per 40 s (here per 30 s). Measured 17.5 fps and
+    # 0.8 s; with --adaptation off, README has the same test's figures.
+    assert received["fps"] >= 12, seen_weak
+    assert received["frozen"] <= 3.0, seen_weak
+    # No Opus FEC through the node yet: 3 % random loss conceals about 4 % (issue target 3 %).
+    assert max(a["concealed"] for a in seen_weak["audio"]) <= 0.06, seen_weak
     assert sent["fps"] >= 15 and sent["frozen"] <= 2.0, seen_direct
