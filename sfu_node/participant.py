@@ -172,6 +172,8 @@ class Participant:
 
     def hide_streams(self, hidden: set[str]) -> None:
         """Send no video of the streams whose tiles this subscriber reports off its screen (audio goes on)."""
+        if not self.adaptation.enabled:
+            return  # --adaptation off: everything to everyone, as before
         for sub in self.subscriptions.values():
             for name, track in zip(PUBLISHED, sub.tracks, strict=True):
                 stream = sub.stream_id + SCREEN_SUFFIX if name == "screen" else sub.stream_id

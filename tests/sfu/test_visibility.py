@@ -71,11 +71,11 @@ def test_hidden_video_stops_and_resumes_on_a_keyframe_numbered_on(recording_trac
     assert parse_vp8_descriptor(sent[before][1]).picture_id == parse_vp8_descriptor(sent[before - 1][1]).picture_id + 1
 
 
-def test_hidden_message_pauses_that_publishers_video_but_not_its_audio():
-    """Does a subscriber's "hidden" message stop one publisher's camera video to it, its audio untouched?"""
+def hide_bobs_camera_from_ann(**node_options):
+    """Ann reports Bob's camera tile hidden; which of Bob's tracks to Ann are then paused, by track id."""
 
     async def scenario():
-        async with running_node() as (node, client):
+        async with running_node(**node_options) as (node, client):
             bob = await client.ws_connect("/ws")
             await bob.send_json({"type": "join", "token": token(participant="bob")})
             ann = await client.ws_connect("/ws")
@@ -92,8 +92,18 @@ def test_hidden_message_pauses_that_publishers_video_but_not_its_audio():
             [sub] = participant.subscriptions.values()
             return {track.id: track.hidden for track in sub.tracks}
 
-    hidden = asyncio.run(scenario())
+    return asyncio.run(scenario())
+
+
+def test_hidden_message_pauses_that_publishers_video_but_not_its_audio():
+    """Does a subscriber's "hidden" message stop one publisher's camera video to it, its audio untouched?"""
+    hidden = hide_bobs_camera_from_ann()
     assert [v for k, v in sorted(hidden.items())] == [False, False, True]  # audio, screen, video
+
+
+def test_hidden_message_changes_nothing_with_adaptation_off():
+    """With --adaptation off, does every track keep flowing whatever the page reports?"""
+    assert not any(hide_bobs_camera_from_ann(adaptation=False).values())
 
 
 def test_hidden_message_with_too_many_streams_is_refused():
