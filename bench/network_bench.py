@@ -74,9 +74,7 @@ def run_mode(live, coturn, forwarding, people, window, directory, scenario="down
             pages = []
             for index in range(people):
                 context = browser.new_context(
-                    # Room for six tiles on screen: the node sends no video of tiles off screen.
-                    viewport={"width": 960, "height": 720},
-                    permissions=["camera", "microphone"],
+                    viewport={"width": 640, "height": 480}, permissions=["camera", "microphone"]
                 )
                 context.add_init_script(CAPTURE_PEER_CONNECTIONS)
                 if index == people - 1:

@@ -139,9 +139,8 @@ def run(rounds):
             contexts = []
 
             def page():
-                # Room for five tiles on screen: the node sends no video of tiles off screen.
                 context = browser.new_context(
-                    viewport={"width": 960, "height": 720}, permissions=["camera", "microphone"]
+                    viewport={"width": 640, "height": 480}, permissions=["camera", "microphone"]
                 )
                 context.add_init_script(CAPTURE_PEER_CONNECTIONS)
                 contexts.append(context)

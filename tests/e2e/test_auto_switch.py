@@ -34,9 +34,7 @@ def wait_connections(page, count, timeout=30):
 def test_auto_room_moves_to_the_node_and_back(auto_room, sfu_nodes, new_page):
     """Do 3 peers move to one node connection each when 2 more join, and back, end-to-end encrypted throughout?"""
     sfu_nodes("e2e-node-1")  # registered before the pages load, so their CSP allows it
-    # Every tile on screen: the node sends no video of a tile off screen ("only what is seen"),
-    # and at 640x480 the fifth tile of five falls below the fold.
-    pages = [new_page({"width": 960, "height": 720}) for _ in range(5)]
+    pages = [new_page({"width": 640, "height": 480}) for _ in range(5)]
     for index, page in enumerate(pages[:3]):
         join_meeting(page, auto_room, f"Person {index + 1}")
         page.wait_for_selector("#meeting:not([hidden])")
