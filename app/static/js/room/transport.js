@@ -198,7 +198,9 @@ export class MeetingTransport {
       if (this.closed) return;
       if (state.via !== this.via) return this.move(state);
       if (this.mesh) {
-        newIds.forEach((id) => this.mesh.connect(id));
+        // One side offers (the impolite one, as a joiner would), the other answers: two fresh
+        // offers crossing would leave the polite side's own tracks unsent.
+        newIds.filter((id) => !this.mesh.isPolite(id)).forEach((id) => this.mesh.connect(id));
       } else if (this.sfu) {
         this.sfu.close();
         this.sfu = this.openNode((id, stream) => {
