@@ -26,8 +26,6 @@ ping (``review``), and pages ping at the deadlines they were told.
 import random
 import time
 
-from flask import current_app
-
 from ..extensions import db
 from ..nodes.placement import revoke_node_grant
 from ..plans import AUTO, AUTO_TO_NODE_AT, LARGE, SMALL, VIA_NODE, VIA_PEERS
@@ -45,10 +43,6 @@ CLOSE_WARNING_SECONDS = 30  # everyone hears this long before the groups close
 class NoGroups(MeetingError):
     def __init__(self):
         super().__init__("There are no breakout groups open.")
-
-
-def close_warning():
-    return float(current_app.config.get("BREAKOUT_CLOSE_WARNING_SECONDS") or CLOSE_WARNING_SECONDS)
 
 
 def state(room_id):
@@ -233,7 +227,7 @@ def close(conn):
 
 
 def _start_closing(room_id, groups):
-    presence().set_breakout(room_id, dict(groups, closing_at=modes.now() + close_warning()))
+    presence().set_breakout(room_id, dict(groups, closing_at=modes.now() + CLOSE_WARNING_SECONDS))
     announce(room_id, "closing")
 
 

@@ -63,6 +63,10 @@ def test_breakout_pairs_see_only_each_other_then_everyone(room, live_server, new
     dialog.get_by_role("button", name="Open groups").click()
     expect(dialog.locator("#breakout-summary")).to_contain_text("2 groups open")
     dialog.get_by_role("button", name="Done").click()
+    host.click("#people-toggle")  # the people list shows the host who is in which group
+    for group, names in (("Group 1", ("Hana", "Ari")), ("Group 2", ("Ben", "Cy"))):
+        for name in names:
+            expect(host.locator("#breakout-roster-list li", has_text=group)).to_contain_text(name)
 
     partners = {"Hana": "Ari", "Ari": "Hana", "Ben": "Cy", "Cy": "Ben"}
     groups = {"Hana": "Group 1", "Ari": "Group 1", "Ben": "Group 2", "Cy": "Group 2"}
