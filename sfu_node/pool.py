@@ -151,7 +151,9 @@ class WorkerPool:
                 timeout=aiohttp.ClientTimeout(total=5),
             )
         asyncio.get_running_loop().add_reader(handle.process.sentinel, self._exited, handle)
-        logger.info("worker %d started (pid %d, UDP %s)", handle.index, handle.pid, handle.report()["udp_ports"] or "any")
+        logger.info(
+            "worker %d started (pid %d, UDP %s)", handle.index, handle.pid, handle.report()["udp_ports"] or "any"
+        )
 
     def _exited(self, handle: WorkerHandle) -> None:
         asyncio.get_running_loop().remove_reader(handle.process.sentinel)
@@ -164,7 +166,9 @@ class WorkerPool:
             del self._room_worker[room]
         if self.closing:
             return
-        logger.warning("worker %d (pid %d) exited with %s: restarting", handle.index, handle.pid, handle.process.exitcode)
+        logger.warning(
+            "worker %d (pid %d) exited with %s: restarting", handle.index, handle.pid, handle.process.exitcode
+        )
         quick = time.monotonic() - handle.started_at < CRASH_WINDOW
         delay = min(RESTART_DELAY * 2 ** min(handle.restarts, 5), MAX_RESTART_DELAY) if quick else RESTART_DELAY
         self._background(self._restart(handle, delay))
