@@ -35,6 +35,8 @@ def test_help_explains_every_option():
         "--drain-grace",
         "--metrics-listen",
         "--metrics-token-file",
+        "--workers",
+        "--udp-ports",
         "PARLOR_NODE_KEY",
         "PARLOR_NODE_METRICS_TOKEN",
     ):

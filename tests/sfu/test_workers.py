@@ -1,10 +1,13 @@
 """A node of several media worker processes (--workers): one entry, rooms on the least-loaded worker."""
 
+import json
 import os
 import signal
 import urllib.request
 
 import pytest
+
+from sfu_node import protocol
 
 from ..support.wsclient import WsClient, join_token, wait_for
 
@@ -109,3 +112,27 @@ def test_metrics_label_each_worker(start_node):
     assert 'parlor_sfu_worker_participants{worker="0"} 1.0' in text
     assert 'parlor_sfu_worker_participants{worker="1"} 0.0' in text
     assert 'parlor_sfu_worker_up{worker="1"} 1.0' in text
+
+
+def signed_control(node, path: str, payload: dict) -> dict:
+    body = json.dumps(payload).encode()
+    headers = protocol.sign_request(node.key, node.node_id, "POST", path, body)
+    request = urllib.request.Request(node.url + path, data=body, headers=headers, method="POST")
+    with urllib.request.urlopen(request, timeout=5) as response:
+        return json.load(response)
+
+
+def test_app_kick_reaches_the_rooms_worker_and_sticks(start_node):
+    """Does the app's signed kick, sent to the entry, remove the participant from its worker and bar them?"""
+    node = start_node("node-w", workers=2)
+    WsClient(node.ws_url, join_token(node, "room-a", "ann"))
+    mallory = WsClient(node.ws_url, join_token(node, "room-b", "mallory"))
+    wait_for(lambda: "joined" in mallory.types(), message="mallory joined")
+    assert signed_control(node, "/control/kick", {"room": "room-b", "participant": "mallory"}) == {
+        "ok": True,
+        "found": True,
+    }
+    wait_for(lambda: "kicked" in mallory.types(), message="mallory kicked")
+    again = WsClient(node.ws_url, join_token(node, "room-b", "mallory"))
+    wait_for(lambda: "error" in again.types(), message="mallory refused")
+    assert again.messages[0]["error"] == "removed from this meeting"
