@@ -5,6 +5,7 @@ import os
 import signal
 import urllib.request
 
+import psutil
 import pytest
 
 from sfu_node import protocol
@@ -136,3 +137,35 @@ def test_app_kick_reaches_the_rooms_worker_and_sticks(start_node):
     again = WsClient(node.ws_url, join_token(node, "room-b", "mallory"))
     wait_for(lambda: "error" in again.types(), message="mallory refused")
     assert again.messages[0]["error"] == "removed from this meeting"
+
+
+def gone(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
+def test_workers_die_with_a_killed_entry(start_node):
+    """When the entry process is SIGKILLed (a crashed node), do its workers stop too, freeing their ports?"""
+    node = start_node("node-w", workers=2)
+    pids = node.worker_pids()
+    node.kill()
+    wait_for(lambda: all(gone(pid) for pid in pids), message="workers gone")
+
+
+def test_sigterm_to_the_entry_drains_every_worker_then_exits(start_node):
+    """Does SIGTERM to the entry drain all workers, keep the current room, and exit once it empties?"""
+    node = start_node("node-w", workers=2)
+    ann = WsClient(node.ws_url, join_token(node, "room-a", "ann"))
+    wait_for(lambda: "joined" in ann.types(), message="ann joined")
+    pids = node.worker_pids()
+    node.process.send_signal(signal.SIGTERM)
+    wait_for(lambda: {w["state"] for w in node.health()["workers"]} == {"draining"}, message="all draining")
+    refused = WsClient(node.ws_url, join_token(node, "room-b", "bob"))
+    wait_for(lambda: "error" in refused.types(), message="new room refused")
+    assert node.process.poll() is None
+    ann.leave()
+    wait_for(lambda: node.process.poll() is not None, timeout=20, message="node exited")
+    assert node.process.returncode == 0
+    wait_for(lambda: all(gone(pid) for pid in pids), message="workers gone")
