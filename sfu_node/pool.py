@@ -1,4 +1,4 @@
-"""The entry process's media workers: start them, restart the dead, place rooms, add up their load.
+"""Placing rooms on a node's media workers, and the node's view of them as one registry.
 
 A room lives wholly on one worker, since all its participants forward to each other. The
 entry relays every client WebSocket, so it counts each worker's connections exactly and
@@ -8,101 +8,28 @@ index). It also keeps the admission facts that must outlive a worker: spent toke
 forgotten them).
 
 To the node (``server.Node``) a pool looks like a ``rooms.Registry``: load, drain state,
-assigned rooms, kick and close-room, ``emptied`` and ``close_all``.
+assigned rooms, kick and close-room, ``emptied`` and ``close_all``. The processes themselves
+are the supervisor's (``supervisor.py``).
 """
 
 import asyncio
 import contextlib
-import logging
-import multiprocessing
-import os
-import shutil
-import signal
-import tempfile
-import time
-from dataclasses import dataclass, field, fields
+from dataclasses import fields
 
-import aiohttp
-import psutil
-
-from . import worker
 from .config import NodeConfig
-from .ports import split_port_range
 from .revocations import Removals, SpentTokens
 from .rooms import JoinRefused
 from .stats import NodeStats
+from .supervisor import Supervisor, WorkerHandle
 
-logger = logging.getLogger(__name__)
-
-SYNC_INTERVAL = 1.0  # seconds between status polls of each worker
-RESTART_DELAY = 0.5  # doubled for a worker that dies again within CRASH_WINDOW, up to MAX_RESTART_DELAY
-CRASH_WINDOW = 10.0
-MAX_RESTART_DELAY = 10.0
 COUNTERS = ("packets_in", "packets_out", "keyframe_requests", "queue_drops", "joins", "refused_joins")
-
-
-@dataclass
-class WorkerHandle:
-    index: int
-    udp_ports: tuple[int, int] | None
-    socket_path: str
-    process: multiprocessing.process.BaseProcess | None = None
-    session: aiohttp.ClientSession | None = None
-    ready: bool = False
-    restarts: int = 0
-    started_at: float = 0.0
-    status: dict = field(default_factory=dict)
-    cpu: float = 0.0
-    # Live relayed connections per room: the exact load placement uses.
-    connections: dict[str, int] = field(default_factory=dict)
-    _ps: psutil.Process | None = None
-
-    @property
-    def pid(self) -> int | None:
-        return self.process.pid if self.process else None
-
-    @property
-    def alive(self) -> bool:
-        return self.process is not None and self.process.exitcode is None
-
-    @property
-    def retiring(self) -> bool:
-        return self.status.get("retiring") is True
-
-    @property
-    def participants(self) -> int:
-        return sum(self.connections.values())
-
-    def report(self) -> dict:
-        """This worker's load, for heartbeats, /healthz and ``flask nodes list``."""
-        if not self.alive:
-            state = "restarting"
-        elif not self.ready:
-            state = "starting"
-        else:
-            state = self.status.get("state", "serving")
-        return {
-            "index": self.index,
-            "pid": self.pid,
-            "state": state,
-            "rooms": len(self.connections),
-            "participants": self.participants,
-            "forwarded_streams": self.status.get("forwarded_streams", 0),
-            "cpu": round(self.cpu, 1),
-            "restarts": self.restarts,
-            "udp_ports": f"{self.udp_ports[0]}-{self.udp_ports[1]}" if self.udp_ports else None,
-        }
 
 
 class WorkerPool:
     def __init__(self, config: NodeConfig, log_level: str = "INFO") -> None:
         self.config = config
-        self.log_level = log_level
-        self._dir = tempfile.mkdtemp(prefix=f"parlor-{config.node_id}-")  # 0700: only we reach the sockets
-        self.workers = [
-            WorkerHandle(i, ports, os.path.join(self._dir, f"worker-{i}.sock"))
-            for i, ports in enumerate(split_port_range(config.udp_ports, config.workers))
-        ]
+        self.supervisor = Supervisor(config, log_level, self._sync_body, self._worker_ended)
+        self.workers = self.supervisor.workers
         self._draining = False
         self._assigned_rooms: set[str] = set()
         self._room_worker: dict[str, WorkerHandle] = {}
@@ -113,125 +40,21 @@ class WorkerPool:
         self._retired = dict.fromkeys(COUNTERS, 0)  # counters of worker processes that ended
         self.emptied = asyncio.Event()
         self.emptied.set()
-        self.closing = False
-        self._context = multiprocessing.get_context("spawn")
-        self._tasks: set[asyncio.Task] = set()
-
-    # --- processes -------------------------------------------------------------
 
     async def start(self) -> None:
-        for handle in self.workers:
-            self._spawn(handle)
-        self._background(self._sync_forever())
-        await asyncio.gather(*(self._wait_ready(h) for h in self.workers))
-
-    def _background(self, coro) -> None:
-        task = asyncio.ensure_future(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    def _spawn(self, handle: WorkerHandle) -> None:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(handle.socket_path)
-        handle.process = self._context.Process(
-            target=worker.main,
-            args=(self.config, handle.index, handle.socket_path, handle.udp_ports, self.log_level, os.getpid()),
-            name=f"parlor-sfu-worker-{handle.index}",
-            daemon=True,
-        )
-        handle.process.start()
-        handle.started_at = time.monotonic()
-        handle.ready = False
-        handle.status = {}
-        handle._ps = psutil.Process(handle.process.pid)
-        handle._ps.cpu_percent(None)
-        if handle.session is None:
-            handle.session = aiohttp.ClientSession(
-                connector=aiohttp.UnixConnector(path=handle.socket_path),
-                timeout=aiohttp.ClientTimeout(total=5),
-            )
-        asyncio.get_running_loop().add_reader(handle.process.sentinel, self._exited, handle)
-        logger.info(
-            "worker %d started (pid %d, UDP %s)", handle.index, handle.pid, handle.report()["udp_ports"] or "any"
-        )
-
-    def _exited(self, handle: WorkerHandle) -> None:
-        asyncio.get_running_loop().remove_reader(handle.process.sentinel)
-        handle.process.join(0)
-        handle.ready = False
-        for name in COUNTERS:
-            self._retired[name] += handle.status.get(name, 0)
-        handle.status = {}
-        for room in [r for r, h in self._room_worker.items() if h is handle]:
-            del self._room_worker[room]
-        if self.closing:
-            return
-        logger.warning(
-            "worker %d (pid %d) exited with %s: restarting", handle.index, handle.pid, handle.process.exitcode
-        )
-        quick = time.monotonic() - handle.started_at < CRASH_WINDOW
-        delay = min(RESTART_DELAY * 2 ** min(handle.restarts, 5), MAX_RESTART_DELAY) if quick else RESTART_DELAY
-        self._background(self._restart(handle, delay))
-
-    async def _restart(self, handle: WorkerHandle, delay: float) -> None:
-        await asyncio.sleep(delay)
-        if self.closing:
-            return
-        handle.restarts += 1
-        self._spawn(handle)
-        await self._wait_ready(handle)
-
-    async def _wait_ready(self, handle: WorkerHandle, timeout: float = 30.0) -> None:
-        deadline = time.monotonic() + timeout
-        while handle.alive and not handle.ready and time.monotonic() < deadline:
-            await self._sync(handle)
-            if not handle.ready:
-                await asyncio.sleep(0.05)
-
-    async def _sync(self, handle: WorkerHandle) -> None:
-        """Tell the worker the node's drain state and assigned rooms; read back its status."""
-        try:
-            async with handle.session.post(
-                "http://worker/internal/sync",
-                json={"draining": self._draining, "assigned_rooms": sorted(self._assigned_rooms)},
-            ) as response:
-                status = await response.json()
-        except (aiohttp.ClientError, OSError, TimeoutError, ValueError):
-            return
-        if handle.alive:
-            handle.status = status
-            handle.ready = True
-            with contextlib.suppress(psutil.Error):
-                handle.cpu = handle._ps.cpu_percent(None)
-
-    async def _sync_forever(self) -> None:
-        while True:
-            await self.sync_all()
-            await asyncio.sleep(SYNC_INTERVAL)
-
-    async def sync_all(self) -> None:
-        await asyncio.gather(*(self._sync(h) for h in self.workers if h.alive))
+        await self.supervisor.start()
 
     async def close_all(self) -> None:
-        """Stop every worker (SIGINT: they close their peer connections), SIGKILL after five seconds."""
-        self.closing = True
-        for task in list(self._tasks):
-            task.cancel()
-        live = [h for h in self.workers if h.alive]
-        for handle in live:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(handle.pid, signal.SIGINT)
-        deadline = time.monotonic() + 5
-        while any(h.alive for h in live) and time.monotonic() < deadline:
-            await asyncio.sleep(0.05)
-        for handle in live:
-            if handle.alive:
-                handle.process.kill()
-            handle.process.join(1)
-        for handle in self.workers:
-            if handle.session is not None:
-                await handle.session.close()
-        shutil.rmtree(self._dir, ignore_errors=True)
+        await self.supervisor.close_all()
+
+    def _sync_body(self) -> dict:
+        return {"draining": self._draining, "assigned_rooms": sorted(self._assigned_rooms)}
+
+    def _worker_ended(self, handle: WorkerHandle) -> None:
+        for name in COUNTERS:
+            self._retired[name] += handle.status.get(name, 0)
+        for room in [r for r, h in self._room_worker.items() if h is handle]:
+            del self._room_worker[room]
 
     # --- placement -------------------------------------------------------------
 
@@ -287,7 +110,7 @@ class WorkerPool:
     @draining.setter
     def draining(self, value: bool) -> None:
         self._draining = value
-        self._background(self.sync_all())
+        self.supervisor.background(self.supervisor.sync_all())
 
     @property
     def assigned_rooms(self) -> set[str]:
@@ -298,27 +121,16 @@ class WorkerPool:
         changed = rooms != self._assigned_rooms
         self._assigned_rooms = rooms
         if changed:
-            self._background(self.sync_all())
-
-    async def _broadcast(self, path: str, body: dict) -> bool:
-        async def one(handle):
-            try:
-                async with handle.session.post(f"http://worker{path}", json=body) as response:
-                    return (await response.json()).get("found") is True
-            except (aiohttp.ClientError, OSError, TimeoutError, ValueError):
-                return False
-
-        found = await asyncio.gather(*(one(h) for h in self.workers if h.alive))
-        return any(found)
+            self.supervisor.background(self.supervisor.sync_all())
 
     async def kick(self, room: str, participant: str, ban: bool = True) -> bool:
         if ban:
             self.removals.prune(self.rooms)
             self.removals.add(room, participant)
-        return await self._broadcast("/internal/kick", {"room": room, "participant": participant, "ban": ban})
+        return await self.supervisor.broadcast("/internal/kick", {"room": room, "participant": participant, "ban": ban})
 
     async def close_room(self, room: str) -> bool:
-        return await self._broadcast("/internal/close-room", {"room": room})
+        return await self.supervisor.broadcast("/internal/close-room", {"room": room})
 
     @property
     def rooms(self) -> dict[str, WorkerHandle]:

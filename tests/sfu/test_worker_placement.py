@@ -23,7 +23,7 @@ def pool():
         handle.ready = True
     workers.held = []  # open connection contexts: a dropped one would be closed by the garbage collector
     yield workers
-    shutil.rmtree(workers._dir, ignore_errors=True)
+    shutil.rmtree(workers.supervisor.directory, ignore_errors=True)
 
 
 def payload(room, participant, jti=None):
