@@ -30,8 +30,11 @@ def test_four_people_through_one_node_then_failover(group_room, live_server, sfu
         expect(page.locator("#network-state")).to_have_text("Through Parlor's server in Stockholm")
 
     # Placement picks by load and measured round trip, so either node may carry the room: kill that one.
-    rooms = {line.split()[0]: line.split()[3] for line in live_server.flask("nodes", "list").splitlines()
-             if line.startswith("e2e-node-")}
+    rooms = {
+        line.split()[0]: line.split()[3]
+        for line in live_server.flask("nodes", "list").splitlines()
+        if line.startswith("e2e-node-")
+    }
     assert sorted(rooms.values()) == ["0", "1"], rooms
     carrying = next(name for name, count in rooms.items() if count == "1")
     nodes[carrying].kill()
