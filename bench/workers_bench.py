@@ -116,7 +116,8 @@ def report(results: list[dict], rooms: int, people: int) -> None:
     for r in results:
         processes = ", ".join(f"{role} {share * 100:.0f}%" for role, share in r["shares"].items())
         print(
-            f"  --workers {r['workers']}: {r['down_tracks']} down-tracks, node {r['node_cores'] * 100:.0f}% of a core "
+            f"  --workers {r['workers']}: {r['down_tracks']} video down-tracks, "
+            f"node {r['node_cores'] * 100:.0f}% of a core "
             f"({processes}); {r['tracks_per_core']:.0f} tracks/core; busiest process {r['busiest'] * 100:.0f}%; "
             f"fps min {r['fps']['min']:.1f} median {r['fps']['median']:.1f}; freezes {r['freezes']}; "
             f"load generator {r['loadgen'] * 100:.0f}%",
