@@ -88,6 +88,21 @@ def test_signal_to_someone_absent_is_refused(connect):
     assert "not in the meeting" in answer["error"]
 
 
+def test_a_finished_switch_is_told_to_the_others_as_the_sender(connect):
+    """Is "I switched" relayed to the others, stamped with the sender's real id, and a bad way refused?"""
+    alice, bob = connect(), connect()
+    a = join(alice, "Alice")
+    join(bob, "Bob")
+    for socket in (alice, bob):
+        socket.get_received()
+    assert alice.emit("switched", {"via": "node", "from": "someone-else"}, callback=True) == {"status": "sent"}
+    assert events(bob, "switched") == [{"from": a["self"], "via": "node"}]
+    assert events(alice, "switched") == []
+    for bad in ("elsewhere", None, 1, {"via": "node"}):
+        assert "Expected peers or node" in alice.emit("switched", {"via": bad}, callback=True)["error"]
+    assert events(bob, "switched") == []
+
+
 def test_events_before_joining_are_refused(connect):
     """Are relay, chat and host events refused until the participant has joined?"""
     lurker = connect()

@@ -11,7 +11,7 @@ from flask_login import current_user
 from flask_socketio import ConnectionRefusedError
 
 from ..extensions import db, socketio
-from . import apps, e2ee, hosting, meetings, recording, stage
+from . import apps, e2ee, hosting, meetings, modes, recording, stage
 from .connections import Connections, MeetingError, connections, handler, recovery
 from .presence import Presence
 from .presence_redis import RedisPresence
@@ -156,6 +156,11 @@ def on_spotlight(conn, data):
 def on_signal(conn, data):
     message = {key: data[key] for key in ("gen", "description", "candidate") if key in data}
     return meetings.relay_signal(conn, data["to"], message)
+
+
+@handler("switched", schema={"via": "via"})
+def on_switched(conn, data):
+    return modes.announce_switched(conn, data["via"])
 
 
 @handler("media-key", schema={"to": "id", "index": "key-index", "iv": "iv", "key": "sealed-key"})

@@ -103,3 +103,16 @@ def _announce(room_id, state):
 
 def may_use_node(room):
     return current(room)["via"] == VIA_NODE
+
+
+def announce_switched(conn, via):
+    """Tell the others this person's tiles all play from ``via`` now (a client's word about itself).
+
+    Each page keeps its old way open until everyone who was there has said so, so no one's
+    picture ends before their new stream plays. It only ever delays a page's own teardown (which
+    is capped), so a false claim cannot move a meeting or cut anyone off.
+    """
+    if via not in (VIA_PEERS, VIA_NODE):
+        raise ValueError(via)
+    transport().emit("switched", {"from": conn.pid, "via": via}, to=room_channel(conn.room_id), skip_sid=conn.sid)
+    return {"status": "sent"}

@@ -5,6 +5,8 @@ import re
 
 from sfu_node.protocol import is_node_id
 
+from ..plans import VIA_NODE, VIA_PEERS
+
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 ID = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 STREAM = re.compile(r"^[{}A-Za-z0-9_-]{1,64}$")  # a browser's MediaStream id (a UUID, with or without braces)
@@ -110,6 +112,12 @@ def check_bool(value):
     return value
 
 
+def check_via(value):
+    if value not in (VIA_PEERS, VIA_NODE):
+        raise Invalid("Expected peers or node.")
+    return value
+
+
 def check_token(value):
     """A short word such as a service name or a content id; its meaning is checked by its user."""
     if not isinstance(value, str) or not 1 <= len(value) <= 120 or CONTROL.search(value):
@@ -158,6 +166,7 @@ CHECKS = {
     "token": check_token,
     float: check_number,
     "rtt": check_rtt,
+    "via": check_via,
 }
 
 

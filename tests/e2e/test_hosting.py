@@ -10,7 +10,7 @@ from ..support.live import in_meeting, join_meeting, sign_in
 INBOUND_AUDIO_LEVEL = """async () => {
   let loudest = null;
   for (const pc of window.__peerConnections) {
-    if (pc.connectionState === "closed") continue;
+    if (pc.connectionState !== "connected") continue;  // a dead connection keeps its last level forever
     (await pc.getStats()).forEach((report) => {
       if (report.type === "inbound-rtp" && report.kind === "audio" && report.audioLevel !== undefined) {
         loudest = Math.max(loudest || 0, report.audioLevel);

@@ -189,7 +189,7 @@ def test_mute_camera_and_screen_share_reach_the_others(room, new_page):
     wait_decoding(second, tracks=1)
     first.click("#mic-toggle")
     first.click("#camera-toggle")
-    tile = second.locator(".tile:not([data-id=self])")
+    tile = second.locator(".tile[data-id]:not([data-id=self])")  # the person's tile, not their screen's
     expect(tile).to_contain_text("muted, camera off")
     first.click("#camera-toggle")
     first.click("#screen-toggle")

@@ -2,15 +2,18 @@
 // and the move between them when the server says the meeting changed size (auto rooms).
 //
 // Every move is make-before-break: the new way is built and must carry a picture from each
-// remote person (or run out of time) before their tile switches over, and the old way lingers
-// a moment more so the others, who are switching too, never lose our picture either.
+// remote person (or run out of time) before their tile switches over. Then the page says so
+// ("switched") and keeps the old way up until everyone who was there has said the same, so no
+// one's tile of us goes dark while their new stream of us is still starting.
 import { Mesh } from "./mesh.js";
 import { startLargeMeeting } from "./sfu.js";
 
 // Longest wait for the new way to carry everyone before we switch anyway.
 const READY_TIMEOUT_MS = 15000;
-// How long the old way stays up after we switched, for the others still switching.
-const LINGER_MS = 4000;
+// The old way stays up after we switched until the others have too, at least this long
+// (their last frames on it are still being decoded) and at most the cap (someone stuck).
+const LINGER_MIN_MS = 300;
+const LINGER_CAP_MS = 12000;
 const PEERS_LABEL = "Peer-to-peer, end-to-end encrypted";
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -55,6 +58,8 @@ export class MeetingTransport {
     this.region = null;
     this.moving = Promise.resolve();
     this.closed = false;
+    this.switchedTo = new Map(); // person id -> the way all their tiles play from, as they said
+    signaling.on("switched", ({ from, via } = {}) => typeof from === "string" && this.switchedTo.set(from, via));
   }
 
   start({ via, region }) {
@@ -81,6 +86,7 @@ export class MeetingTransport {
       return;
     }
     const toNode = via === this.viaNode;
+    const before = this.view.ids(); // who must be done with the old way before we close it
     const ready = new Map();
     // Each tile switches as soon as its new stream carries frames: the others are moving too
     // and may close their old end of our connection before everyone is ready here.
@@ -109,7 +115,8 @@ export class MeetingTransport {
     for (const [id, stream] of ready) if (this.view.has(id)) next.onAttach(id, stream);
     this.setRoute(via, region);
     this.showState();
-    await sleep(LINGER_MS);
+    this.signaling.send("switched", { via });
+    await this.othersSwitched(before, via);
     if (this.closed) return;
     if (toNode && this.mesh) {
       this.mesh.stop();
@@ -130,6 +137,16 @@ export class MeetingTransport {
         await Promise.race([Promise.all(ids.map((id) => flowing(ready.get(id)))), timeLeft]);
         return;
       }
+      await sleep(100);
+    }
+  }
+
+  // Until each of ``ids`` still in the meeting has said its tiles play from ``via`` (capped).
+  async othersSwitched(ids, via) {
+    await sleep(LINGER_MIN_MS);
+    const deadline = Date.now() + LINGER_CAP_MS;
+    while (!this.closed && Date.now() < deadline && this.via === via) {
+      if (ids.every((id) => !this.view.has(id) || this.switchedTo.get(id) === via)) return;
       await sleep(100);
     }
   }
