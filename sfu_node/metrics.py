@@ -44,7 +44,9 @@ class NodeCollector:
             "Frames dropped from lagging subscriber queues",
             value=node.stats.queue_drops,
         )
-        yield from subscriber_families(registry.participants())
+        # The entry process of a multi-worker node (WorkerPool) holds no participants itself.
+        participants = registry.participants() if hasattr(registry, "participants") else ()
+        yield from subscriber_families(participants)
         yield CounterMetricFamily("parlor_sfu_joins", "Participants admitted", value=node.stats.joins)
         yield CounterMetricFamily(
             "parlor_sfu_refused_joins",
