@@ -10,6 +10,7 @@ export const MIN_FPS = 15;
 const WINDOW_MS = 3000; // frame rate measured over this long
 const WARMUP_MS = 2000; // the first frames compile the model's code: not counted
 const BLUR_SCALE = 12;
+const LOW_WINDOWS = 2; // in a row below the floor: a join or another tab's burst is not a slow device
 const BUSY_SHARE = 0.6; // of the window spent on the effect, to blame it for a low frame rate
 const SEGMENT_EVERY = 2; // frames: a person moves little in 1/15 s, and the model is the dearest part // the background is drawn this many times smaller, then stretched back
 
@@ -28,6 +29,7 @@ export class BackgroundPipeline extends EventTarget {
     this.stopped = false;
     this.fellBack = false;
     this.window = { started: 0, frames: 0, busyMs: 0 };
+    this.lowWindows = 0;
     this.lastFps = null;
     this.run();
   }
@@ -38,6 +40,7 @@ export class BackgroundPipeline extends EventTarget {
     this.backdrop = null;
     this.fellBack = false;
     this.window = { started: 0, frames: 0, busyMs: 0 };
+    this.lowWindows = 0;
   }
 
   get active() {
@@ -94,8 +97,8 @@ export class BackgroundPipeline extends EventTarget {
     return out;
   }
 
-  // Processed frames per second over a window. Below the floor, the effect gives up only if it
-  // was what held frames back (busy most of the window), not a camera that sends few frames.
+  // Processed frames per second over a window. Below the floor in two windows in a row, the effect
+  // gives up, if it was what held frames back (busy most of the window), not a camera that sends few.
   measure(started, ended) {
     const window = this.window;
     if (!window.started) window.started = ended + WARMUP_MS;
@@ -109,7 +112,8 @@ export class BackgroundPipeline extends EventTarget {
     this.lastFps = fps;
     this.window = { started: ended, frames: 0, busyMs: 0 };
     this.dispatchEvent(new CustomEvent("fps", { detail: { fps, busy } }));
-    if (fps < MIN_FPS && busy > BUSY_SHARE) this.fallBack(fps);
+    this.lowWindows = fps < MIN_FPS && busy > BUSY_SHARE ? this.lowWindows + 1 : 0;
+    if (this.lowWindows >= LOW_WINDOWS) this.fallBack(fps);
   }
 
   // ``fps`` null: the effect failed rather than ran slowly.
