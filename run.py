@@ -183,6 +183,11 @@ def main():
             # /healthz and /metrics for this machine only, never on the node's public port.
             "--metrics-listen",
             f"127.0.0.1:{node_metrics_port}",
+            # One media worker: a room lives wholly on one worker, so a laptop's few meetings
+            # gain nothing from more, and one process keeps the console and start-up short.
+            # A production node runs the default, one per core (SFU_WORKERS to try that here).
+            "--workers",
+            os.environ.get("SFU_WORKERS", "1"),
             *turn_args,
         ],
         node_env,

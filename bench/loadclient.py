@@ -13,6 +13,8 @@ from aiortc.codecs.vpx import VpxPayloadDescriptor
 from aiortc.mediastreams import MediaStreamTrack
 from aiortc.rtcconfiguration import RTCBundlePolicy
 
+from sfu_node.participant import SCREEN_SUFFIX
+
 from .clip import FPS
 
 VIDEO_CLOCK = fractions.Fraction(1, 90000)
@@ -164,7 +166,7 @@ class BenchClient:
 
 
 def video_owners(sdp: str, streams: dict[str, str]) -> dict[str, str]:
-    """mid -> participant for each video m-line the node sends, from its msid."""
+    """mid -> participant for each camera video m-line the node sends, from its msid."""
     owners, kind, mid = {}, None, None
     for line in sdp.splitlines():
         if line.startswith("m="):
@@ -172,7 +174,10 @@ def video_owners(sdp: str, streams: dict[str, str]) -> dict[str, str]:
         elif line.startswith("a=mid:"):
             mid = line[6:]
         elif line.startswith("a=msid:") and kind == "video":
-            owners[mid] = streams.get(line[7:].split(" ", 1)[0])
+            stream = line[7:].split(" ", 1)[0]
+            # A publisher's screen line idles until they share: counting it would read as a freeze.
+            if not stream.endswith(SCREEN_SUFFIX):
+                owners[mid] = streams.get(stream)
     return owners
 
 

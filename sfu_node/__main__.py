@@ -4,7 +4,9 @@ import asyncio
 import logging
 import sys
 
+from . import ports
 from .config import ConfigError, load_config
+from .entry import EntryNode
 from .server import Node
 
 
@@ -18,7 +20,10 @@ def main(argv=None) -> int:
     # aiortc logs every dropped packet and ICE hiccup at INFO; that is noise here.
     for noisy in ("aiortc", "aioice"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(log_level)))
-    asyncio.run(Node(config).run())
+    if config.workers > 1:
+        asyncio.run(EntryNode(config, log_level).run())
+    else:
+        ports.run(Node(config).run(), config.udp_ports)
     return 0
 
 

@@ -67,6 +67,7 @@ class AppClient:
             "packets_in": packets_in,
             "packets_out": packets_out,
             "cpu": self._process.cpu_percent(None),
+            **self.node.load_details(),
         }
 
     def _take_rooms(self, data: dict) -> None:

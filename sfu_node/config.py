@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass, field
 
 from .ice import IceSettings, is_turn
+from .ports import PortRangeError, parse_port_range, split_port_range
 from .protocol import is_node_id
 
 NODE_VERSION = "0.1.0"
@@ -48,6 +49,18 @@ class NodeConfig:
     max_strikes: int = 10
     # Seconds each /ping answer waits: tests make a node look far away with it. Never set in production.
     ping_delay: float = 0.0
+    # Media worker processes (1: the node is one process, as it always was) and the UDP
+    # ports its ICE candidates bind (None: wherever the kernel says).
+    workers: int = 1
+    udp_ports: tuple[int, int] | None = None
+
+
+def available_cores() -> int:
+    """Cores this process may run on (its CPU affinity), not merely the machine's count."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
 
 
 def _parse_listen(value: str) -> tuple[str, int]:
@@ -182,6 +195,25 @@ def build_parser(environ) -> argparse.ArgumentParser:
         "many milliseconds, so the node looks far away (env PARLOR_NODE_PING_DELAY_MS, default 0)",
     )
     parser.add_argument(
+        "--workers",
+        default=env("PARLOR_NODE_WORKERS", str(available_cores())),
+        help="media worker processes, one per core: the entry process keeps the public "
+        "listener, places each room wholly on the least-loaded worker and relays its "
+        "signaling WebSocket there, while media flows straight to the worker over UDP. A "
+        "worker that dies is restarted (its clients reconnect); SIGTERM to one worker's pid "
+        "drains just that worker. 1 runs the node as a single process (env "
+        "PARLOR_NODE_WORKERS, default: the cores this process may use, here %(default)s)",
+    )
+    parser.add_argument(
+        "--udp-ports",
+        default=env("PARLOR_NODE_UDP_PORTS", ""),
+        help="LOW-HIGH: the UDP ports media may use, split into equal contiguous slices, "
+        "one per worker (worker i gets LOW + i*SIZE/WORKERS onwards), e.g. 40000-40999 "
+        "with 2 workers gives 40000-40499 and 40500-40999. Each participant needs one port "
+        "per local address, so allow at least capacity x addresses ports (env "
+        "PARLOR_NODE_UDP_PORTS, default: any port the kernel picks)",
+    )
+    parser.add_argument(
         "--log-level",
         default=env("PARLOR_NODE_LOG_LEVEL", "INFO"),
         help="logging level (env PARLOR_NODE_LOG_LEVEL, default INFO)",
@@ -256,6 +288,7 @@ def load_config(argv=None, environ=None) -> tuple[NodeConfig, str]:
         raise ConfigError("--ping-delay-ms must be between 0 and 10000")
     if capacity < 1:
         raise ConfigError("--capacity must be at least 1")
+    workers, udp_ports = _read_workers(args)
     metrics_listen = _parse_metrics_listen(args.metrics_listen)
     metrics_token = _read_metrics_token(args, environ)
     if metrics_listen and not _is_loopback(metrics_listen[0]) and not metrics_token:
@@ -276,5 +309,21 @@ def load_config(argv=None, environ=None) -> tuple[NodeConfig, str]:
         metrics_listen=metrics_listen,
         metrics_token=metrics_token,
         ping_delay=ping_delay_ms / 1000,
+        workers=workers,
+        udp_ports=udp_ports,
     )
     return config, args.log_level.upper()
+
+
+def _read_workers(args) -> tuple[int, tuple[int, int] | None]:
+    if not (args.workers.isascii() and args.workers.isdigit()) or not 1 <= int(args.workers) <= 256:
+        raise ConfigError("--workers must be a whole number from 1 to 256")
+    workers = int(args.workers)
+    if not args.udp_ports:
+        return workers, None
+    try:
+        udp_ports = parse_port_range(args.udp_ports)
+        split_port_range(udp_ports, workers)
+    except PortRangeError as exc:
+        raise ConfigError(f"--udp-ports: {exc}") from None
+    return workers, udp_ports

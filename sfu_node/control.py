@@ -141,6 +141,7 @@ async def healthz(request: web.Request) -> web.Response:
             "assigned_rooms": sorted(node.registry.assigned_rooms),
             "participants": node.registry.participant_count,
             "forwarded_streams": node.registry.forwarded_streams,
+            **node.load_details(),
         }
     )
 

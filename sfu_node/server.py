@@ -18,16 +18,27 @@ logger = logging.getLogger(__name__)
 
 
 class Node:
-    def __init__(self, config: NodeConfig) -> None:
+    """A node in one process; ``entry.EntryNode`` is the same node spread over worker processes."""
+
+    websocket_handler = staticmethod(signaling.websocket_handler)
+
+    def __init__(self, config: NodeConfig, registry=None) -> None:
         self.config = config
         self.stats = NodeStats()
-        self.registry = Registry(config, self.stats)
+        self.registry = registry if registry is not None else Registry(config, self.stats)
         self.nonces = NonceCache()
         self.app_client = AppClient(self)
         self.metrics_registry = build_registry(self)
         self.terminating = False
         self._app_draining = False
         self._stop = asyncio.Event()
+
+    async def start_media(self) -> None:
+        """Nothing to start: this process forwards the media itself."""
+
+    def load_details(self) -> dict:
+        """Load beyond the registry's totals, for heartbeats and /healthz (none in one process)."""
+        return {}
 
     @property
     def state(self) -> str:
@@ -75,7 +86,7 @@ class Node:
         app[control.NODE] = self
         app[control.METRICS_TOKEN] = self.config.metrics_token
         app[ping.PING_SOCKETS] = ping.PingSockets()
-        app.router.add_get("/ws", signaling.websocket_handler)
+        app.router.add_get("/ws", self.websocket_handler)
         app.router.add_get("/ping", ping.ping_handler)
         app.router.add_post("/control/kick", control.kick)
         app.router.add_post("/control/close-room", control.close_room)
@@ -103,6 +114,7 @@ class Node:
         return runner
 
     async def run(self) -> None:
+        await self.start_media()
         runners = [await self._start_site(self.build_app(), self.config.listen_host, self.config.listen_port)]
         logger.info(
             "node %s listening on %s:%d (public %s)",

@@ -93,7 +93,7 @@ def parse_message(data) -> dict:
     return message
 
 
-async def _send_error(ws, error: str) -> None:
+async def send_error(ws, error: str) -> None:
     if not ws.closed:
         try:
             await ws.send_json({"type": "error", "error": error})
@@ -101,8 +101,8 @@ async def _send_error(ws, error: str) -> None:
             pass
 
 
-async def _read_join(node, ws) -> dict:
-    """Wait for the join message and return the verified token payload."""
+async def read_join(node, ws) -> tuple[str, dict]:
+    """Wait for the join message; return its token and the token's verified payload."""
     try:
         msg = await asyncio.wait_for(ws.receive(), node.config.join_timeout)
     except TimeoutError:
@@ -116,9 +116,10 @@ async def _read_join(node, ws) -> dict:
     if message["type"] != "join":
         raise ClientError("the first message must be a join with a token")
     try:
-        return protocol.read_join_token(node.config.node_key, message["token"], node=node.config.node_id)
+        payload = protocol.read_join_token(node.config.node_key, message["token"], node=node.config.node_id)
     except protocol.InvalidSignature as exc:
         raise ClientError(str(exc)) from None
+    return message["token"], payload
 
 
 async def websocket_handler(request: web.Request) -> web.WebSocketResponse:
@@ -126,11 +127,11 @@ async def websocket_handler(request: web.Request) -> web.WebSocketResponse:
     ws = web.WebSocketResponse(max_msg_size=TRANSPORT_MESSAGE_LIMIT, heartbeat=20)
     await ws.prepare(request)
     try:
-        payload = await _read_join(node, ws)
+        _, payload = await read_join(node, ws)
         node.registry.admit(payload)
     except (ClientError, JoinRefused) as exc:
         node.stats.refused_joins += 1
-        await _send_error(ws, str(exc))
+        await send_error(ws, str(exc))
         await ws.close()
         return ws
     participant = node.registry.create_participant(payload, ws)

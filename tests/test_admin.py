@@ -205,3 +205,16 @@ def test_audit_rows_outlive_nobody_beyond_retention(app, staff, console, runner,
     clock.advance(timedelta(days=app.config["STAFF_AUDIT_RETENTION_DAYS"] + 1))
     runner.invoke(args=["purge"])
     assert actions(app) == []
+
+
+def test_nodes_page_shows_each_worker(app, client, staff):
+    """Does the nodes page list each media worker of a node with its state and load?"""
+    multi = node("node-2")
+    multi.workers = [
+        {"index": 0, "state": "serving", "rooms": 1, "participants": 12, "cpu": 55.0, "restarts": 0},
+        {"index": 1, "state": "draining", "rooms": 2, "participants": 7, "cpu": 30.0, "restarts": 2},
+    ]
+    add(app, multi)
+    html = client.get("/admin/nodes").get_data(as_text=True)
+    assert "Worker 0: serving, 12 people in 1 room, CPU 55%" in html
+    assert "Worker 1: draining, 7 people in 2 rooms, CPU 30%, restarted 2×" in html

@@ -120,7 +120,7 @@ def test_kick_withdraws_admission_to_a_locked_room(app, connect, host):
 def test_kick_bans_the_participant_on_the_node(app, connect, host, monkeypatch):
     """Does a kick tell the room's node to refuse the participant, and a plain leave not ban them?"""
     calls = []
-    monkeypatch.setattr(meetings, "revoke_node_grant", lambda room, pid, ban: calls.append((pid, ban)))
+    monkeypatch.setattr(meetings, "revoke_node_grant", lambda room, pid, ban, scope=None: calls.append((pid, ban)))
     leaver, kicked = connect(), connect()
     leaver_id, kicked_id = join(leaver, "Lee")["self"], join(kicked, "Kim")["self"]
     leaver.emit("leave", {}, callback=True)

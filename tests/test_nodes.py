@@ -277,3 +277,47 @@ def test_no_node_gives_a_retry_answer(app, client, group_rooms):
     answer = socket.emit("sfu", {}, callback=True)
     assert answer["retry"] is True and "No video router" in answer["error"]
     socket.disconnect()
+
+
+def test_heartbeat_keeps_each_workers_load(client, app, runner):
+    """Does a node of several workers have each worker's load stored and listed by `flask nodes list`?"""
+    signed_post(client, "/api/nodes/register", registration())
+    workers = [
+        {"index": 0, "pid": 11, "state": "serving", "rooms": 1, "participants": 12, "cpu": 61.5, "restarts": 0},
+        {"index": 1, "pid": 12, "state": "draining", "rooms": 2, "participants": 5, "cpu": 20.0, "restarts": 3},
+    ]
+    signed_post(client, "/api/nodes/heartbeat", registration(participants=17, workers=workers))
+    stored = nodes(app)["node-a"].workers
+    assert [(w["index"], w["state"], w["participants"], w["restarts"]) for w in stored] == [
+        (0, "serving", 12, 0),
+        (1, "draining", 5, 3),
+    ]
+    listing = runner.invoke(args=["nodes", "list"]).output
+    assert re.search(r"worker 1\s+draining\s+2\s+5\s+20\.0\s+restarts 3", listing), listing
+
+
+def test_single_process_node_has_no_workers(client, app):
+    """Does a heartbeat without workers (an older node, or --workers 1) clear a previous list?"""
+    signed_post(client, "/api/nodes/register", registration(workers=[{"index": 0, "state": "serving"}]))
+    signed_post(client, "/api/nodes/heartbeat", registration())
+    assert nodes(app)["node-a"].workers is None
+
+
+@pytest.mark.parametrize(
+    "workers",
+    [
+        "all of them",
+        [None, 7, {"index": -1, "state": "<script>", "rooms": "x", "participants": True, "cpu": "hot"}],
+        [{"state": "serving"}] * 300,
+    ],
+)
+def test_malformed_workers_are_cleaned(client, app, workers):
+    """Is a malformed worker list dropped or reduced to well-formed fields, never an error?"""
+    response = signed_post(client, "/api/nodes/heartbeat", registration(workers=workers))
+    assert response.status_code in (200, 404)
+    signed_post(client, "/api/nodes/register", registration(workers=workers))
+    stored = nodes(app)["node-a"].workers
+    assert stored is None or len(stored) <= 256
+    for worker in stored or ():
+        assert worker["state"] in ("serving", "draining", "starting", "restarting", "unknown")
+        assert all(isinstance(worker[name], int) and worker[name] >= 0 for name in ("index", "rooms", "participants"))

@@ -51,6 +51,7 @@ def test_join_and_see_each_other(connect):
         "picture",
         "key",
         "e2ee",
+        "group",  # their breakout group (None in the main room)
     }
     joined = events(alice, "peer-joined")
     assert joined[0]["name"] == "Bob" and joined[0]["id"] == second["self"]

@@ -58,6 +58,10 @@ EVENTS = [
     "lower-hand",
     "reaction",
     "spotlight",
+    "breakout-open",
+    "breakout-move",
+    "breakout-broadcast",
+    "breakout-close",
 ]
 HOST_EVENTS = [
     "admit",
@@ -71,6 +75,8 @@ HOST_EVENTS = [
     "admit-all",
     "spotlight",
     "lower-hand",
+    "breakout-open",
+    "breakout-move",
 ]
 FIELDS = [
     "to",
@@ -90,6 +96,10 @@ FIELDS = [
     "screen_stream",
     "sdp",
     "type",
+    "count",
+    "group",
+    "assignments",
+    "minutes",
 ]
 PLACEHOLDERS = ["@self", "@host", "@guest", "@other"]  # replaced by real participant ids
 

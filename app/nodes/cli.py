@@ -28,6 +28,11 @@ def list_nodes():
             f"{node.id:<20} {node.region:<14} {services.status(node):<9} {len(node.assignments):>5} "
             f"{node.participants:>6} {node.capacity:>5} {node.cpu:>6.1f}  {node.public_url}"
         )
+        for worker in node.workers or ():
+            click.echo(
+                f"{'  worker ' + str(worker['index']):<20} {'':<14} {worker['state']:<9} {worker['rooms']:>5} "
+                f"{worker['participants']:>6} {'':>5} {worker['cpu']:>6.1f}  restarts {worker['restarts']}"
+            )
 
 
 @nodes_cli.command("drain")

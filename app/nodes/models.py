@@ -30,6 +30,9 @@ class SfuNode(db.Model):
     packets_in: Mapped[int] = mapped_column(sa.BigInteger, default=0)
     packets_out: Mapped[int] = mapped_column(sa.BigInteger, default=0)
     cpu: Mapped[float] = mapped_column(default=0.0)
+    # A node of several media workers reports each one's load (see services.clean_workers);
+    # None for a node that runs as a single process.
+    workers: Mapped[list | None] = mapped_column(sa.JSON, default=None)
 
     assignments: Mapped[list["RoomAssignment"]] = relationship(back_populates="node", cascade="all, delete-orphan")
 

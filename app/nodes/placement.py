@@ -155,8 +155,17 @@ def ping_url(public_url):
     return websocket_url(public_url, "/ping")
 
 
-def join_token_for(room, *, participant, name, role, capacity, ip, rtt=None):
-    """Place the room (if needed) and sign a join token for one participant on its node.
+def scoped_room_key(room_id, scope=None):
+    """How a room, or one part of it (a breakout group: ``scope``), is named on its node.
+
+    The node forwards media only within one name, so a token for a group carries no one else's.
+    """
+    return room_key(room_id) + (f":{scope}" if scope else "")
+
+
+def join_token_for(room, *, participant, name, role, capacity, ip, rtt=None, scope=None):
+    """Place the room (if needed) and sign a join token for one participant on its node
+    (in the room's part ``scope``, a breakout group, when given).
 
     The caller commits the placement. A dead node is noticed by its missing heartbeats, so a
     client that lost its node simply asks again and gets the room's new one.
@@ -165,7 +174,7 @@ def join_token_for(room, *, participant, name, role, capacity, ip, rtt=None):
     db.session.flush()
     token = make_join_token(
         node_key(node.id),
-        room=room_key(room.id),
+        room=scoped_room_key(room.id, scope),
         participant=participant,
         name=name,
         node=node.id,
@@ -200,12 +209,12 @@ def call_node(node, path, payload):
         log.warning("node %s did not answer %s", node.id, path)
 
 
-def revoke_node_grant(room_id, participant_id, ban):
+def revoke_node_grant(room_id, participant_id, ban, scope=None):
     """Drop a participant from the room's node; with ``ban``, the node also refuses them from now on.
 
     The client may not comply with a kick, so the node must hear it from us.
     """
     assignment = db.session.get(RoomAssignment, room_id)
     if assignment is not None:
-        payload = {"room": room_key(room_id), "participant": participant_id, "ban": bool(ban)}
+        payload = {"room": scoped_room_key(room_id, scope), "participant": participant_id, "ban": bool(ban)}
         call_node(assignment.node, "/control/kick", payload)

@@ -77,10 +77,43 @@ def apply_report(node, report):
     node.rooms = len(rooms) if isinstance(rooms, list) else _clean_int(rooms, node.rooms)
     for field in ("participants", "forwarded_streams", "packets_in", "packets_out", "capacity"):
         setattr(node, field, _clean_int(report.get(field), getattr(node, field)))
-    cpu = report.get("cpu")
-    if isinstance(cpu, (int, float)) and not isinstance(cpu, bool) and 0 <= cpu <= 100_000:
-        node.cpu = float(cpu)
+    cpu = _clean_cpu(report.get("cpu"))
+    if cpu is not None:
+        node.cpu = cpu
+    # A node without "workers" (older, or --workers 1) is one process: forget a previous list.
+    node.workers = clean_workers(report.get("workers"))
     node.last_heartbeat_at = utcnow()
+
+
+def _clean_cpu(value):
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value <= 100_000:
+        return float(value)
+    return None
+
+
+WORKER_STATES = ("serving", "draining", "starting", "restarting")
+MAX_WORKERS = 256
+
+
+def clean_workers(workers):
+    """Each media worker's reported load, keeping only well-formed fields; None if there is no list."""
+    if not isinstance(workers, list):
+        return None
+    cleaned = []
+    for worker in workers[:MAX_WORKERS]:
+        if not isinstance(worker, dict):
+            continue
+        cleaned.append(
+            {
+                "index": _clean_int(worker.get("index"), len(cleaned)),
+                "state": worker.get("state") if worker.get("state") in WORKER_STATES else "unknown",
+                "rooms": _clean_int(worker.get("rooms")),
+                "participants": _clean_int(worker.get("participants")),
+                "cpu": _clean_cpu(worker.get("cpu")) or 0.0,
+                "restarts": _clean_int(worker.get("restarts")),
+            }
+        )
+    return cleaned
 
 
 def register(node_id, report):

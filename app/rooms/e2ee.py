@@ -4,9 +4,10 @@ Browsers seal every media frame with per-sender keys (``app/static/js/e2ee/``). 
 is small on purpose: it carries each person's public key (in their ``join``, then in the people
 lists) and relays media keys sealed for one recipient, and it never sees a media key in the
 clear. It cannot check what it relays (it is ciphertext), only that it goes from someone in the
-meeting to someone in the meeting.
+meeting to someone in the same part of it (``breakout.py``).
 """
 
+from .breakout import same_scope
 from .connections import MeetingError, presence, transport
 from .hosting import NotInMeeting
 from .services import allows_unencrypted
@@ -27,5 +28,7 @@ def relay_media_key(conn, to, index, iv, sealed):
     target = presence().get(conn.room_id, to)
     if target is None or to == conn.pid:
         raise NotInMeeting()
+    if not same_scope(conn.room_id, conn.pid, target):  # a key opens only its sender's group
+        raise MeetingError("That participant is in another breakout group.")
     transport().emit("media-key", {"from": conn.pid, "index": index, "iv": iv, "key": sealed}, to=target["sid"])
     return {"status": "sent"}

@@ -11,7 +11,7 @@ from flask_login import current_user
 from flask_socketio import ConnectionRefusedError
 
 from ..extensions import db, socketio
-from . import apps, e2ee, hosting, meetings, modes, recording, stage
+from . import apps, breakout, e2ee, hosting, meetings, modes, recording, stage
 from .connections import Connections, MeetingError, connections, handler, recovery
 from .presence import Presence
 from .presence_redis import RedisPresence
@@ -227,6 +227,26 @@ def on_app_state(conn, data):
 @handler("apps-lock", schema={"locked": bool})
 def on_apps_lock(conn, data):
     return apps.set_locked(conn, data["locked"])
+
+
+@handler("breakout-open", schema={"count": int, "assignments?": "assignments", "minutes?": int})
+def on_breakout_open(conn, data):
+    return breakout.open_groups(conn, data["count"], data.get("assignments"), data.get("minutes", 0))
+
+
+@handler("breakout-move", schema={"id": "id", "group": int})
+def on_breakout_move(conn, data):
+    return breakout.move(conn, data["id"], data["group"])
+
+
+@handler("breakout-broadcast", schema={"text": "chat"}, bucket="chat")
+def on_breakout_broadcast(conn, data):
+    return breakout.broadcast(conn, data["text"])
+
+
+@handler("breakout-close")
+def on_breakout_close(conn, data):
+    return breakout.close(conn)
 
 
 @handler("leave")

@@ -25,29 +25,14 @@ from ..extensions import db
 from ..nodes.placement import NoNodeAvailable, join_token_for, revoke_node_grant
 from ..usage import track_meeting
 from ..webhooks import events as webhooks
-from . import apps, e2ee, hosting, modes, recording, services, stage
+from . import apps, breakout, e2ee, hosting, modes, recording, services, stage
 from .connections import Connection, MeetingError, presence, room_channel, transport
 from .hosting import NotHost, NotInMeeting
 from .models import Room
 from .notify import notify_absent_owner
+from .people import public
 from .tickets import InvalidTicket, marks, read_ticket
 from .turn import turn_credentials
-
-# ``key`` is the person's public key for this meeting (end-to-end encryption, ``e2ee.py``);
-# ``e2ee`` says whether their browser seals its frames.
-PUBLIC_FIELDS = (
-    "id",
-    "name",
-    "host",
-    "cohost",
-    "muted",
-    "camera",
-    "screen",
-    "screen_stream",
-    "picture",
-    "key",
-    "e2ee",
-)
 
 
 class ConnectionRefused(MeetingError):
@@ -57,11 +42,6 @@ class ConnectionRefused(MeetingError):
 class RoomGone(MeetingError):
     def __init__(self):
         super().__init__("This room no longer exists.")
-
-
-def public(participant):
-    """What other participants may see of someone: never their socket, account or marks."""
-    return {key: participant.get(key) for key in PUBLIC_FIELDS}
 
 
 def _room(conn):
@@ -143,8 +123,12 @@ def _after_leaving(room_id, entry, ended, ban):
         transport().emit("peer-left", {"id": entry["id"]}, to=room_channel(room_id))
         if room := db.session.get(Room, room_id):
             webhooks.client_left(room, entry, len(presence().members(room_id)))
+        if ban:
+            breakout.forget(room_id, entry["id"])
         if entry.get("node") or ban:
-            revoke_node_grant(room_id, entry["id"], ban=ban)
+            # A ban shuts the room's every name on the node (its main room and breakout groups).
+            for scope in {None, entry.get("group")}:
+                revoke_node_grant(room_id, entry["id"], ban=ban, scope=scope)
         hosting.hand_over(room_id, entry)
         recording.recorder_left(room_id, entry)
         apps.host_left(room_id, entry)
@@ -207,6 +191,9 @@ def join(conn, name, muted=False, camera=True, key=None, rtt=None):
         "embed_name": conn.embed_name,  # never public: only the embedding site's webhooks get it
         "key": key,
         "e2ee": key is not None,
+        # Someone coming back (a dropped connection) keeps their breakout group; a newcomer
+        # starts in the main room, where a host can move them.
+        "group": breakout.returning_group(room.id, conn.pid),
     }
     outcome = presence().join(room.id, participant, capacity)
     _remove_stale(room.id, outcome.stale)
@@ -224,17 +211,19 @@ def join(conn, name, muted=False, camera=True, key=None, rtt=None):
         webhooks.meeting_started(room, time.time())
     webhooks.client_joined(room, participant, len(outcome.members))
     modes.review(room, ip=conn.ip, rtt=conn.rtt)
+    scope = breakout.view_for(room, conn.pid)  # after the review: its transport may have just moved
     return {
         "status": "joined",
         "self": conn.pid,
         "host": participant["host"],
         "cohost": participant["cohost"],
         "mode": services.meeting_mode(room),
-        "transport": modes.current(room),
+        "transport": scope["transport"],
         "presence_every": modes.presence_every(room),
         "capacity": capacity,
         "locked": room.locked,
-        "participants": [public(p) for p in outcome.members if p["id"] != conn.pid],
+        "participants": scope["participants"],
+        "breakout": scope,
         "knocks": hosting.waiting_list(room.id) if participant["host"] else [],
         "hands": stage.hand_queue(room.id),
         "spotlight": stage.spotlight_of(room.id),
@@ -256,6 +245,7 @@ def ping(conn):
         raise MeetingError("You are no longer in the meeting.", status="removed")
     stale, ended = presence().purge_stale(conn.room_id)
     _remove_stale(conn.room_id, stale, ended)
+    breakout.review(conn.room_id)
     modes.review(_room(conn), ip=conn.ip, rtt=conn.rtt)
     return {"status": "ok"}
 
@@ -316,6 +306,8 @@ def relay_signal(conn, to, message):
     target = presence().get(conn.room_id, to)
     if target is None or to == conn.pid:
         raise NotInMeeting()
+    if not breakout.same_scope(conn.room_id, conn.pid, target):
+        raise MeetingError("That participant is in another breakout group.")
     transport().emit("signal", dict(message, **{"from": conn.pid}), to=target["sid"])
     return {"status": "sent"}
 
@@ -331,9 +323,9 @@ def share_media_state(conn, muted, camera, screen, screen_stream=None):
 
 
 def chat(conn, text):
-    """Relayed to the people in the meeting now, never stored or logged."""
+    """Relayed to the people in the sender's scope now (their breakout group), never stored or logged."""
     message = {"from": conn.pid, "name": conn.name, "text": text, "at": int(time.time() * 1000)}
-    transport().emit("chat", message, to=room_channel(conn.room_id), skip_sid=conn.sid)
+    breakout.tell_scope(conn, "chat", message)
     return {"status": "sent", "at": message["at"]}
 
 
@@ -348,7 +340,8 @@ def node_grant(conn):
     credentials handed out at join time have expired.
     """
     room = _room(conn)
-    if not modes.may_use_node(room):
+    group = breakout.scope_of(room.id, presence().get(room.id, conn.pid))
+    if not breakout.may_use_node(room, group):
         raise MeetingError("This meeting is peer-to-peer now, which does not use a video router.")
     if presence().update(conn.room_id, conn.pid, node=True) is None:
         raise MeetingError("Join the meeting first.")
@@ -361,6 +354,7 @@ def node_grant(conn):
             capacity=services.capacity(room),
             ip=conn.ip,
             rtt=conn.rtt,
+            scope=group,  # a breakout group's members meet under the group's own name on the node
         )
         return dict(grant, region_label=modes.region_label(grant["region"]), ice=_relay_for(conn.pid))
     except NoNodeAvailable:

@@ -7,8 +7,8 @@ worker's participants fade out instead of keeping a room full forever.
 
 Besides the members of a meeting, presence holds five per-meeting facts, all forgotten when
 the meeting ends: which socket speaks for each participant id (one at a time), who knocks,
-who a host admitted, who a host removed, whom a host made co-host, and (``modes.py``) which way
-its media travels now.
+who a host admitted, who a host removed, whom a host made co-host, (``modes.py``) which way
+its media travels now, and (``breakout.py``) its breakout groups.
 """
 
 import threading
@@ -34,6 +34,7 @@ class Meeting:
     kicked: set = field(default_factory=set)
     cohosts: set = field(default_factory=set)
     transport: dict = field(default_factory=dict)
+    breakout: dict = field(default_factory=dict)
 
 
 class Presence:
@@ -88,6 +89,7 @@ class Presence:
             meeting = self._meeting(room_id, now)
             if started:
                 meeting.transport = {}  # a meeting that ended by purge must not lend its transport
+                meeting.breakout = {}  # nor its breakout groups
             meeting.peak = max(meeting.peak, len(members))
             return JoinOutcome(True, list(members.values()), started, stale)
 
@@ -179,6 +181,21 @@ class Presence:
             if meeting is None or meeting.transport.get("via", default_via) != expected_via:
                 return False
             meeting.transport = dict(state)
+            return True
+
+    # -- breakout groups (``breakout.py``): the meeting's groups; who is in which is on each entry
+    def breakout(self, room_id):
+        with self._lock:
+            meeting = self._meetings.get(room_id)
+            return dict(meeting.breakout) if meeting else {}
+
+    def set_breakout(self, room_id, state):
+        """Replace the groups' state ({} when closed), only while the meeting exists."""
+        with self._lock:
+            meeting = self._meetings.get(room_id)
+            if meeting is None:
+                return False
+            meeting.breakout = dict(state)
             return True
 
     # -- knocking, admission and removal (per meeting)

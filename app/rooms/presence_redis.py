@@ -47,7 +47,7 @@ if redis.call('HEXISTS', members, pid) == 0 and count >= capacity then return {0
 local started = 0
 if count == 0 then
   started = 1
-  redis.call('HDEL', meeting, 'transport')
+  redis.call('HDEL', meeting, 'transport', 'breakout')
   redis.call('HSET', meeting, 'started_at', ARGV[4], 'peak', 0)
 end
 redis.call('HSET', members, pid, entry)
@@ -85,6 +85,13 @@ for key, value in pairs(cjson.decode(ARGV[2])) do entry[key] = value end
 local encoded = cjson.encode(entry)
 redis.call('HSET', KEYS[1], ARGV[1], encoded)
 return encoded
+"""
+
+# The meeting's breakout groups, only while the meeting exists (a late write must not revive it).
+SET_BREAKOUT_SCRIPT = """
+if not redis.call('HGET', KEYS[1], 'started_at') then return 0 end
+redis.call('HSET', KEYS[1], 'breakout', ARGV[1])
+return 1
 """
 
 # Compare-and-set of the meeting's transport, only while the meeting exists.
@@ -139,6 +146,7 @@ class RedisPresence:
         self._pop_knock = self.redis.register_script(POP_KNOCK_SCRIPT)
         self._kick = self.redis.register_script(KICK_SCRIPT)
         self._set_transport = self.redis.register_script(SET_TRANSPORT_SCRIPT)
+        self._set_breakout = self.redis.register_script(SET_BREAKOUT_SCRIPT)
 
     def _key(self, room_id, what):
         return f"{self.prefix}:room:{room_id}:{what}"
@@ -224,6 +232,13 @@ class RedisPresence:
     def set_transport(self, room_id, expected_via, state, default_via):
         keys = [self._key(room_id, "meeting")]
         return bool(self._set_transport(keys=keys, args=[expected_via, json.dumps(state), default_via]))
+
+    def breakout(self, room_id):
+        raw = self.redis.hget(self._key(room_id, "meeting"), "breakout")
+        return json.loads(raw) if raw else {}
+
+    def set_breakout(self, room_id, state):
+        return bool(self._set_breakout(keys=[self._key(room_id, "meeting")], args=[json.dumps(state)]))
 
     def add_knock(self, room_id, knock):
         key = self._key(room_id, "knocks")

@@ -9,7 +9,7 @@ from ..nodes.placement import latency_probes, node_origins
 from ..plans import ROOM_MODE_CHOICES, SMALL, get_plan
 from ..security import allow_framing, allow_source
 from ..usage import track
-from . import apps, hosting, meetings, services
+from . import apps, breakout, hosting, meetings, services
 from .forms import ClaimRoomForm, RenameRoomForm
 from .names import InvalidRoomName, check_room_name, normalise
 from .services import RoomError
@@ -228,6 +228,7 @@ def lobby(room_name):
         default_name=embed.display_name or (current_user.display_name if current_user.is_authenticated else ""),
         embed=embed,
         embed_origins=embed_origins,
+        breakout_warning=breakout.CLOSE_WARNING_SECONDS,
     )
     if "host" not in request.args:
         return page

@@ -12,6 +12,7 @@ ID = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 STREAM = re.compile(r"^[{}A-Za-z0-9_-]{1,64}$")  # a browser's MediaStream id (a UUID, with or without braces)
 MAX_SDP = 32_000
 MAX_CHAT = 2_000
+MAX_ASSIGNMENTS = 200  # more people than any meeting holds
 # End-to-end encryption material, base64url without padding: an uncompressed P-256 public key
 # (65 bytes), a 12-byte IV, and a 32-byte media key sealed with AES-GCM (48 bytes with its tag).
 PUBLIC_KEY = re.compile(r"^[A-Za-z0-9_-]{87}$")
@@ -131,6 +132,20 @@ def check_number(value):
     return value
 
 
+def check_int(value):
+    """A small whole number (a count, a group number, minutes)."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 1000:
+        raise Invalid("Expected a whole number from 0 to 1000.")
+    return value
+
+
+def check_assignments(value):
+    """{participant id: group number}, a host's placement of people into breakout groups."""
+    if not isinstance(value, dict) or len(value) > MAX_ASSIGNMENTS:
+        raise Invalid("Expected a list of people and their groups.")
+    return {check_id(pid): check_int(group) for pid, group in value.items()}
+
+
 def check_rtt(value):
     """The lobby's median round-trip times, {node id: milliseconds}.
 
@@ -166,6 +181,8 @@ CHECKS = {
     "token": check_token,
     float: check_number,
     "rtt": check_rtt,
+    int: check_int,
+    "assignments": check_assignments,
     "via": check_via,
 }
 

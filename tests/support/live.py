@@ -53,7 +53,7 @@ async () => {
       if (report.type === "candidate-pair" && report.state === "succeeded" && report.nominated) {
         const local = stats.get(report.localCandidateId);
         const remote = stats.get(report.remoteCandidateId);
-        types.push({ local: local.candidateType, remote: remote.candidateType });
+        types.push({ local: local.candidateType, remote: remote.candidateType, remotePort: remote.port });
       }
     });
   }

@@ -23,6 +23,8 @@ class NodeProcess:
         capacity: int = 50,
         drain_grace: float = 30.0,
         ping_delay_ms: int = 0,
+        workers: int = 1,
+        udp_ports: str | None = None,
         log_path=None,
         extra_args=(),
         extra_env=None,
@@ -61,6 +63,9 @@ class NodeProcess:
                 f"127.0.0.1:{self.metrics_port}",
                 "--ping-delay-ms",
                 str(ping_delay_ms),
+                "--workers",
+                str(workers),
+                *(("--udp-ports", udp_ports) if udp_ports else ()),
                 *extra_args,
             ],
             cwd=services.ROOT,
@@ -90,6 +95,10 @@ class NodeProcess:
                 pass
             time.sleep(0.1)
         raise TimeoutError("node did not become ready")
+
+    def worker_pids(self) -> list[int]:
+        """The media workers' pids, in worker order (a node of ``--workers 1`` has none)."""
+        return [worker["pid"] for worker in self.health().get("workers", [])]
 
     def kill(self) -> None:
         """Die at once, as a crashed machine would: no drain, no goodbye to the app."""

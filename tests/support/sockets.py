@@ -26,3 +26,9 @@ def events(socket, name):
 def received(socket, name):
     """Like ``events``, but an event sent without arguments counts too (as ``{}``)."""
     return [m["args"][0] if m["args"] else {} for m in socket.get_received() if m["name"] == name]
+
+
+def heard(socket, name):
+    """Every ``name`` event the socket has had so far; unlike ``events``, asking again forgets nothing."""
+    socket.heard = getattr(socket, "heard", []) + socket.get_received()
+    return [m["args"][0] if m["args"] else {} for m in socket.heard if m["name"] == name]

@@ -5,6 +5,7 @@
 import { FrameCrypto, canEncryptFrames } from "../e2ee/frame-crypto.js";
 import { KeyExchange } from "../e2ee/key-exchange.js";
 import { MeetingApps } from "./apps.js";
+import { Breakout } from "./breakout.js";
 import { EncryptionView } from "./encryption.js";
 import { HostControls } from "./hosting.js";
 import { RecordingConsent } from "./recording-consent.js";
@@ -36,6 +37,7 @@ export class Meeting extends EventTarget {
     this.stage = null;
     this.speaking = null;
     this.apps = null;
+    this.breakout = null;
     this.presenceTimer = null;
     this.joined = false;
     this.ended = false;
@@ -95,11 +97,14 @@ export class Meeting extends EventTarget {
       this.hosting.roleChanged(change);
       if (this.apps && change.id === this.selfId) this.apps.setHost(Boolean(change.host));
       if (change.id === this.selfId) this.stage.refresh(); // a new host may lower anyone's hand
+      if (change.id === this.selfId) this.breakout.setHost(Boolean(change.host));
     });
     inMeeting("host-muted", ({ kind, by }) => this.hosting.mutedByHost(kind, by));
     inMeeting("waiting", ({ knocks }) => this.hosting.showWaiting(knocks || []));
     inMeeting("peer-joined", (person) => {
       if (person.id === this.selfId) return;
+      this.breakout.personJoined(person);
+      if (!this.breakout.inScope(person)) return; // someone in another breakout group (or the main room)
       this.personJoined(person);
       this.view.announce(`${person.name} joined.`);
       this.announcePeople();
@@ -107,7 +112,13 @@ export class Meeting extends EventTarget {
     inMeeting("hands", (change) => this.stage.handsChanged(change));
     inMeeting("reaction", (reaction) => this.stage.reacted(reaction));
     inMeeting("spotlight", (change) => this.stage.spotlightChanged(change));
-    inMeeting("peer-left", ({ id }) => this.removePerson(id));
+    inMeeting("peer-left", ({ id }) => {
+      this.breakout.personLeft(id);
+      if (this.view.has(id)) this.removePerson(id);
+    });
+    // Breakout groups opened, moved us or closed: we meet our scope's people, on its way.
+    inMeeting("breakout", (scope) => this.breakout.changed(scope));
+    inMeeting("breakout-message", (message) => this.breakout.message(message));
     // A sender's media key, sealed for us alone: only ciphertext passes through the app.
     inMeeting("media-key", (message) => this.keys && this.keys.receive(message));
     // Only people on our list: nobody else gets a tile, a chat line or (in mesh.js) a connection.
@@ -117,7 +128,8 @@ export class Meeting extends EventTarget {
     inMeeting("knock-answered", ({ id }) => this.view.removeKnock(id));
     inMeeting("room-locked", ({ locked }) => this.view.setLocked(locked));
     // The meeting outgrew its mesh, or shrank back: move without leaving the page.
-    inMeeting("transport", (state) => this.transport.moveTo(state));
+    // (A breakout group has its own way, which comes with the group's news.)
+    inMeeting("transport", (state) => !this.breakout.group && this.transport.moveTo(state));
     inMeeting("recording", (state) => this.recordingChanged(state));
     // Apps: only from people on our list, and only while apps are on in this room.
     const fromPerson = (event, handler) => inMeeting(event, (p) => this.apps && this.view.has(p.by) && handler(p));
@@ -193,11 +205,20 @@ export class Meeting extends EventTarget {
       this.stage.personActions(item, id, person);
     };
     view.onTilesChanged = () => this.stage.refresh();
+    this.breakout = new Breakout({
+      signaling: this.signaling,
+      view,
+      selfId: answer.self,
+      host: answer.host,
+      announce: (text) => view.announce(text),
+      onScope: (scope) => this.enterScope(scope),
+    });
     view.setToolbar({ muted: this.muted, cameraOff: this.cameraOff, sharing: false });
     const self = { id: answer.self, name: this.name, host: answer.host, cohost: answer.cohost, picture: this.config.picture };
     view.showPerson(Object.assign(self, this.joinPayload()), true);
     if (this.stream) view.attachStream("self", this.stream);
     if (this.stream) this.speaking.watch("self", this.stream);
+    this.breakout.restore(answer.breakout);
     this.showPeople(answer.participants);
     this.stage.setQueue(answer.hands || []);
     this.stage.setSpotlight(answer.spotlight || null);
@@ -252,9 +273,21 @@ export class Meeting extends EventTarget {
     this.showEncryption();
   }
 
-  removePerson(id) {
+  // A breakout group opened, closed or moved us: whoever is not in our scope now is gone from
+  // here (their keys too: we rotate ours, as when someone leaves), and the newcomers arrive.
+  enterScope({ participants, transport }) {
+    const present = new Set(participants.map((person) => person.id));
+    for (const id of this.view.ids()) if (!present.has(id)) this.removePerson(id, { quiet: true });
+    const newcomers = participants.filter((person) => person.id !== this.selfId && !this.view.has(person.id));
+    for (const person of participants) if (this.view.has(person.id)) this.view.showPerson(person);
+    newcomers.forEach((person) => this.personJoined(person));
+    this.transport.rescope(transport, newcomers.map((person) => person.id));
+    this.announcePeople();
+  }
+
+  removePerson(id, { quiet = false } = {}) {
     const person = this.view.people.get(id);
-    if (person && this.view.has(id)) this.view.announce(`${person.name} left.`);
+    if (person && this.view.has(id) && !quiet) this.view.announce(`${person.name} left.`);
     this.view.removePerson(id);
     this.announcePeople();
     if (this.keys) this.keys.left(id);
@@ -283,6 +316,8 @@ export class Meeting extends EventTarget {
       this.hosting.setHost(answer.host);
       this.hosting.showWaiting(answer.knocks);
       this.stage.selfId = answer.self;
+      this.breakout.selfId = answer.self;
+      this.breakout.restore(answer.breakout);
       this.showPeople(answer.participants);
       if (this.keys) this.keys.resend();
       this.stage.setQueue(answer.hands || []);
@@ -425,6 +460,7 @@ export class Meeting extends EventTarget {
     if (this.recorder && this.recorder.active) this.recorder.stop(this.config.room);
     clearInterval(this.presenceTimer);
     if (this.hosting) this.hosting.close();
+    if (this.breakout) this.breakout.close();
     if (this.speaking) this.speaking.close();
     if (this.consent) this.consent.close();
     if (this.apps) this.apps.close();

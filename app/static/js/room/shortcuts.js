@@ -33,7 +33,7 @@ export function bindShortcuts(current) {
   }
   document.addEventListener("keydown", (event) => {
     if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) return;
-    if (dialog && dialog.open) return;
+    if (document.querySelector("dialog[open]")) return; // a dialog (help, breakout groups) has the keys
     const meeting = current();
     if (!meeting || !meeting.live) return;
     const shortcut = SHORTCUTS.find((s) => s.key === event.key.toLowerCase());

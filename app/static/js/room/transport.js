@@ -207,6 +207,29 @@ export class MeetingTransport {
       : PEERS_LABEL);
   }
 
+  // Our breakout scope changed (those who left it are gone already, through ``personLeft``):
+  // reach the newcomers on the scope's way. A group on the node meets under its own name there,
+  // so a node connection is made again with a token for the new scope.
+  rescope(state, newIds) {
+    this.moving = this.moving.then(async () => {
+      if (this.closed) return;
+      if (state.via !== this.via) return this.move(state);
+      if (this.mesh) {
+        // One side offers (the impolite one, as a joiner would), the other answers: two fresh
+        // offers crossing would leave the polite side's own tracks unsent.
+        newIds.filter((id) => !this.mesh.isPolite(id)).forEach((id) => this.mesh.connect(id));
+      } else if (this.sfu) {
+        this.sfu.close();
+        this.sfu = this.openNode((id, stream) => {
+          this.view.attachStream(id, stream);
+          this.onStream(id, stream);
+        });
+      }
+      this.showState();
+    }).catch((error) => console.warn("parlor: breakout", error));
+    return this.moving;
+  }
+
   personLeft(id) {
     if (this.mesh) this.mesh.closePeer(id);
   }
