@@ -64,15 +64,6 @@ def test_blurred_background_reaches_the_other(room, new_page):
     assert state[1].get("background") == "blur", f"the sender's effect stopped: {state}"
     assert as_is > 0.6 * raw, "the sender without an effect should send the camera's detail"
     assert blur < 0.35 * min(raw, as_is), "the blurred sender's background should have lost the camera's detail"
-    # The effect rides on the sent track itself, so switching the camera off and on keeps it.
-    blurred.click("#camera-toggle")
-    blurred.wait_for_timeout(1000)
-    blurred.click("#camera-toggle")
-    blurred.wait_for_timeout(3000)
-    again = plain.evaluate(SHARPNESS, tile_video(plain, "Blurred"))
-    colour = plain.evaluate(AVERAGE_COLOUR, tile_video(plain, "Blurred"))
-    assert max(colour) > 60, f"the camera should be back on, not black: {colour}"
-    assert again < 0.35 * raw, f"the background should still be blurred after the camera came back: {again:.2f}"
     assert blurred.console_errors == []
 
 
