@@ -4,7 +4,7 @@ import argparse
 import asyncio
 import sys
 
-from bench import e2ee_bench, join_bench, network_bench, sfu_bench, switch_bench, workers_bench
+from bench import e2ee_bench, effects_bench, join_bench, network_bench, sfu_bench, switch_bench, workers_bench
 
 
 def main():
@@ -19,6 +19,7 @@ def main():
         network_bench.report(network_bench.run(network_bench.MODES, people, window, scenario), window, scenario)
     people = 3 if args.quick else 4
     e2ee_bench.report(*e2ee_bench.run(people, 5 if args.quick else 10), people)
+    effects_bench.report(effects_bench.run(5 if args.quick else 10))
     asyncio.run(workers_bench.main(args.quick))
     return asyncio.run(sfu_bench.main(args.quick))
 

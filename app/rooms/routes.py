@@ -200,6 +200,9 @@ def lobby(room_name):
     if mode != SMALL:  # large and auto meetings reach the room's node, and ping the nearby ones
         allow_source("connect-src", *node_origins())
         probes = latency_probes(request.remote_addr)
+    # Background effects compile the segmentation model's WebAssembly (our own static file) in
+    # the page: only this page allows that, and still no eval of JavaScript.
+    allow_source("script-src", "'wasm-unsafe-eval'")
     app_origins = apps.lobby_settings(room)
     if app_origins:  # only this room page may frame the apps' embed origins
         allow_source("frame-src", *sorted(set(app_origins.values())))

@@ -1,5 +1,6 @@
 // The lobby: name, camera preview and device choice, the join button and its progress,
 // and knocking on a locked room. Joining hands the camera to a Meeting.
+import { Backgrounds } from "./backgrounds.js";
 import { LatencyProbe } from "./latency.js";
 import { explainMediaError, fillSelect, listDevices, meter, openStream } from "./media.js";
 import { canEncryptFrames } from "../e2ee/frame-crypto.js";
@@ -30,6 +31,13 @@ export class Lobby {
     this.waiting = false;
     this.latency = new LatencyProbe(config.latencyProbes);
     this.onMeeting = () => {}; // embedding.js listens to every meeting this lobby starts
+    this.backgrounds = new Backgrounds({
+      saved: this.saved,
+      save: () => this.save(),
+      onStream: (stream) => this.showPreview(stream),
+      onStatus: (text, alsoInMeeting) => this.effectsStatus(text, alsoInMeeting),
+    });
+    this.backgrounds.currentStream = () => this.stream;
   }
 
   start() {
@@ -41,6 +49,7 @@ export class Lobby {
     $("microphone-select").addEventListener("change", () => this.switchDevice());
     $("noise-suppression").checked = this.saved.noiseSuppression !== false;
     $("noise-suppression").addEventListener("change", () => this.setNoiseSuppression($("noise-suppression").checked));
+    this.backgrounds.start();
     window.addEventListener("pagehide", () => this.meeting && this.meeting.close());
     this.explainEncryption();
     this.latency.start();
@@ -111,18 +120,30 @@ export class Lobby {
     }
   }
 
-  async usePreviewStream(stream) {
+  async usePreviewStream(camera) {
     if (this.stream) this.stream.getTracks().forEach((t) => t.stop());
     this.quietMeter();
-    this.stream = stream;
-    $("preview").srcObject = stream;
-    $("preview-placeholder").hidden = true;
+    const stream = await this.backgrounds.wrap(camera); // the chosen background effect, if any
+    this.showPreview(stream);
     this.stopMeter = meter(stream, $("mic-level"));
     const { cameras, microphones } = await listDevices();
-    const video = stream.getVideoTracks()[0];
+    const video = camera.getVideoTracks()[0];
     const audio = stream.getAudioTracks()[0];
     fillSelect($("camera-select"), cameras, "Camera", video && video.getSettings().deviceId);
     fillSelect($("microphone-select"), microphones, "Microphone", audio && audio.getSettings().deviceId);
+  }
+
+  // The stream the meeting will get when we join, shown as the others will see it.
+  showPreview(stream) {
+    this.stream = stream;
+    $("preview").srcObject = stream;
+    $("preview-placeholder").hidden = true;
+  }
+
+  // Said in the lobby, and in the meeting too when the effect gave up there.
+  effectsStatus(text, alsoInMeeting = false) {
+    $("effects-status").textContent = text;
+    if (alsoInMeeting && this.meeting && this.meeting.live) $("effects-notice").textContent = text;
   }
 
   quietMeter() {
@@ -218,6 +239,7 @@ export class Lobby {
     if (answer.status === "joined") {
       this.quietMeter();
       this.stream = null; // the meeting owns the camera now, and stops it when it ends
+      this.backgrounds.handOver();
     } else if (answer.status === "locked" || answer.status === "removed") {
       this.step("wait");
       this.status(answer.status === "removed"

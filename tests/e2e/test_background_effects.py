@@ -1,0 +1,109 @@
+"""Background effects for real: segmented in headless Chromium, seen on the others' decoded frames."""
+
+import io
+
+from PIL import Image
+from playwright.sync_api import expect
+
+from ..support.frames import AVERAGE_COLOUR, RAW_CAMERA, SHARPNESS
+from ..support.live import in_meeting, wait_decoding
+
+# Each 2D draw on an offscreen canvas (how the effect composes every frame) takes 50 ms more:
+# a device far too slow for 15 frames a second, made so by the work itself, not by a flag.
+SLOW_DRAWING = """
+const draw = OffscreenCanvasRenderingContext2D.prototype.drawImage;
+OffscreenCanvasRenderingContext2D.prototype.drawImage = function (...args) {
+  const until = performance.now() + 50;
+  while (performance.now() < until) {}
+  return draw.apply(this, args);
+};
+"""
+
+# What the sender's page says about its effect: the meeting's notice and the preview's state.
+EFFECT_STATE = (
+    "() => [document.getElementById('effects-notice').textContent, {...document.getElementById('preview').dataset}]"
+)
+
+
+def choose_background(page, label, kind):
+    page.get_by_label(label, exact=True).check()
+    expect(page.locator("#preview")).to_have_attribute("data-background", kind, timeout=60000)
+
+
+def enter(page, url, name, background=None):
+    page.goto(url)
+    page.wait_for_selector("#preview-placeholder", state="hidden")
+    if background:
+        choose_background(page, background, "blur")
+    page.fill("#display-name", name)
+    page.click("#join-button")
+    in_meeting(page)
+
+
+def tile_video(page, name):
+    return page.locator(".tile", has=page.locator(".tile-name", has_text=name)).locator("video").element_handle()
+
+
+def test_blurred_background_reaches_the_other(room, new_page):
+    """Does each side decode a blurred background from a sender with blur on, and the camera as it is without?"""
+    blurred, plain = new_page(), new_page()
+    enter(blurred, room["url"], "Blurred", background="Blur")
+    enter(plain, room["url"], "Plain")
+    wait_decoding(plain, tracks=1, timeout=60)
+    wait_decoding(blurred, tracks=1, timeout=60)
+    # A new call starts small and coarse while bandwidth estimation ramps up; its blocking would
+    # count as detail. Judge full-size pictures a few seconds later.
+    for page, sender in ((plain, "Blurred"), (blurred, "Plain")):
+        page.wait_for_function("(video) => video.videoWidth >= 640", arg=tile_video(page, sender), timeout=30000)
+    plain.wait_for_timeout(4000)
+    raw = plain.evaluate(SHARPNESS, plain.evaluate_handle(RAW_CAMERA))
+    as_is = blurred.evaluate(SHARPNESS, tile_video(blurred, "Plain"))
+    blur = plain.evaluate(SHARPNESS, tile_video(plain, "Blurred"))
+    state = blurred.evaluate(EFFECT_STATE)
+    print(f"sharpness raw {raw:.2f}, without effect {as_is:.2f}, blurred {blur:.2f}; sender {state}")
+    assert state[1].get("background") == "blur", f"the sender's effect stopped: {state}"
+    assert as_is > 0.6 * raw, "the sender without an effect should send the camera's detail"
+    assert blur < 0.35 * min(raw, as_is), "the blurred sender's background should have lost the camera's detail"
+    assert blurred.console_errors == []
+
+
+def test_own_image_is_never_requested(room, new_page, tmp_path):
+    """Is one's own background image shown from the device without any network request, and remembered?"""
+    page = new_page()
+    page.goto(room["url"])
+    page.wait_for_selector("#preview-placeholder", state="hidden")
+    choose_background(page, "Blur", "blur")  # the segmenter's files are fetched now, before we watch
+    requests = []
+    page.on("request", lambda request: requests.append(request.url))
+    red = io.BytesIO()
+    Image.new("RGB", (800, 600), (220, 20, 20)).save(red, "PNG")
+    picked = {"name": "red.png", "mimeType": "image/png", "buffer": red.getvalue()}
+    page.set_input_files("#background-file", files=[picked])
+    expect(page.get_by_label("Your own image…")).to_be_checked()
+    expect(page.locator("#preview")).to_have_attribute("data-background", "image")
+    page.wait_for_timeout(1000)
+    r, g, b = page.evaluate(AVERAGE_COLOUR, page.query_selector("#preview"))
+    assert r > 150 and g < 90 and b < 90, f"the preview should show the red image behind no one: {(r, g, b)}"
+    assert requests == []
+    page.reload()
+    page.wait_for_selector("#preview-placeholder", state="hidden")
+    expect(page.get_by_label("Your own image…")).to_be_checked()
+    expect(page.locator("#preview")).to_have_attribute("data-background", "image", timeout=60000)
+    page.wait_for_timeout(1000)
+    r, g, b = page.evaluate(AVERAGE_COLOUR, page.query_selector("#preview"))
+    assert r > 150 and g < 90 and b < 90, f"the remembered image should be back after a reload: {(r, g, b)}"
+    assert not [url for url in requests if not url.startswith(room["url"].rsplit("/", 1)[0] + "/")]
+    assert not [url for url in requests if url.startswith(("blob:", "data:"))]
+
+
+def test_too_slow_device_falls_back_with_a_message(room, new_page):
+    """On a device that cannot process 15 frames a second, is the effect turned off with a message?"""
+    page = new_page()
+    page.context.add_init_script(SLOW_DRAWING)
+    page.goto(room["url"])
+    page.wait_for_selector("#preview-placeholder", state="hidden")
+    page.get_by_label("Blur", exact=True).check()
+    expect(page.locator("#effects-status")).to_contain_text("Background effect turned off", timeout=60000)
+    expect(page.locator("#effects-status")).to_contain_text("it needs 15")
+    expect(page.locator("#preview")).to_have_attribute("data-background", "none")
+    assert page.get_by_label("Blur", exact=True).is_checked(), "the choice stays, for a faster moment or device"
