@@ -2,8 +2,8 @@
 
 import io
 
-from PIL import Image
 import pytest
+from PIL import Image
 from playwright.sync_api import expect
 
 from ..support.frames import AVERAGE_COLOUR, RAW_CAMERA, SHARPNESS
