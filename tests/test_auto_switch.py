@@ -12,32 +12,11 @@ from app.extensions import db
 from app.nodes.models import SfuNode
 from app.plans import AUTO, AUTO_BACK_AFTER_SECONDS, AUTO_BACK_AT, AUTO_TO_NODE_AT, SMALL, VIA_NODE, VIA_PEERS
 from app.rooms.models import Room
-from app.rooms.presence_redis import RedisPresence
 from app.timeutil import utcnow
 
-from .support import services
 from .support.sockets import events, join
 
 pytestmark = pytest.mark.socketio
-
-
-@pytest.fixture(scope="module")
-def redis_url(tmp_path_factory):
-    try:
-        server = services.redis_server(tmp_path_factory.mktemp("redis"))
-    except RuntimeError as error:
-        pytest.skip(str(error))
-    yield f"redis://127.0.0.1:{server.port}/0"
-    server.stop()
-
-
-@pytest.fixture(params=["memory", "redis"])
-def store(request, app):
-    if request.param == "redis":
-        app.extensions["parlor_presence"] = RedisPresence(request.getfixturevalue("redis_url"))
-    app.extensions["parlor_presence"].clear()
-    yield app.extensions["parlor_presence"]
-    app.extensions["parlor_presence"].clear()
 
 
 @pytest.fixture

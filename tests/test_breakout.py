@@ -15,33 +15,12 @@ from app.nodes.services import node_key
 from app.plans import AUTO, LARGE, VIA_NODE, VIA_PEERS
 from app.rooms import breakout
 from app.rooms.models import Room
-from app.rooms.presence_redis import RedisPresence
 from app.timeutil import utcnow
 from sfu_node.protocol import read_join_token
 
-from .support import services
 from .support.sockets import PUBLIC_KEY, heard, join, ticket_for
 
 pytestmark = pytest.mark.socketio
-
-
-@pytest.fixture(scope="module")
-def redis_url(tmp_path_factory):
-    try:
-        server = services.redis_server(tmp_path_factory.mktemp("redis"))
-    except RuntimeError as error:
-        pytest.skip(str(error))
-    yield f"redis://127.0.0.1:{server.port}/0"
-    server.stop()
-
-
-@pytest.fixture(params=["memory", "redis"])
-def store(request, app):
-    if request.param == "redis":
-        app.extensions["parlor_presence"] = RedisPresence(request.getfixturevalue("redis_url"))
-    app.extensions["parlor_presence"].clear()
-    yield app.extensions["parlor_presence"]
-    app.extensions["parlor_presence"].clear()
 
 
 @pytest.fixture

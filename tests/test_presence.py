@@ -7,19 +7,6 @@ import pytest
 from app.rooms.presence import STALE_AFTER, Presence
 from app.rooms.presence_redis import RedisPresence
 
-from .support import services
-from .support.required import unavailable
-
-
-@pytest.fixture(scope="module")
-def redis_url(tmp_path_factory):
-    try:
-        server = services.redis_server(tmp_path_factory.mktemp("redis"))
-    except RuntimeError as error:
-        unavailable(str(error))
-    yield f"redis://127.0.0.1:{server.port}/0"
-    server.stop()
-
 
 @pytest.fixture(params=["memory", "redis"])
 def presence(request):
