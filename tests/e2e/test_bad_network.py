@@ -61,8 +61,11 @@ def test_weak_subscriber_sees_the_emulated_link(meeting_with_weak_link):
     direct, weak, proxy = meeting_with_weak_link
     seen_direct, seen_weak = measure((direct, weak))
     assert seen_weak["kbps_in"] <= 440, seen_weak
-    assert max(v["loss"] for v in seen_weak["video"]) >= 0.02, seen_weak
-    assert proxy.counters()["downlink"]["lost"] > 0
+    # The link drops its 3 % (the proxy counts); the browser sees what the node's retransmissions
+    # could not repair in time, which is less but never nothing on this link.
+    downlink = proxy.counters()["downlink"]
+    assert 0.02 <= downlink["lost"] / downlink["packets_in"] <= 0.04, downlink
+    assert max(v["loss"] for v in seen_weak["video"]) > 0, seen_weak
     assert min(v["fps"] for v in seen_direct["video"]) >= 12, seen_direct
 
 

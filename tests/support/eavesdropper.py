@@ -123,9 +123,9 @@ class Eavesdropper:
         """Every frame of one kind, from one participant or from all."""
         return [
             frame
-            for (owner, frame_kind, _mid), frames in self.frames.items()
+            for (owner, frame_kind, _mid), frames in list(self.frames.items())  # the listener adds as we read
             if frame_kind == kind and participant in (None, owner)
-            for frame in frames
+            for frame in list(frames)
         ]
 
     async def close(self):
