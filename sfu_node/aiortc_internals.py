@@ -16,12 +16,22 @@ exiting on ``None``) is covered by the exact version pin.
 import asyncio
 
 import aiortc
+from aiortc.codecs import CODECS
 from aiortc.codecs.vpx import Vp8Encoder
 from aiortc.mediastreams import MediaStreamTrack
 from aiortc.rtcdtlstransport import RTCDtlsTransport, RtpRouter
 from aiortc.rtcrtpreceiver import RTCRtpReceiver
 from aiortc.rtcrtpsender import RTCRtpSender
-from aiortc.rtp import RTCP_PSFB_APP, RTP_HISTORY_SIZE, RtcpPsfbPacket, RtpPacket, pack_remb_fci, unpack_remb_fci
+from aiortc.rtp import (
+    RTCP_PSFB_APP,
+    RTP_HISTORY_SIZE,
+    RtcpPsfbPacket,
+    RtcpRrPacket,
+    RtcpSrPacket,
+    RtpPacket,
+    pack_remb_fci,
+    unpack_remb_fci,
+)
 from aiortc.sdp import SessionDescription, candidate_from_sdp
 
 # The one version the doors below were read from (requirements.txt pins the same).
@@ -56,6 +66,8 @@ REQUIRED = (
     (RTCRtpSender, "_retransmit", "class"),
     # Per-subscriber adaptation reads the subscriber's REMB and receiver reports on their way in.
     (RTCRtpSender, "_handle_rtcp_packet", "class"),
+    # The SSRC a sender sends with: a subscriber's receiver report names it.
+    (RTCRtpSender, "_ssrc", "init"),
     (RTCRtpSender, "_RTCRtpSender__rtp_started", "init"),
     (RTCRtpSender, "_RTCRtpSender__rtp_exited", "init"),
     (RTCRtpSender, "_RTCRtpSender__rtp_history", "init"),
@@ -177,6 +189,50 @@ def cap_remb(receiver, cap) -> None:
         await send(packet)
 
     receiver._send_rtcp = capped
+
+
+def report_loss_at_least(receiver, floor) -> None:
+    """Report to ``receiver``'s publisher at least ``floor()`` (0..1) as the fraction lost.
+
+    A browser's Opus encoder adds in-band FEC in proportion to the loss its receiver reports; the
+    node's own reports carry only the publisher's uplink loss, so a subscriber's lossy downlink
+    would get no FEC. Raising the reported fraction (never the cumulative count, which the
+    browser's bandwidth estimate reads) asks the publisher for what its subscribers need.
+    """
+    send = receiver._send_rtcp
+
+    async def raised(packet) -> None:
+        if isinstance(packet, RtcpRrPacket):
+            least = min(255, int(floor() * 256))
+            for report in packet.reports:
+                report.fraction_lost = max(report.fraction_lost, least)
+        await send(packet)
+
+    receiver._send_rtcp = raised
+
+
+def observe_loss_reports(sender, observer) -> None:
+    """Call ``observer(fraction lost, 0..1)`` with each receiver report about what ``sender`` sends."""
+
+    def observe(packet) -> None:
+        if isinstance(packet, (RtcpRrPacket, RtcpSrPacket)):
+            for report in packet.reports:
+                if report.ssrc == sender._ssrc:
+                    observer(report.fraction_lost / 256)
+
+    observe_rtcp(sender, observe)
+
+
+def offer_opus_fec() -> None:
+    """Say in every offer and answer that Opus in-band FEC is welcome (``useinbandfec=1``).
+
+    aiortc's Opus line has no format parameters, and a browser only encodes FEC for a receiver
+    that says it can use it. The node decodes nothing: the subscribers' browsers use the FEC the
+    node forwards. Called once when the node starts; codec preferences read the same parameters.
+    """
+    for codec in CODECS["audio"]:
+        if codec.mimeType.lower() == "audio/opus":
+            codec.parameters.update({"minptime": 10, "useinbandfec": 1})
 
 
 def observe_rtcp(sender, observer) -> None:
@@ -305,6 +361,9 @@ __all__ = [
     "route_keyframe_requests",
     "route_ssrc",
     "observe_rtcp",
+    "observe_loss_reports",
+    "offer_opus_fec",
+    "report_loss_at_least",
     "cap_remb",
     "gate_retransmissions",
     "send_pli",

@@ -4,6 +4,7 @@ import asyncio
 import logging
 from dataclasses import dataclass, field
 
+from . import aiortc_internals
 from .config import NodeConfig
 from .participant import Participant
 from .protocol import LARGE_MEETING_LIMIT
@@ -59,6 +60,7 @@ class Registry:
         self.emptied.set()
         self.spent_tokens = SpentTokens()
         self.removals = Removals()
+        aiortc_internals.offer_opus_fec()
 
     # --- admission -------------------------------------------------------------
 

@@ -1,8 +1,12 @@
-"""Breakout groups for real: four browsers in pairs, each decoding only its partner, then back together."""
+"""Breakout groups for real: four browsers in pairs, each decoding only its partner, then back together,
+peer-to-peer and through a node."""
 
 import time
 
+import pytest
 from playwright.sync_api import expect
+
+from app.plans import LARGE
 
 from ..support.live import OPEN_CONNECTIONS, in_meeting, inbound_video, join_meeting, sign_in, wait_decoding
 
@@ -35,8 +39,27 @@ def tile_playing(page, person_id, timeout=45):
     raise AssertionError(f"the tile of {person_id} shows no moving picture")
 
 
-def test_breakout_pairs_see_only_each_other_then_everyone(room, live_server, new_page):
+@pytest.fixture(params=["peer-to-peer", "node"])
+def breakout_room(request, live_server):
+    """A room whose meeting (and so each group) runs peer-to-peer, or one that runs through a node."""
+    name = f"breakout-{request.param}"
+    email = f"{name}@example.com"
+    live_server.flask("create-admin", email)
+    if request.param == "peer-to-peer":
+        live_server.flask("rooms", "create", name, "--owner", email)
+        connections = {"together": 3, "in pairs": 1}  # one per remote person
+    else:
+        live_server.set_plan(email, "pro")
+        live_server.flask("rooms", "create", name, "--owner", email, "--mode", LARGE)
+        # Registered before the pages load, so their Content-Security-Policy allows it.
+        request.getfixturevalue("sfu_nodes")("e2e-breakout-node")
+        connections = {"together": 1, "in pairs": 1}  # one to the node, a group's or the room's
+    return {"url": f"{live_server.url}/{name}", "owner": email, "connections": connections}
+
+
+def test_breakout_pairs_see_only_each_other_then_everyone(breakout_room, live_server, new_page):
     """In groups of 2+2, does each page decode only its partner, and after the 30 s warning all three others again?"""
+    room, connections = breakout_room, breakout_room["connections"]
     host = new_page()
     sign_in(host, live_server, room["owner"])
     join_meeting(host, room["url"], "Hana")
@@ -80,7 +103,7 @@ def test_breakout_pairs_see_only_each_other_then_everyone(room, live_server, new
     for name, page in pages.items():
         [ids[partners[name]]] = page.evaluate(REMOTE_TILES)
     for name, page in pages.items():
-        wait_connections(page, 1)  # the connections to the other pair are closed
+        wait_connections(page, connections["in pairs"])  # none to the other pair
         wait_decoding(page, tracks=1, timeout=60)
         assert len(inbound_video(page)) == 1  # one picture comes in: the partner's
         tile_playing(page, ids[partners[name]])
@@ -100,7 +123,7 @@ def test_breakout_pairs_see_only_each_other_then_everyone(room, live_server, new
         expect(page.locator("#breakout-bar")).to_be_hidden(timeout=60000)
         expect(page.locator(".tile")).to_have_count(4, timeout=20000)
     for page in pages.values():
-        wait_connections(page, 3)
+        wait_connections(page, connections["together"])
         wait_decoding(page, tracks=3, timeout=60)
         expect(page.locator("#e2ee-state")).to_have_text(ENCRYPTED, timeout=30000)
     for page in pages.values():
