@@ -26,8 +26,6 @@ from aiortc.rtp import (
     RTCP_PSFB_APP,
     RTP_HISTORY_SIZE,
     RtcpPsfbPacket,
-    RtcpRrPacket,
-    RtcpSrPacket,
     RtpPacket,
     pack_remb_fci,
     unpack_remb_fci,
@@ -191,38 +189,6 @@ def cap_remb(receiver, cap) -> None:
     receiver._send_rtcp = capped
 
 
-def report_loss_at_least(receiver, floor) -> None:
-    """Report to ``receiver``'s publisher at least ``floor()`` (0..1) as the fraction lost.
-
-    A browser's Opus encoder adds in-band FEC in proportion to the loss its receiver reports; the
-    node's own reports carry only the publisher's uplink loss, so a subscriber's lossy downlink
-    would get no FEC. Raising the reported fraction (never the cumulative count, which the
-    browser's bandwidth estimate reads) asks the publisher for what its subscribers need.
-    """
-    send = receiver._send_rtcp
-
-    async def raised(packet) -> None:
-        if isinstance(packet, RtcpRrPacket):
-            least = min(255, int(floor() * 256))
-            for report in packet.reports:
-                report.fraction_lost = max(report.fraction_lost, least)
-        await send(packet)
-
-    receiver._send_rtcp = raised
-
-
-def observe_loss_reports(sender, observer) -> None:
-    """Call ``observer(fraction lost, 0..1)`` with each receiver report about what ``sender`` sends."""
-
-    def observe(packet) -> None:
-        if isinstance(packet, (RtcpRrPacket, RtcpSrPacket)):
-            for report in packet.reports:
-                if report.ssrc == sender._ssrc:
-                    observer(report.fraction_lost / 256)
-
-    observe_rtcp(sender, observe)
-
-
 def offer_opus_fec() -> None:
     """Say in every offer and answer that Opus in-band FEC is welcome (``useinbandfec=1``).
 
@@ -361,9 +327,7 @@ __all__ = [
     "route_keyframe_requests",
     "route_ssrc",
     "observe_rtcp",
-    "observe_loss_reports",
     "offer_opus_fec",
-    "report_loss_at_least",
     "cap_remb",
     "gate_retransmissions",
     "send_pli",

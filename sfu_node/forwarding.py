@@ -30,7 +30,6 @@ AUDIO_CLOCK = fractions.Fraction(1, 48000)
 KEYFRAME_REQUEST_INTERVAL = 0.3  # seconds; coalesces PLIs from many subscribers into one
 VIDEO_QUEUE_FRAMES = 20  # about 0.7 s at 30 fps; deeper than that the subscriber is lagging
 AUDIO_QUEUE_FRAMES = 25  # 0.5 s of 20 ms Opus frames
-LOSS_REPORT_FRESH = 5.0  # seconds a subscriber's reported audio loss still counts
 
 
 def is_vp8_keyframe(frame: bytes) -> bool:
@@ -131,7 +130,6 @@ class PublishedTrack:
         self._last_keyframe_request = -KEYFRAME_REQUEST_INTERVAL
         self._pending_request: asyncio.TimerHandle | None = None
         self._closed = False
-        self._downstream_loss: dict = {}  # subscriber track -> (fraction lost it reported, when)
 
     def attach(self, receiver) -> None:
         """Tap ``receiver``: its decoder queue now feeds this track's subscribers."""
@@ -142,8 +140,6 @@ class PublishedTrack:
             aiortc_internals.tap_jitter_buffer(receiver, PacketTap(self.deliver_packet))
             if self.kind == "video":
                 aiortc_internals.cap_remb(receiver, self.bitrate_cap)
-            else:
-                aiortc_internals.report_loss_at_least(receiver, self.downstream_loss)
 
     def subscribe(self, track_id: str) -> ForwardedTrack | PacketTrack:
         track = PacketTrack(self, track_id) if self.packets else ForwardedTrack(self, track_id)
@@ -162,27 +158,8 @@ class PublishedTrack:
         shares = [share for share in shares if share is not None]
         return max(PUBLISHER_FLOOR, min(shares)) if shares else None
 
-    def note_downstream_loss(self, track, fraction: float) -> None:
-        """A subscriber's receiver report on this audio: ``fraction`` of its packets were lost."""
-        self._downstream_loss[track] = (fraction, self._clock())
-
-    def downstream_loss(self) -> float:
-        """The worst audio loss a present subscriber reported lately (0..1).
-
-        Reported to the publisher as if its own uplink lost that much, so its Opus encoder adds the
-        in-band FEC the lossy subscriber's decoder repairs from (the node forwards it untouched).
-        """
-        now = self._clock()
-        fresh = [
-            fraction
-            for track, (fraction, at) in self._downstream_loss.items()
-            if track in self.subscribers and now - at <= LOSS_REPORT_FRESH
-        ]
-        return max(fresh, default=0.0)
-
     def unsubscribe(self, track) -> None:
         self.subscribers.discard(track)
-        self._downstream_loss.pop(track, None)
 
     def deliver_packet(self, packet) -> None:
         """Hand one RTP packet (RTX already unwrapped) to every subscriber as it arrives."""
@@ -266,9 +243,6 @@ def hook_sender(sender, track: ForwardedTrack | PacketTrack) -> None:
     # one who can produce a keyframe is the publisher, so ask them, coalesced.
     if isinstance(track, PacketTrack):
         aiortc_internals.route_keyframe_requests(sender, track.request_keyframe)
-        if track.kind == "audio":
-            source = track.source
-            aiortc_internals.observe_loss_reports(sender, lambda fraction: source.note_downstream_loss(track, fraction))
         track.attach(sender)
         return
     aiortc_internals.route_keyframe_requests(sender, track.source.request_keyframe)
