@@ -12,7 +12,8 @@ def main():
     parser.add_argument("--quick", action="store_true", help="shorter runs, for a smoke test")
     args = parser.parse_args()
     join_bench.report(*join_bench.run(5 if args.quick else 10))
-    switch_bench.report(switch_bench.run(1 if args.quick else 2))
+    camera = (320, 240, 15)
+    switch_bench.report(switch_bench.run(1 if args.quick else 2, camera), camera)
     window = 15 if args.quick else 40
     for scenario in network_bench.SCENARIOS:
         people = 3 if args.quick else network_bench.PEOPLE

@@ -10,6 +10,11 @@ track is matched to its inbound-rtp report (by track id, whichever connection ca
 polled every 50 ms; a tile's gap is the time between two polls that saw its decoded frame count
 rise. The baseline, in the same run, is the same measurement over a steady stretch of the same
 meeting without a move: what polling and a busy machine cost by themselves.
+
+Cameras are 320x240 at 15 fps by default (``--camera 640x480x30`` for the app's own request):
+five Chromium pages, each encoding for four peers during the move, starve a 2-core machine at
+640x480 so badly that whole pages stop decoding for seconds (every tile of a page at once, and
+in a steady five-person mesh too), which measures the machine rather than the switch.
 """
 
 import argparse
@@ -90,6 +95,22 @@ STOP_GAPS = """
 """
 
 
+# The camera every page gets, whatever the app asks for.
+CAMERA_SIZE = """
+(([width, height, rate]) => {
+  const original = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+  navigator.mediaDevices.getUserMedia = (constraints = {}) => {
+    if (constraints.video) {
+      const video = typeof constraints.video === "object" ? constraints.video : {};
+      constraints = { ...constraints, video: { ...video, width: { exact: width }, height: { exact: height },
+                                               frameRate: { ideal: rate, max: rate } } };
+    }
+    return original(constraints);
+  };
+})(%s);
+"""
+
+
 def wait_until(check, timeout, what):
     deadline = time.time() + timeout
     while not check():
@@ -128,7 +149,7 @@ def join(page, url, name):
     page.wait_for_selector("#meeting:not([hidden])")
 
 
-def run(rounds):
+def run(rounds, camera=(320, 240, 15)):
     from playwright.sync_api import sync_playwright
 
     mail = services.Mailbox().start()
@@ -151,6 +172,7 @@ def run(rounds):
                     viewport={"width": 640, "height": 480}, permissions=["camera", "microphone"]
                 )
                 context.add_init_script(CAPTURE_PEER_CONNECTIONS)
+                context.add_init_script(CAMERA_SIZE % list(camera))
                 contexts.append(context)
                 return context.new_page()
 
@@ -185,10 +207,13 @@ def run(rounds):
     return results
 
 
-def report(results):
+def report(results, camera):
     values = {label: [gap for gap, _ in gaps] for label, gaps in results.items()}
     baseline = values["baseline"]
-    print(f"\nSwitch benchmark: longest gap without a new decoded frame per remote tile (ms), {len(baseline)} tiles")
+    print(
+        f"\nSwitch benchmark: longest gap without a new decoded frame per remote tile (ms), {len(baseline)} tiles, "
+        f"cameras {camera[0]}x{camera[1]} at {camera[2]} fps"
+    )
     print(f"{'':36} {'p50':>8} {'p95':>8} {'max':>8} {'p95 ratio':>10} {'blank':>6}")
     for label, gaps in values.items():
         ratio = percentile(gaps, 0.95) / max(percentile(baseline, 0.95), 1)
@@ -213,8 +238,10 @@ def report(results):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=2, help="moves to the node and back to measure")
+    parser.add_argument("--camera", default="320x240x15", help="every page's camera: WIDTHxHEIGHTxFPS")
     args = parser.parse_args(argv)
-    report(run(args.rounds))
+    camera = tuple(int(part) for part in args.camera.split("x"))
+    report(run(args.rounds, camera), camera)
     return 0
 
 

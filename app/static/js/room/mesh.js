@@ -3,7 +3,8 @@
 // When ICE fails we build a brand-new connection (a new "generation"); the other side sees
 // the new generation in our offer and rebuilds its end too.
 // Signals only count from people in the meeting's people list (``isKnown``): anyone else
-// gets no answer and no peer connection.
+// gets no answer and no peer connection. The transport hands each signal to the mesh that
+// takes it (``takes``), so none is lost while the meeting moves between ways.
 
 import { connectionOptions } from "../e2ee/frame-crypto.js";
 
@@ -27,7 +28,21 @@ export class Mesh extends EventTarget {
     this.peers = new Map();
     this.holdRestarts = false; // set while the meeting moves to its node: the others close their ends
     this.stopped = false;
-    signaling.on("signal", (message) => this.onSignal(message).catch((error) => console.warn("signal", error)));
+  }
+
+  // Is a signal for this mesh? While the meeting leaves it (``holdRestarts``) it takes only what
+  // belongs to the connections it still has: a new connection offered then is for the next mesh.
+  takes({ from, description, gen } = {}) {
+    if (this.stopped) return false;
+    if (!this.holdRestarts) return true;
+    const peer = this.peers.get(from);
+    if (!peer) return false;
+    return !(description && description.type === "offer" && peer.remoteGen && gen && gen !== peer.remoteGen);
+  }
+
+  // Hand a signal over; a failure to apply it is logged, never thrown.
+  deliver(message) {
+    this.onSignal(message).catch((error) => console.warn("signal", error));
   }
 
   // The participant with the greater id is "polite": it yields when both offer at once.

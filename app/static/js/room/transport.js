@@ -14,6 +14,9 @@ const READY_TIMEOUT_MS = 15000;
 // (their last frames on it are still being decoded) and at most the cap (someone stuck).
 const LINGER_MIN_MS = 300;
 const LINGER_CAP_MS = 12000;
+// A peer-to-peer signal that arrives while no mesh takes it (someone moved back before we did)
+// waits this long for ours: perfect negotiation never recovers from a lost offer.
+const SIGNAL_KEEP_MS = 20000;
 const PEERS_LABEL = "Peer-to-peer, end-to-end encrypted";
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -61,6 +64,8 @@ export class MeetingTransport {
     this.moving = Promise.resolve();
     this.closed = false;
     this.switchedTo = new Map(); // person id -> the way all their tiles play from, as they said
+    this.waitingSignals = []; // [{message, at}] for a mesh not made yet
+    signaling.on("signal", (message) => this.routeSignal(message));
     signaling.on("switched", ({ from, via } = {}) => typeof from === "string" && this.switchedTo.set(from, via));
   }
 
@@ -88,7 +93,9 @@ export class MeetingTransport {
       return;
     }
     const toNode = via === this.viaNode;
-    const before = this.view.ids(); // who must be done with the old way before we close it
+    // Who must be done with the old way before we close it: to the node, those we have a mesh
+    // connection with (someone who joined on the node never had one and never says "switched").
+    const before = this.view.ids().filter((id) => !toNode || !this.mesh || this.mesh.peers.has(id));
     const ready = new Map();
     // Each tile switches as soon as its new stream carries frames: the others are moving too
     // and may close their old end of our connection before everyone is ready here.
@@ -157,6 +164,16 @@ export class MeetingTransport {
     return this.via === this.viaNode;
   }
 
+  routeSignal(message) {
+    if (this.mesh && this.mesh.takes(message)) {
+      this.mesh.deliver(message);
+      return;
+    }
+    const now = Date.now();
+    this.waitingSignals = this.waitingSignals.filter(({ at }) => now - at < SIGNAL_KEEP_MS);
+    this.waitingSignals.push({ message, at: now });
+  }
+
   openNode(onTrack) {
     // Declared first: the connection reports its state while it is still being made.
     let sfu = null;
@@ -193,7 +210,12 @@ export class MeetingTransport {
       else mesh.onAttach(detail.peerId, detail.stream);
     });
     mesh.addEventListener("state", ({ detail }) => !this.onNode() && this.mesh === mesh && this.view.setNetwork(detail));
-    this.view.ids().forEach((id) => mesh.connect(id));
+    // What the others' new meshes already sent us, in order; then we reach whoever is left.
+    const now = Date.now();
+    const waiting = this.waitingSignals.filter(({ at }) => now - at < SIGNAL_KEEP_MS);
+    this.waitingSignals = [];
+    waiting.forEach(({ message }) => mesh.takes(message) && mesh.deliver(message));
+    this.view.ids().filter((id) => !mesh.peers.has(id)).forEach((id) => mesh.connect(id));
     return mesh;
   }
 
