@@ -118,7 +118,11 @@ export class Mesh extends EventTarget {
     if (this.stopped) return; // a mesh the meeting moved away from
     if (typeof from !== "string" || from === this.selfId || !this.isKnown(from)) return;
     let peer = this.peers.get(from);
-    if (!peer || (description && description.type === "offer" && peer.remoteGen && gen && gen !== peer.remoteGen)) {
+    const offer = description && description.type === "offer";
+    // Only an offer starts a connection: a late candidate or answer of one that is gone (kept
+    // through a move) would otherwise build a peer that takes the next offer's place.
+    if (!peer && !offer) return;
+    if (!peer || (offer && peer.remoteGen && gen && gen !== peer.remoteGen)) {
       // A peer we have no connection with, or one that rebuilt its side: start fresh.
       peer = this.buildPeer(from);
     }

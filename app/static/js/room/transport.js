@@ -169,8 +169,12 @@ export class MeetingTransport {
       this.mesh.deliver(message);
       return;
     }
+    // Kept per sender from their latest offer on: what came before belongs to a connection gone.
     const now = Date.now();
-    this.waitingSignals = this.waitingSignals.filter(({ at }) => now - at < SIGNAL_KEEP_MS);
+    const offer = message && message.description && message.description.type === "offer";
+    this.waitingSignals = this.waitingSignals.filter(
+      ({ message: kept, at }) => now - at < SIGNAL_KEEP_MS && !(offer && kept.from === message.from),
+    );
     this.waitingSignals.push({ message, at: now });
   }
 
