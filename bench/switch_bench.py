@@ -54,7 +54,6 @@ START_GAPS = """
   window.__gaps = g;
   window.__attaches.length = 0;
   const start = performance.now();
-  g.startEpoch = performance.timeOrigin + start;
   document.querySelectorAll(".tile").forEach((tile) => { g.last[tile.dataset.id] = start; });
   const poll = async () => {
     if (!g.running) return;
@@ -71,7 +70,7 @@ START_GAPS = """
         const count = r.freezeCount || 0, total = r.totalFreezesDuration || 0;
         if (!t) {
           g.tracks[r.trackIdentifier] = { count, total, longest: 0, lastPacket: r.lastPacketReceivedTimestamp || 0,
-                                         decoded: r.framesDecoded || 0, zeroSeen: !r.framesDecoded, firstFrameAt: 0 };
+                                         zeroSeen: !r.framesDecoded, firstFrameAt: 0 };
           return;
         }
         // A track seen with no frame yet: when its first came (as late as this poll saw it).
@@ -81,7 +80,6 @@ START_GAPS = """
         t.count = count;
         t.total = total;
         t.lastPacket = r.lastPacketReceivedTimestamp || t.lastPacket;
-        t.decoded = r.framesDecoded || 0;
       });
     }
     const now = performance.now();

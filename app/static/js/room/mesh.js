@@ -10,6 +10,11 @@ import { connectionOptions } from "../e2ee/frame-crypto.js";
 
 const FAILED_GRACE_MS = 4000;
 
+// An offer from someone who rebuilt their side (a new generation): a new connection.
+function rebuilt(peer, { description, gen }) {
+  return Boolean(description && description.type === "offer" && peer.remoteGen && gen && gen !== peer.remoteGen);
+}
+
 function newGeneration() {
   return Math.random().toString(36).slice(2, 10);
 }
@@ -32,12 +37,11 @@ export class Mesh extends EventTarget {
 
   // Is a signal for this mesh? While the meeting leaves it (``holdRestarts``) it takes only what
   // belongs to the connections it still has: a new connection offered then is for the next mesh.
-  takes({ from, description, gen } = {}) {
+  takes(message) {
     if (this.stopped) return false;
     if (!this.holdRestarts) return true;
-    const peer = this.peers.get(from);
-    if (!peer) return false;
-    return !(description && description.type === "offer" && peer.remoteGen && gen && gen !== peer.remoteGen);
+    const peer = this.peers.get(message.from);
+    return Boolean(peer) && !rebuilt(peer, message);
   }
 
   // Hand a signal over; a failure to apply it is logged, never thrown.
@@ -122,7 +126,7 @@ export class Mesh extends EventTarget {
     // Only an offer starts a connection: a late candidate or answer of one that is gone (kept
     // through a move) would otherwise build a peer that takes the next offer's place.
     if (!peer && !offer) return;
-    if (!peer || (offer && peer.remoteGen && gen && gen !== peer.remoteGen)) {
+    if (!peer || rebuilt(peer, { description, gen })) {
       // A peer we have no connection with, or one that rebuilt its side: start fresh.
       peer = this.buildPeer(from);
     }

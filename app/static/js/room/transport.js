@@ -17,6 +17,8 @@ const LINGER_CAP_MS = 12000;
 // A peer-to-peer signal that arrives while no mesh takes it (someone moved back before we did)
 // waits this long for ours: perfect negotiation never recovers from a lost offer.
 const SIGNAL_KEEP_MS = 20000;
+// At most this many kept (a meeting's worth of offers and candidates), so a flood cannot grow it.
+const SIGNALS_KEPT = 400;
 const PEERS_LABEL = "Peer-to-peer, end-to-end encrypted";
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -176,6 +178,7 @@ export class MeetingTransport {
       ({ message: kept, at }) => now - at < SIGNAL_KEEP_MS && !(offer && kept.from === message.from),
     );
     this.waitingSignals.push({ message, at: now });
+    if (this.waitingSignals.length > SIGNALS_KEPT) this.waitingSignals.shift();
   }
 
   openNode(onTrack) {
