@@ -65,6 +65,24 @@ export class Backgrounds {
     (current || $("background-none")).checked = true;
     radios.forEach((radio) => radio.addEventListener("change", () => radio.checked && this.choose(radio.value)));
     $("background-file").addEventListener("change", () => this.pickOwn($("background-file").files[0]));
+    this.bindDialog();
+  }
+
+  // In the meeting the same choice opens in a dialog: the lobby's fieldset moves there while it
+  // is open, and back when it closes.
+  bindDialog() {
+    const dialog = $("background-dialog");
+    const choice = $("background-choice");
+    const home = choice.parentNode;
+    const next = choice.nextSibling;
+    $("background-toggle").hidden = Boolean(this.unsupported);
+    $("background-toggle").addEventListener("click", () => {
+      if (!this.meeting || !this.meeting.live) return;
+      $("background-dialog-body").append(choice);
+      dialog.showModal();
+    });
+    $("background-close").addEventListener("click", () => dialog.close());
+    dialog.addEventListener("close", () => home.insertBefore(choice, next));
   }
 
   async choose(value) {
@@ -156,17 +174,25 @@ export class Backgrounds {
     return pipeline;
   }
 
-  // A choice made after the preview started: change the running effect, or start one.
+  // A choice made after the preview started: change the running effect, or start one. In the
+  // meeting a new effect reads the meeting's camera and the meeting sends its track instead.
   async apply() {
     if (this.pipeline && !this.pipeline.stopped) {
       this.setEffect(this.pipeline, await this.effect());
       return;
     }
-    const stream = this.currentStream && this.currentStream();
+    const meeting = this.meeting && this.meeting.live ? this.meeting : null;
+    const stream = meeting ? meeting.stream : this.currentStream && this.currentStream();
     const camera = stream && stream.getVideoTracks()[0];
-    if (!camera || this.unsupported) return;
+    if (this.unsupported) return;
+    if (!camera) {
+      if (meeting) this.onStatus("You joined without a camera, so there is no background to change.");
+      return;
+    }
     const pipeline = await this.build(camera);
-    if (pipeline) this.onStream(new MediaStream([pipeline.track, ...stream.getAudioTracks()]));
+    if (!pipeline) return;
+    if (meeting) await meeting.replaceCamera(pipeline.track);
+    else this.onStream(new MediaStream([pipeline.track, ...stream.getAudioTracks()]));
   }
 
   // The preview says which effect it shows (for people's tools and our tests alike).
@@ -175,15 +201,19 @@ export class Backgrounds {
     $("preview").dataset.background = effect.kind;
   }
 
-  // The lobby is done with this pipeline (a new camera): stop it and the camera under it.
+  // The lobby is done with this pipeline (a new camera): stop it and the camera under it. One
+  // handed over to a meeting is the meeting's to stop.
   release() {
-    if (this.pipeline) this.pipeline.stop();
+    if (this.pipeline && !this.meeting) this.pipeline.stop();
     this.pipeline = null;
+    this.meeting = null;
     $("preview").dataset.background = "none";
   }
 
-  // The meeting owns the track now; it stops it (and so the pipeline) when it ends.
-  handOver() {
-    this.pipeline = null;
+  // The meeting owns the track now; it stops it (and so the pipeline) when it ends. The choice
+  // can still change during the meeting: the running effect changes, or one starts on the
+  // meeting's camera.
+  handOver(meeting) {
+    this.meeting = meeting;
   }
 }

@@ -239,7 +239,7 @@ export class Lobby {
     if (answer.status === "joined") {
       this.quietMeter();
       this.stream = null; // the meeting owns the camera now, and stops it when it ends
-      this.backgrounds.handOver();
+      this.backgrounds.handOver(this.meeting);
     } else if (answer.status === "locked" || answer.status === "removed") {
       this.step("wait");
       this.status(answer.status === "removed"

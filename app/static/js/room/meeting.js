@@ -369,6 +369,22 @@ export class Meeting extends EventTarget {
     this.view.announce(this.cameraOff ? "Camera off." : "Camera on.");
   }
 
+  // Our camera goes out as ``track`` from now on (a background effect started in the meeting
+  // reads the camera and makes a new track): in our own tile, on every connection, and in the
+  // local stream, so connections made later take it too. The camera under it keeps running.
+  async replaceCamera(track) {
+    const old = this.stream && this.stream.getVideoTracks()[0];
+    if (!old || old === track) return;
+    track.enabled = !this.cameraOff;
+    this.stream.removeTrack(old);
+    this.stream.addTrack(track);
+    if (this.view) {
+      this.view.attachStream("self", null); // the same stream object: make the tile take the new track
+      this.view.attachStream("self", this.stream);
+    }
+    if (this.transport) await this.transport.replaceVideoTrack(track, old);
+  }
+
   // A shared screen goes out beside the camera, as a stream of its own (transport.js keeps it
   // across a move between peer-to-peer and the node).
   async toggleScreen() {

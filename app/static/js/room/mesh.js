@@ -151,11 +151,12 @@ export class Mesh extends EventTarget {
     }
   }
 
-  // Swap the outgoing video (camera <-> screen) on every connection without renegotiating.
-  async replaceVideoTrack(track) {
+  // Swap the outgoing camera (``old``, the track each connection was given) for ``track`` on
+  // every connection without renegotiating: a background effect switched on in the meeting.
+  // A shared screen's sender is another one and stays as it is.
+  async replaceVideoTrack(track, old) {
     for (const { pc } of this.peers.values()) {
-      const sender = pc.getSenders().find((s) => s.track && s.track.kind === "video")
-        || pc.getTransceivers().find((t) => t.receiver.track.kind === "video")?.sender;
+      const sender = pc.getSenders().find((s) => s.track === old);
       if (sender) await sender.replaceTrack(track);
     }
   }

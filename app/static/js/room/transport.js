@@ -278,8 +278,10 @@ export class MeetingTransport {
     this.showState();
   }
 
-  async replaceVideoTrack(track) {
-    if (this.mesh) await this.mesh.replaceVideoTrack(track);
+  // Our camera goes out as ``track`` from now on, instead of ``old``, on every way open now (both
+  // during a move); connections made later take it from the local stream.
+  async replaceVideoTrack(track, old) {
+    if (this.mesh) await this.mesh.replaceVideoTrack(track, old);
     if (this.sfu) await this.sfu.replaceVideoTrack(track);
   }
 
