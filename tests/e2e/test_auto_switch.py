@@ -76,3 +76,71 @@ def test_auto_room_moves_to_the_node_and_back(auto_room, sfu_nodes, new_page):
         expect(page.locator("#e2ee-state")).to_have_text(ENCRYPTED, timeout=30000)
     for page in pages[:3]:
         assert page.console_errors == []
+
+
+# New frames painted in the shared screen's tile over a second: a screen tile left on an ended
+# track keeps its last picture (and its size) but paints nothing new.
+SCREEN_FRAMES = """async () => {
+  const video = document.querySelector(".tile-screen video");
+  if (!video) return 0;
+  let frames = 0;
+  const count = () => { frames += 1; video.requestVideoFrameCallback(count); };
+  video.requestVideoFrameCallback(count);
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  return frames;
+}"""
+
+
+SCREEN_TRACK = """() => {
+  const video = document.querySelector(".tile-screen video");
+  const stream = video && video.srcObject;
+  return stream ? stream.getTracks().map((t) => `${t.kind} ${t.readyState} muted=${t.muted}`) : null;
+}"""
+
+
+def wait_screen_playing(page, when, timeout=60):
+    expect(page.locator(".tile-screen")).to_have_count(1, timeout=timeout * 1000)
+    deadline = time.time() + timeout
+    while page.evaluate(SCREEN_FRAMES) < 2:
+        if time.time() > deadline:
+            raise AssertionError(f"{when}: the shared screen's tile paints nothing new: {page.evaluate(SCREEN_TRACK)}")
+
+
+def test_shared_screen_stays_through_both_moves(auto_room, sfu_nodes, new_page):
+    """Does a screen shared peer-to-peer keep playing for everyone through the move to the node and back?"""
+    sfu_nodes("e2e-node-1")
+    pages = [new_page({"width": 640, "height": 480}) for _ in range(5)]
+    for index, page in enumerate(pages[:3]):
+        join_meeting(page, auto_room, f"Person {index + 1}")
+        page.wait_for_selector("#meeting:not([hidden])")
+    sharer, viewers = pages[0], pages[1:3]
+    for page in viewers:
+        wait_decoding(page, tracks=2, timeout=60)
+    sharer.click("#screen-toggle")
+    expect(sharer.locator(".tile-screen[data-screen='self']")).to_contain_text("You are sharing")
+    for page in viewers:
+        wait_screen_playing(page, "peer-to-peer")
+
+    for index, page in enumerate(pages[3:], start=4):
+        join_meeting(page, auto_room, f"Person {index}")
+        page.wait_for_selector("#meeting:not([hidden])")
+    for page in pages:
+        expect(page.locator("#network-state")).to_have_text(NODE, timeout=60000)
+        wait_connections(page, 1, timeout=60)
+    for page in pages[1:]:  # the two who joined on the node get the screen there too
+        wait_screen_playing(page, "on the node", timeout=90)
+
+    for page in pages[3:]:
+        page.click("#leave-button")
+    for page in pages[:3]:
+        expect(page.locator("#network-state")).to_have_text(PEERS, timeout=60000)
+        wait_connections(page, 2, timeout=60)
+    for page in viewers:
+        wait_screen_playing(page, "back peer-to-peer")
+    expect(sharer.locator("#screen-toggle")).to_have_attribute("aria-pressed", "true")
+
+    sharer.click(".tile-screen[data-screen='self'] .tile-stop")
+    for page in viewers:
+        expect(page.locator(".tile-screen")).to_have_count(0, timeout=15000)
+    for page in pages[:3]:
+        assert page.console_errors == []

@@ -23,6 +23,7 @@ export class Mesh extends EventTarget {
   constructor({ selfId, signaling, iceServers, localStream, isKnown, frameCrypto = null }) {
     super();
     this.frameCrypto = frameCrypto;
+    this.applying = new Map(); // sender id -> their signals being applied, in order
     this.selfId = selfId;
     this.isKnown = isKnown;
     this.signaling = signaling;
@@ -44,9 +45,16 @@ export class Mesh extends EventTarget {
     return Boolean(peer) && !rebuilt(peer, message);
   }
 
-  // Hand a signal over; a failure to apply it is logged, never thrown.
+  // Hand a signal over; a failure to apply it is logged, never thrown. Each sender's signals are
+  // applied one after another: an offer that arrived while the one before it was still being
+  // applied (signals kept through a move are replayed at once) would otherwise look like a
+  // collision, and the impolite side would drop it for good.
   deliver(message) {
-    this.onSignal(message).catch((error) => console.warn("signal", error));
+    const from = typeof message.from === "string" ? message.from : "";
+    const before = this.applying.get(from) || Promise.resolve();
+    const done = before.then(() => this.onSignal(message)).catch((error) => console.warn("signal", error));
+    this.applying.set(from, done);
+    done.then(() => this.applying.get(from) === done && this.applying.delete(from));
   }
 
   // The participant with the greater id is "polite": it yields when both offer at once.
