@@ -2,6 +2,7 @@
 
 import asyncio
 import logging
+import time
 import uuid
 from dataclasses import dataclass, field
 
@@ -28,6 +29,9 @@ PUBLISHED = {"audio": "audio", "video": "video", "screen": "video"}
 # named after the publisher's, so the page can give it a tile of its own.
 SCREEN_SUFFIX = "-screen"
 ALLOWED_MIME_TYPES = {"audio": {"audio/opus"}, "video": {"video/vp8", "video/rtx"}}
+# Seconds nobody may have a participant's camera on screen before they are told to stop encoding
+# it: a layout change or a page flip shows it again within moments, and resuming costs a keyframe.
+CAMERA_PAUSE_AFTER = 2.0
 
 
 class NegotiationError(Exception):
@@ -63,6 +67,7 @@ class Participant:
         negotiation_timeout: float = 15.0,
         forwarding: str = "packets",
         adaptation: bool = True,
+        clock=time.monotonic,
     ) -> None:
         self.room = room
         self.id = participant_id
@@ -81,6 +86,9 @@ class Participant:
         self.adaptation = SubscriberAdaptation(
             enabled=adaptation and forwarding == "packets", name=f"{room}/{participant_id}"
         )
+        self.camera_paused = False  # told to stop encoding its camera: nobody sees it
+        self._camera_unwanted_since: float | None = None
+        self._clock = clock
         self._negotiation_timeout = negotiation_timeout
         self._send_lock = asyncio.Lock()
         self._dirty = False
@@ -179,6 +187,35 @@ class Participant:
                 stream = sub.stream_id + SCREEN_SUFFIX if name == "screen" else sub.stream_id
                 if PUBLISHED[name] == "video" and hasattr(track, "set_hidden"):
                     track.set_hidden(stream in hidden)
+        for publisher in self.members.values():
+            if publisher is not self:
+                publisher.review_camera()  # one shown again resumes now, not at the next review
+
+    def camera_wanted(self) -> bool:
+        """Whether someone who receives this participant's camera has its tile on screen.
+
+        Nobody receiving it (alone in the meeting, or everyone still connecting) counts as wanted:
+        the first viewer then never waits for an encoder to start.
+        """
+        viewers = [track for track in self.published["video"].subscribers if track.readyState == "live"]
+        return not viewers or any(not getattr(track, "hidden", False) for track in viewers)
+
+    def review_camera(self) -> None:
+        """Tell this publisher to stop encoding a camera nobody has seen for a while, and to start again at once."""
+        if self.closed or not self.adaptation.enabled:
+            return
+        if self.camera_wanted():
+            self._camera_unwanted_since = None
+            if self.camera_paused:
+                self.camera_paused = False
+                asyncio.ensure_future(self.send({"type": "camera", "wanted": True}))
+            return
+        now = self._clock()
+        if self._camera_unwanted_since is None:
+            self._camera_unwanted_since = now
+        elif not self.camera_paused and now - self._camera_unwanted_since >= CAMERA_PAUSE_AFTER:
+            self.camera_paused = True
+            asyncio.ensure_future(self.send({"type": "camera", "wanted": False}))
 
     def desired_publishers(self) -> dict:
         """Session id -> every other live participant of the room, whom this one receives."""

@@ -7,7 +7,10 @@ import pytest
 from aiortc.rtp import HeaderExtensionsMap
 
 from sfu_node import aiortc_internals
+from sfu_node import participant as participant_module
 from sfu_node.packets import PacketTrack, parse_vp8_descriptor, starts_vp8_keyframe
+from sfu_node.participant import Participant
+from sfu_node.stats import NodeStats
 from tests.support.inprocess import next_json, running_node, token
 from tests.support.vp8_layers import l1t3_frames
 
@@ -119,3 +122,54 @@ def test_hidden_message_with_too_many_streams_is_refused():
             return message
 
     assert "hidden" in asyncio.run(scenario())["error"]
+
+
+def test_a_camera_nobody_sees_is_paused_at_its_publisher_and_resumed(monkeypatch):
+    """When its only viewer hides Bob's camera, is Bob told to stop encoding it, and to start again when shown?"""
+    monkeypatch.setattr(participant_module, "CAMERA_PAUSE_AFTER", 0.0)
+
+    async def camera_message(ws):
+        while (message := await next_json(ws, skip=())).get("type") != "camera":
+            pass
+        return message
+
+    async def scenario():
+        async with running_node() as (node, client):
+            bob = await client.ws_connect("/ws")
+            await bob.send_json({"type": "join", "token": token(participant="bob")})
+            ann = await client.ws_connect("/ws")
+            await ann.send_json({"type": "join", "token": token(participant="ann")})
+            while not (message := await next_json(ann, skip=())).get("screens"):
+                pass
+            camera = message["screens"][0].removesuffix("-screen")
+            [bob_here] = [p for p in node.registry.participants() if p.id == "bob"]
+            assert not bob_here.camera_paused  # Ann sees him
+            await ann.send_json({"type": "hidden", "streams": [camera]})
+            paused = await asyncio.wait_for(camera_message(bob), 5)
+            await ann.send_json({"type": "hidden", "streams": []})
+            resumed = await asyncio.wait_for(camera_message(bob), 5)
+            return paused, resumed, bob_here.camera_paused
+
+    paused, resumed, still_paused = asyncio.run(scenario())
+    assert paused == {"type": "camera", "wanted": False}
+    assert resumed == {"type": "camera", "wanted": True}
+    assert not still_paused
+
+
+def test_a_camera_with_one_viewer_who_sees_it_keeps_encoding():
+    """With two viewers, one hiding Bob's camera and one not, is Bob never told to pause?"""
+
+    async def scenario():
+        bob = Participant(room="r", participant_id="bob", name="Bob", role="guest", ws=None, stats=NodeStats())
+        shown, hidden = bob.published["video"].subscribe("a"), bob.published["video"].subscribe("c")
+        hidden.hidden = True
+        seen = [bob.camera_wanted()]
+        shown.hidden = True
+        seen.append(bob.camera_wanted())
+        shown.stop()
+        hidden.stop()
+        seen.append(bob.camera_wanted())  # nobody receiving: an arriving viewer must not wait for an encoder
+        await bob.pc.close()
+        return seen
+
+    assert asyncio.run(scenario()) == [True, False, True]
