@@ -80,14 +80,16 @@ class Participant:
         self.stats = stats
         self.closed = False
         self.published = {
-            name: PublishedTrack(kind, stats, packets=forwarding == "packets") for name, kind in PUBLISHED.items()
+            name: PublishedTrack(kind, stats, clock=clock, packets=forwarding == "packets")
+            for name, kind in PUBLISHED.items()
         }
         self.subscriptions: dict[str, Subscription] = {}
         self.adaptation = SubscriberAdaptation(
             enabled=adaptation and forwarding == "packets", name=f"{room}/{participant_id}"
         )
-        self.camera_paused = False  # told to stop encoding its camera: nobody sees it
-        self._camera_unwanted_since: float | None = None
+        # Told to stop encoding its camera: nobody sees it. A new connection starts unpaused, and
+        # so does its browser (sfu-client.js), so the two never disagree.
+        self.camera_paused = False
         self._clock = clock
         self._negotiation_timeout = negotiation_timeout
         self._send_lock = asyncio.Lock()
@@ -182,6 +184,7 @@ class Participant:
         """Send no video of the streams whose tiles this subscriber reports off its screen (audio goes on)."""
         if not self.adaptation.enabled:
             return  # --adaptation off: everything to everyone, as before
+        logger.debug("%s/%s: hidden %s", self.room, self.id, sorted(hidden))
         for sub in self.subscriptions.values():
             for name, track in zip(PUBLISHED, sub.tracks, strict=True):
                 stream = sub.stream_id + SCREEN_SUFFIX if name == "screen" else sub.stream_id
@@ -192,30 +195,31 @@ class Participant:
                 publisher.review_camera()  # one shown again resumes now, not at the next review
 
     def camera_wanted(self) -> bool:
-        """Whether someone who receives this participant's camera has its tile on screen.
+        """Whether anyone receiving this participant's camera may be looking at it.
 
-        Nobody receiving it (alone in the meeting, or everyone still connecting) counts as wanted:
-        the first viewer then never waits for an encoder to start.
+        Unwanted only when every live viewer's own page has reported the tile hidden, each for at
+        least CAMERA_PAUSE_AFTER. A viewer that has reported nothing (just joined, still negotiating,
+        its tiles not yet laid out) counts as looking, and so does nobody at all: the first viewer
+        then never waits for an encoder to start.
         """
         viewers = [track for track in self.published["video"].subscribers if track.readyState == "live"]
-        return not viewers or any(not getattr(track, "hidden", False) for track in viewers)
+        now = self._clock()
+        for track in viewers:
+            since = getattr(track, "hidden_since", None)
+            if since is None or now - since < CAMERA_PAUSE_AFTER:
+                return True
+        return not viewers
 
     def review_camera(self) -> None:
         """Tell this publisher to stop encoding a camera nobody has seen for a while, and to start again at once."""
         if self.closed or not self.adaptation.enabled:
             return
-        if self.camera_wanted():
-            self._camera_unwanted_since = None
-            if self.camera_paused:
-                self.camera_paused = False
-                asyncio.ensure_future(self.send({"type": "camera", "wanted": True}))
-            return
-        now = self._clock()
-        if self._camera_unwanted_since is None:
-            self._camera_unwanted_since = now
-        elif not self.camera_paused and now - self._camera_unwanted_since >= CAMERA_PAUSE_AFTER:
-            self.camera_paused = True
-            asyncio.ensure_future(self.send({"type": "camera", "wanted": False}))
+        wanted = self.camera_wanted()
+        if wanted != self.camera_paused:
+            return  # nothing changed
+        self.camera_paused = not wanted
+        logger.info("%s/%s: camera %s", self.room, self.id, "resumed" if wanted else "paused (nobody sees it)")
+        asyncio.ensure_future(self.send({"type": "camera", "wanted": wanted}))
 
     def desired_publishers(self) -> dict:
         """Session id -> every other live participant of the room, whom this one receives."""

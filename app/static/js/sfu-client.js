@@ -240,14 +240,19 @@ export class SfuConnection {
 
   // Encode the camera only while someone sees it: nobody's tile showing it (speaker view, another
   // page of the grid) means its encoder would work for nothing. The track itself stays on, so our
-  // own preview and the other way (during a move) are untouched.
+  // own preview and the other way (during a move) are untouched. Only ``active`` changes: the
+  // encodings keep their scalability mode (temporal-layers.js), which the node's layers rely on.
   async applyCameraWanted() {
     const sender = this.videoSender;
     if (!sender) return;
     const parameters = sender.getParameters();
     if (!parameters.encodings || !parameters.encodings.length) return;
     if (parameters.encodings.every((encoding) => encoding.active === this.cameraWanted)) return;
-    for (const encoding of parameters.encodings) encoding.active = this.cameraWanted;
+    for (const encoding of parameters.encodings) {
+      encoding.active = this.cameraWanted;
+      // A browser that leaves the mode out of getParameters() would reset it to one layer.
+      if (this.layersMode && !encoding.scalabilityMode) encoding.scalabilityMode = this.layersMode;
+    }
     try {
       await sender.setParameters(parameters);
     } catch (error) {
