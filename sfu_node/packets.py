@@ -153,7 +153,6 @@ class PacketTrack(MediaStreamTrack):
         self.keyframe_floor: float | None = None
         self.adaptation = None  # this subscriber's SubscriberAdaptation, when adapting
         self.hidden = False  # its tile is off the subscriber's screen: send no video
-        self.hidden_since: float | None = None  # when the subscriber reported it hidden (this clock)
         self.keyframe_requests = 0
 
     def attach(self, sender) -> None:
@@ -259,7 +258,6 @@ class PacketTrack(MediaStreamTrack):
         if hidden == self.hidden or self.layers is None:
             return
         self.hidden = hidden
-        self.hidden_since = self._clock() if hidden else None
         if not hidden and self.layers.started:
             self.layers.started = False  # numbered on from the last packet sent (layers.py)
             self.source.request_keyframe()

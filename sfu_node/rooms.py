@@ -35,13 +35,10 @@ class Room:
     speaker_task: asyncio.Task | None = None
 
     async def follow_speakers(self) -> None:
-        """Tell everyone in the room when the active speaker changes (speakers.py), and each
-        publisher whether anyone sees its camera (Participant.review_camera)."""
+        """Tell everyone in the room when the active speaker changes (speakers.py)."""
         while True:
             await asyncio.sleep(TICK)
             members = list(self.participants.values())
-            for participant in members:
-                participant.review_camera()
             changed = self.speakers.update({p.id: p.published["audio"].level.take() for p in members})
             if changed is not None:
                 for participant in members:
