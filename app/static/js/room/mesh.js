@@ -9,6 +9,9 @@
 import { connectionOptions } from "../e2ee/frame-crypto.js";
 
 const FAILED_GRACE_MS = 4000;
+// A signal's work on a connection closed meanwhile may never settle (a closed RTCPeerConnection
+// leaves its pending operations unresolved): the sender's next signals wait this long at most.
+const SIGNAL_APPLY_MS = 3000;
 
 // An offer from someone who rebuilt their side (a new generation): a new connection.
 function rebuilt(peer, { description, gen }) {
@@ -52,7 +55,8 @@ export class Mesh extends EventTarget {
   deliver(message) {
     const from = typeof message.from === "string" ? message.from : "";
     const before = this.applying.get(from) || Promise.resolve();
-    const done = before.then(() => this.onSignal(message)).catch((error) => console.warn("signal", error));
+    const applied = () => Promise.race([this.onSignal(message), new Promise((resolve) => setTimeout(resolve, SIGNAL_APPLY_MS))]);
+    const done = before.then(applied).catch((error) => console.warn("signal", error));
     this.applying.set(from, done);
     done.then(() => this.applying.get(from) === done && this.applying.delete(from));
   }
@@ -185,6 +189,9 @@ export class Mesh extends EventTarget {
     clearTimeout(peer.failTimer);
     peer.pc.close();
     this.peers.delete(peerId);
+    // Their signals for the connection closed here are moot: later ones need not wait for them.
+    // (Not when a signal of theirs rebuilds the connection: it is the one being applied.)
+    if (notify) this.applying.delete(peerId);
     if (notify) this.dispatchEvent(new CustomEvent("state", { detail: this.overallState() }));
   }
 
@@ -202,6 +209,7 @@ export class Mesh extends EventTarget {
 
   close() {
     for (const id of [...this.peers.keys()]) this.closePeer(id, false);
+    this.applying.clear();
   }
 
   // Close for good: this mesh answers no more signals (a new one takes over if we move back).
