@@ -164,7 +164,7 @@ def test_background_changes_during_the_meeting(either_room, new_page):
     enter(sender, either_room["url"], "Sender")
     enter(viewer, either_room["url"], "Viewer")
     wait_decoding(viewer, tracks=1, timeout=60)
-    viewer.wait_for_function("(video) => video.videoWidth >= 640", arg=tile_video(viewer, "Sender"), timeout=30000)
+    viewer.wait_for_function("(video) => video.videoWidth >= 640", arg=tile_video(viewer, "Sender"), timeout=60000)
     viewer.wait_for_timeout(3000)
     raw = viewer.evaluate(SHARPNESS, viewer.evaluate_handle(RAW_CAMERA))
     before = received_sharpness(viewer, "Sender", lambda detail: detail > 0.6 * raw)
