@@ -6,10 +6,8 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
-from app.plans import LARGE
-
 from ..support.frames import AVERAGE_COLOUR, RAW_CAMERA, SHARPNESS
-from ..support.live import in_meeting, wait_decoding
+from ..support.live import in_meeting, peer_or_node_room, wait_decoding
 
 # Each 2D draw on an offscreen canvas (how the effect composes every frame) takes 50 ms more:
 # a device far too slow for 15 frames a second, made so by the work itself, not by a flag.
@@ -122,15 +120,20 @@ def test_too_slow_device_falls_back_with_a_message(room, new_page):
 CONNECTED = "() => window.__peerConnections.filter((pc) => pc.connectionState === 'connected').length"
 
 
-def received_sharpness(page, sender, until, seconds=20):
-    """The received picture's detail, sampled each second until ``until(detail)`` holds (or time runs out)."""
-    detail = page.evaluate(SHARPNESS, tile_video(page, sender))
+def sharpness_until(page, video, until, seconds=20):
+    """A video element's detail, sampled each second until ``until(detail)`` holds (or time runs out)."""
+    detail = page.evaluate(SHARPNESS, video)
     for _ in range(seconds):
         if until(detail):
             break
         page.wait_for_timeout(1000)
-        detail = page.evaluate(SHARPNESS, tile_video(page, sender))
+        detail = page.evaluate(SHARPNESS, video)
     return detail
+
+
+def received_sharpness(page, sender, until, seconds=20):
+    """The detail of ``sender``'s picture as ``page`` receives it (see ``sharpness_until``)."""
+    return sharpness_until(page, tile_video(page, sender), until, seconds)
 
 
 def pick_in_meeting(page, label, kind):
@@ -146,16 +149,7 @@ def pick_in_meeting(page, label, kind):
 @pytest.fixture(params=["peer-to-peer", "node"])
 def either_room(request, live_server):
     """A room whose meeting runs peer-to-peer, or one that runs through a node."""
-    name = f"effects-{request.param}"
-    email = f"{name}@example.com"
-    live_server.flask("create-admin", email)
-    if request.param == "peer-to-peer":
-        live_server.flask("rooms", "create", name, "--owner", email)
-    else:
-        live_server.set_plan(email, "pro")
-        live_server.flask("rooms", "create", name, "--owner", email, "--mode", LARGE)
-        request.getfixturevalue("sfu_nodes")("e2e-effects-node")  # before the pages load: their CSP
-    return {"url": f"{live_server.url}/{name}"}
+    return peer_or_node_room(request, live_server, f"effects-{request.param}")
 
 
 def test_background_changes_during_the_meeting(either_room, new_page):
@@ -172,7 +166,7 @@ def test_background_changes_during_the_meeting(either_room, new_page):
 
     pick_in_meeting(sender, "Blur", "blur")
     own_tile = sender.locator(".tile[data-id=self] video").element_handle()
-    own = sender.evaluate(SHARPNESS, own_tile)
+    own = sharpness_until(sender, own_tile, lambda detail: detail < 0.35 * raw)  # once the model has warmed up
     blurred = received_sharpness(viewer, "Sender", lambda detail: detail < 0.35 * min(raw, before))
     pick_in_meeting(sender, "None", "none")
     after = received_sharpness(viewer, "Sender", lambda detail: detail > 0.6 * raw)

@@ -6,9 +6,15 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from app.plans import LARGE
-
-from ..support.live import OPEN_CONNECTIONS, in_meeting, inbound_video, join_meeting, sign_in, wait_decoding
+from ..support.live import (
+    OPEN_CONNECTIONS,
+    in_meeting,
+    inbound_video,
+    join_meeting,
+    peer_or_node_room,
+    sign_in,
+    wait_decoding,
+)
 
 # Frames one tile's video has shown so far (0 while nothing decoded reaches it).
 TILE_FRAMES = """(id) => {
@@ -42,19 +48,12 @@ def tile_playing(page, person_id, timeout=45):
 @pytest.fixture(params=["peer-to-peer", "node"])
 def breakout_room(request, live_server):
     """A room whose meeting (and so each group) runs peer-to-peer, or one that runs through a node."""
-    name = f"breakout-{request.param}"
-    email = f"{name}@example.com"
-    live_server.flask("create-admin", email)
+    room = peer_or_node_room(request, live_server, f"breakout-{request.param}")
     if request.param == "peer-to-peer":
-        live_server.flask("rooms", "create", name, "--owner", email)
-        connections = {"together": 3, "in pairs": 1}  # one per remote person
+        room["connections"] = {"together": 3, "in pairs": 1}  # one per remote person
     else:
-        live_server.set_plan(email, "pro")
-        live_server.flask("rooms", "create", name, "--owner", email, "--mode", LARGE)
-        # Registered before the pages load, so their Content-Security-Policy allows it.
-        request.getfixturevalue("sfu_nodes")("e2e-breakout-node")
-        connections = {"together": 1, "in pairs": 1}  # one to the node, a group's or the room's
-    return {"url": f"{live_server.url}/{name}", "owner": email, "connections": connections}
+        room["connections"] = {"together": 1, "in pairs": 1}  # one to the node, a group's or the room's
+    return room
 
 
 def test_breakout_pairs_see_only_each_other_then_everyone(breakout_room, live_server, new_page):

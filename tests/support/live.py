@@ -8,6 +8,8 @@ import time
 
 import requests
 
+from app.plans import LARGE
+
 from . import services
 from .services import ROOT
 
@@ -200,3 +202,19 @@ def wait_decoding(page, tracks, timeout=40):
 
 def selected_candidates(page):
     return page.evaluate(SELECTED_CANDIDATES)
+
+
+def peer_or_node_room(request, live_server, name):
+    """A room named ``name`` whose meeting runs peer-to-peer, or through a node when ``request.param`` is "node".
+
+    The node is registered before any page loads, so the pages' Content-Security-Policy allows it.
+    """
+    email = f"{name}@example.com"
+    live_server.flask("create-admin", email)
+    if request.param == "node":
+        live_server.set_plan(email, "pro")
+        live_server.flask("rooms", "create", name, "--owner", email, "--mode", LARGE)
+        request.getfixturevalue("sfu_nodes")(f"e2e-{name}")
+    else:
+        live_server.flask("rooms", "create", name, "--owner", email)
+    return {"url": f"{live_server.url}/{name}", "owner": email}
