@@ -7,6 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from ..support.live import (
+    CONNECTION_DETAILS,
     OPEN_CONNECTIONS,
     in_meeting,
     inbound_video,
@@ -121,9 +122,15 @@ def test_breakout_pairs_see_only_each_other_then_everyone(breakout_room, live_se
     for page in pages.values():
         expect(page.locator("#breakout-bar")).to_be_hidden(timeout=60000)
         expect(page.locator(".tile")).to_have_count(4, timeout=20000)
-    for page in pages.values():
+    for name, page in pages.items():
         wait_connections(page, connections["together"])
-        wait_decoding(page, tracks=3, timeout=60)
+        try:
+            wait_decoding(page, tracks=3, timeout=60)
+        except AssertionError as error:  # the cause may be another page's: say what each has
+            others = {other: p.evaluate(CONNECTION_DETAILS) for other, p in pages.items() if p is not page}
+            for other, p in pages.items():
+                print("WORKER", other, [w.evaluate("() => self.__state && self.__state()") for w in p.workers])
+            raise AssertionError(f"{name}: {error}; the others' connections: {others}") from None
         expect(page.locator("#e2ee-state")).to_have_text(ENCRYPTED, timeout=30000)
     for page in pages.values():
         assert page.console_errors == []

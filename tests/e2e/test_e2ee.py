@@ -197,3 +197,47 @@ def test_an_allowed_unencrypted_browser_turns_encryption_off_for_all(large_room,
     for page in pages[:2]:
         expect(page.locator("#e2ee-state")).to_have_text(ENCRYPTED, timeout=30000)
         wait_decoding(page, tracks=1, timeout=30)
+
+
+# The first ``count`` encoded transforms the page attaches go to a worker that never reads them,
+# as Chromium sometimes leaves a batch of new transforms wired to nothing: no frame gets through.
+STALL_FIRST_TRANSFORMS = """
+(() => {
+  let left = %d;
+  const nowhere = () => new Worker("/static/js/e2ee/derive.js", { type: "module" });
+  for (const proto of [RTCRtpSender.prototype, RTCRtpReceiver.prototype]) {
+    const own = Object.getOwnPropertyDescriptor(proto, "transform");
+    Object.defineProperty(proto, "transform", {
+      configurable: true,
+      get() { return own.get.call(this); },
+      set(transform) {
+        if (left > 0) {
+          left -= 1;
+          transform = new RTCRtpScriptTransform(nowhere(), {});
+        }
+        own.set.call(this, transform);
+      },
+    });
+  }
+  window.stalledTransformsLeft = () => left;
+})();
+"""
+
+
+def test_a_transform_that_never_sees_a_frame_is_attached_again(room, new_page):
+    """When a connection's encoded transforms get no frames, is each attached afresh, so both pictures arrive?"""
+    ada = new_page()
+    join_meeting(ada, room["url"], "Ada")
+    in_meeting(ada)
+    bo = new_page()
+    bo.add_init_script(STALL_FIRST_TRANSFORMS % 4)  # both of Bo's senders and receivers to Ada
+    join_meeting(bo, room["url"], "Bo")
+    in_meeting(bo)
+    for page in (ada, bo):
+        wait_decoding(page, tracks=1, timeout=40)
+        expect(page.locator("#e2ee-state")).to_have_text(ENCRYPTED, timeout=20000)
+    assert bo.evaluate("window.stalledTransformsLeft()") == 0  # the stall really happened
+    restarted = [m for m in bo.console_messages if "frame encryption restarted" in m]
+    for side in ("audio sender", "video sender", "audio receiver", "video receiver"):
+        assert any(side in m for m in restarted), (side, restarted)
+    assert bo.console_errors == [] and ada.console_errors == []

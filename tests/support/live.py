@@ -45,6 +45,34 @@ async () => {
 }
 """
 
+# What a failure message needs to tell a missing picture apart: per open connection, each
+# transceiver's negotiated state and the RTP counters both ways.
+CONNECTION_DETAILS = """
+async () => {
+  const rows = [];
+  for (const pc of window.__peerConnections) {
+    if (pc.connectionState === "closed") continue;
+    const stats = await pc.getStats();
+    const rtp = [];
+    stats.forEach((r) => {
+      if (r.type === "inbound-rtp") {
+        rtp.push(`in ${r.kind} ${r.ssrc} packets ${r.packetsReceived} decoded ${r.framesDecoded}`);
+      } else if (r.type === "outbound-rtp") {
+        rtp.push(`out ${r.kind} ${r.ssrc} packets ${r.packetsSent} sent ${r.framesSent}`);
+      }
+    });
+    const transceivers = pc.getTransceivers().map((t) => {
+      const sending = t.sender.track ? t.sender.track.readyState : "no track";
+      return `${t.mid}:${t.receiver.track.kind}:${t.direction}/${t.currentDirection}:${sending}`;
+    });
+    const sdp = (pc.remoteDescription && pc.remoteDescription.sdp) || "";
+    const remoteSsrcs = (sdp.match(/a=ssrc:\\d+ msid/g) || []).length;
+    rows.push({ state: pc.connectionState, signaling: pc.signalingState, transceivers, rtp, remoteSsrcs });
+  }
+  return rows;
+}
+"""
+
 SELECTED_CANDIDATES = """
 async () => {
   const types = [];
@@ -191,12 +219,10 @@ def wait_decoding(page, tracks, timeout=40):
                 if len(rising) >= tracks:
                     return rows
         time.sleep(0.5)
-    states = page.evaluate(
-        "() => window.__peerConnections.map((pc) => [pc.connectionState, pc.iceConnectionState, pc.signalingState])"
-    )
     logs = getattr(page, "console_messages", [])[-30:]
     raise AssertionError(
-        f"expected {tracks} decoding video streams, got {inbound_video(page)}; connections {states}; console {logs}"
+        f"expected {tracks} decoding video streams, got {inbound_video(page)}; "
+        f"open connections {page.evaluate(CONNECTION_DETAILS)}; console {logs}"
     )
 
 

@@ -6,6 +6,13 @@
 // the node's), so the keys are in place before an auto room moves between them.
 
 const SCRIPT_TRANSFORM = typeof RTCRtpScriptTransform !== "undefined";
+// Chromium sometimes wires a batch of new script transforms to nothing: frames never reach the
+// worker, so that connection carries no media at all (seen after breakout groups close, on the
+// connections made then). A transform that has seen no frame this long while media is there
+// for it is attached afresh (a new transform takes over the endpoint's frames), a few times at most.
+const STALL_CHECK_MS = 1000;
+const STALL_MS = 3000;
+const REATTACH_LIMIT = 5;
 const ENCODED_STREAMS = typeof RTCRtpSender !== "undefined" && "createEncodedStreams" in RTCRtpSender.prototype;
 
 // Can this browser encrypt frames at all? The lobby asks before anyone joins.
@@ -25,8 +32,9 @@ export class FrameCrypto extends EventTarget {
     this.worker = new Worker(new URL("./frame-worker.js", import.meta.url), { type: "module" });
     this.worker.onmessage = ({ data }) => this.onWorkerMessage(data);
     this.ids = new WeakMap(); // sender or receiver -> transform id
-    this.transforms = new Map(); // transform id -> { operation, participant, state }
+    this.transforms = new Map(); // transform id -> { operation, participant, state, endpoint, options, since }
     this.nextId = 0;
+    this.checkTimer = SCRIPT_TRANSFORM ? setInterval(() => this.rescueStalled(), STALL_CHECK_MS) : null;
   }
 
   // Protect every transceiver ``pc`` has or will have. ``ownerOf(transceiver)`` names whose
@@ -52,7 +60,7 @@ export class FrameCrypto extends EventTarget {
   // A receiver's owner may change (the node reuses a slot for someone else): tell the worker.
   protectReceiver(receiver, participant) {
     const id = this.ids.get(receiver);
-    if (id) {
+    if (id && this.transforms.has(id)) {
       this.transforms.get(id).participant = participant;
       this.worker.postMessage({ type: "owner", id, participant });
       return;
@@ -60,12 +68,13 @@ export class FrameCrypto extends EventTarget {
     this.attach(receiver, { operation: "decrypt", kind: receiver.track.kind }, participant);
   }
 
-  attach(endpoint, options, participant) {
+  attach(endpoint, options, participant, attempts = 0) {
     const id = `t${(this.nextId += 1)}`;
     this.ids.set(endpoint, id);
-    this.transforms.set(id, { operation: options.operation, participant, state: "new", endpoint });
+    const since = Date.now();
+    this.transforms.set(id, { operation: options.operation, participant, state: "new", endpoint, options, since, attempts });
     if (participant) this.worker.postMessage({ type: "owner", id, participant });
-    const full = Object.assign({ id }, options);
+    const full = Object.assign({}, options, { id });
     try {
       if (SCRIPT_TRANSFORM) {
         endpoint.transform = new RTCRtpScriptTransform(this.worker, full);
@@ -87,9 +96,48 @@ export class FrameCrypto extends EventTarget {
     this.worker.postMessage({ type: "key", participant, index, raw });
   }
 
+  // Their frames no longer count for them (a receiver the node gives to someone else later is
+  // told its new owner then).
   forget(participant) {
     this.worker.postMessage({ type: "forget", participant });
-    for (const [id, transform] of this.transforms) if (transform.participant === participant) this.transforms.delete(id);
+    for (const transform of this.transforms.values()) if (transform.participant === participant) transform.participant = null;
+  }
+
+  // Is media there for this endpoint, so its transform should have seen frames by now? A sender
+  // with a live track on a connected transport (a disabled camera still sends black frames), or
+  // a receiver whose packets arrive.
+  async expectsFrames({ endpoint, operation }) {
+    if (!endpoint.transport || endpoint.transport.state !== "connected") return false;
+    if (operation === "encrypt") return Boolean(endpoint.track && endpoint.track.readyState === "live");
+    let received = 0;
+    (await endpoint.getStats()).forEach((report) => {
+      if (report.type === "inbound-rtp") received += report.packetsReceived || 0;
+    });
+    return received > 0;
+  }
+
+  async rescueStalled() {
+    if (this.rescuing) return;
+    this.rescuing = true;
+    try {
+      const now = Date.now();
+      for (const [id, transform] of [...this.transforms]) {
+        if (transform.endpoint.transport && transform.endpoint.transport.state === "closed") {
+          this.transforms.delete(id); // a connection the meeting left: nothing to show or rescue
+          continue;
+        }
+        if (transform.state !== "new" || now - transform.since < STALL_MS || transform.attempts >= REATTACH_LIMIT) continue;
+        if (!(await this.expectsFrames(transform)) || this.transforms.get(id) !== transform || transform.state !== "new") continue;
+        const side = transform.operation === "encrypt" ? "sender" : "receiver";
+        console.info(`parlor: frame encryption restarted on a ${transform.options.kind} ${side} that saw no frames`);
+        this.transforms.delete(id);
+        this.attach(transform.endpoint, transform.options, transform.participant, transform.attempts + 1);
+      }
+    } catch (error) {
+      console.warn("parlor: frame encryption check", error);
+    } finally {
+      this.rescuing = false;
+    }
   }
 
   // Off only while the meeting admits someone whose browser cannot decrypt.
@@ -122,6 +170,7 @@ export class FrameCrypto extends EventTarget {
   }
 
   close() {
+    clearInterval(this.checkTimer);
     this.worker.terminate();
   }
 }

@@ -65,7 +65,10 @@ async function seal(frame, controller, options) {
     controller.enqueue(frame);
     return;
   }
-  if (!sending) return; // never send in the clear while a key is on its way
+  if (!sending) {
+    report(options.id, "waiting"); // never send in the clear while a key is on its way
+    return;
+  }
   const data = new Uint8Array(frame.data);
   const clear = clearLength(frame, options.kind);
   const iv = nextIv();
