@@ -129,7 +129,7 @@ export class FrameCrypto extends EventTarget {
         if (transform.state !== "new" || now - transform.since < STALL_MS || transform.attempts >= REATTACH_LIMIT) continue;
         if (!(await this.expectsFrames(transform)) || this.transforms.get(id) !== transform || transform.state !== "new") continue;
         const side = transform.operation === "encrypt" ? "sender" : "receiver";
-        console.info(`parlor: frame encryption restarted on a ${transform.options.kind} ${side} that saw no frames`);
+        console.info(`parlor: frame encryption restarted (${transform.options.kind} ${side} saw no frames)`);
         this.transforms.delete(id);
         this.attach(transform.endpoint, transform.options, transform.participant, transform.attempts + 1);
       }
