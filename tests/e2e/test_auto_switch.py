@@ -31,13 +31,6 @@ def wait_connections(page, count, timeout=30):
         time.sleep(0.25)
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason=(
-        "known from an earlier full run: after the move back one page decoded 0 frames of one person (a lost "
-        "offer; fixed by keeping signals for the next mesh, kept non-strict until full CI runs confirm it)"
-    ),
-)
 def test_auto_room_moves_to_the_node_and_back(auto_room, sfu_nodes, new_page):
     """Do 3 peers move to one node connection each when 2 more join, and back, end-to-end encrypted throughout?"""
     sfu_nodes("e2e-node-1")  # registered before the pages load, so their CSP allows it

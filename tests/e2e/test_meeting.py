@@ -24,6 +24,40 @@ def test_three_people_decode_each_other(room, new_page):
         assert page.console_errors == []
 
 
+def drop_first_offer(dropped):
+    """A WebSocket route that relays Socket.IO faithfully, except the page's first offer: a signal lost on the way."""
+
+    def route(socket):
+        server = socket.connect_to_server()
+
+        def outgoing(message):
+            if not dropped and '"signal"' in message and '"type":"offer"' in message:
+                dropped.append(message)
+                return
+            server.send(message)
+
+        socket.on_message(outgoing)
+        server.on_message(socket.send)
+
+    return route
+
+
+def test_an_offer_lost_on_the_way_is_sent_again(room, new_page):
+    """When the joiner's offer never reaches the other, is it sent again, so the two still meet?"""
+    first, second = new_page(), new_page()
+    join_meeting(first, room["url"], "Ada")
+    in_meeting(first)
+    dropped = []
+    second.route_web_socket("**/socket.io/**", drop_first_offer(dropped))
+    join_meeting(second, room["url"], "Bo")
+    in_meeting(second)
+    for page in (first, second):
+        wait_decoding(page, tracks=1, timeout=40)
+    assert len(dropped) == 1
+    assert any("offer sent again" in message for message in second.console_messages)
+    assert first.console_errors == [] and second.console_errors == []
+
+
 def test_fifth_person_is_refused(room, new_page):
     """With four people in, is the fifth told the room is full and kept out entirely?"""
     pages = [new_page() for _ in range(4)]

@@ -12,6 +12,10 @@ const FAILED_GRACE_MS = 4000;
 // A signal's work on a connection closed meanwhile may never settle (a closed RTCPeerConnection
 // leaves its pending operations unresolved): the sender's next signals wait this long at most.
 const SIGNAL_APPLY_MS = 3000;
+// An offer still unanswered this long is sent again (a signal lost on the way, or dropped by a
+// side that was busy with its own offer): perfect negotiation never retries by itself.
+const OFFER_RESEND_MS = 5000;
+const OFFER_RESENDS = 5;
 
 // An offer from someone who rebuilt their side (a new generation): a new connection.
 function rebuilt(peer, { description, gen }) {
@@ -37,6 +41,7 @@ export class Mesh extends EventTarget {
     this.peers = new Map();
     this.holdRestarts = false; // set while the meeting moves to its node: the others close their ends
     this.stopped = false;
+    this.offerTimer = setInterval(() => this.resendOffers(), 1000);
   }
 
   // Is a signal for this mesh? While the meeting leaves it (``holdRestarts``) it takes only what
@@ -73,7 +78,10 @@ export class Mesh extends EventTarget {
   buildPeer(peerId) {
     this.closePeer(peerId, false);
     const pc = new RTCPeerConnection({ iceServers: this.iceServers, iceTransportPolicy: this.iceTransportPolicy, ...connectionOptions() });
-    const peer = { id: peerId, pc, gen: newGeneration(), remoteGen: null, makingOffer: false, ignoreOffer: false, failTimer: null };
+    const peer = {
+      id: peerId, pc, gen: newGeneration(), remoteGen: null, makingOffer: false, ignoreOffer: false, failTimer: null,
+      offeredAt: 0, resends: 0,
+    };
     this.peers.set(peerId, peer);
     for (const track of this.localStream ? this.localStream.getTracks() : []) pc.addTrack(track, this.localStream);
     if (!this.localStream || !this.localStream.getVideoTracks().length) pc.addTransceiver("video", { direction: "recvonly" });
@@ -87,6 +95,8 @@ export class Mesh extends EventTarget {
         peer.makingOffer = true;
         await pc.setLocalDescription();
         this.send(peer, { description: pc.localDescription });
+        peer.offeredAt = Date.now();
+        peer.resends = 0;
       } catch (error) {
         console.warn("negotiation", error);
       } finally {
@@ -124,6 +134,19 @@ export class Mesh extends EventTarget {
     console.info(`parlor: rebuilding the connection to ${peerId}`);
     this.dispatchEvent(new CustomEvent("restart", { detail: { peerId } }));
     this.buildPeer(peerId);
+  }
+
+  resendOffers() {
+    const now = Date.now();
+    for (const peer of this.peers.values()) {
+      const { pc } = peer;
+      if (pc.signalingState !== "have-local-offer" || peer.makingOffer || now - peer.offeredAt < OFFER_RESEND_MS) continue;
+      if (peer.resends >= OFFER_RESENDS) continue;
+      peer.resends += 1;
+      peer.offeredAt = now;
+      console.info(`parlor: no answer from ${peer.id} yet, offer sent again`);
+      this.send(peer, { description: pc.localDescription });
+    }
   }
 
   send(peer, payload) {
@@ -215,6 +238,7 @@ export class Mesh extends EventTarget {
   // Close for good: this mesh answers no more signals (a new one takes over if we move back).
   stop() {
     this.stopped = true;
+    clearInterval(this.offerTimer);
     this.close();
   }
 }
