@@ -39,7 +39,13 @@ from app.plans import AUTO, AUTO_BACK_AT, AUTO_TO_NODE_AT  # noqa: E402
 from bench.join_bench import percentile  # noqa: E402
 from tests.support import services  # noqa: E402
 from tests.support.browser import launch_chromium  # noqa: E402
-from tests.support.live import CAPTURE_PEER_CONNECTIONS, MASTER_SECRET, OPEN_CONNECTIONS, LiveServer  # noqa: E402
+from tests.support.live import (  # noqa: E402
+    CAPTURE_PEER_CONNECTIONS,
+    CONNECTION_DETAILS,
+    MASTER_SECRET,
+    OPEN_CONNECTIONS,
+    LiveServer,
+)
 from tests.support.node import NodeProcess  # noqa: E402
 
 TARGET_P95_MS = 500
@@ -199,7 +205,8 @@ def measure(pages, during, until):
         wait_until(until, 120, "the meeting to settle")
     except TimeoutError:
         states = [(page.text_content("#network-state"), page.evaluate(OPEN_CONNECTIONS)) for page in pages]
-        raise TimeoutError(f"the meeting did not settle: {states}") from None
+        details = [(page.evaluate(CONNECTION_DETAILS), page.console_messages[-20:]) for page in pages]
+        raise TimeoutError(f"the meeting did not settle: {states}; connections and console: {details}") from None
     time.sleep(3)  # frames after the move count too: a tile that froze would show here
     gaps = []
     for page, page_ids in zip(pages, ids, strict=True):
@@ -240,7 +247,10 @@ def run(rounds, camera=(320, 240, 15)):
                 context.add_init_script(CAMERA_SIZE % list(camera))
                 context.add_init_script(RECORD_ATTACHES)
                 contexts.append(context)
-                return context.new_page()
+                new = context.new_page()
+                new.console_messages = []  # for a failure message
+                new.on("console", lambda message: new.console_messages.append(f"{message.type}: {message.text}"))
+                return new
 
             stayers = [page() for _ in range(AUTO_BACK_AT)]
             for index, each in enumerate(stayers):

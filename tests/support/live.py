@@ -67,7 +67,8 @@ async () => {
     });
     const sdp = (pc.remoteDescription && pc.remoteDescription.sdp) || "";
     const remoteSsrcs = (sdp.match(/a=ssrc:\\d+ msid/g) || []).length;
-    rows.push({ state: pc.connectionState, signaling: pc.signalingState, transceivers, rtp, remoteSsrcs });
+    rows.push({ state: pc.connectionState, ice: pc.iceConnectionState, signaling: pc.signalingState, transceivers, rtp,
+                remoteSsrcs });
   }
   return rows;
 }
