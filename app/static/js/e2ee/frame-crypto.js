@@ -127,7 +127,11 @@ export class FrameCrypto extends EventTarget {
           continue;
         }
         if (transform.state !== "new" || now - transform.since < STALL_MS || transform.attempts >= REATTACH_LIMIT) continue;
-        if (!(await this.expectsFrames(transform)) || this.transforms.get(id) !== transform || transform.state !== "new") continue;
+        if (!(await this.expectsFrames(transform))) {
+          transform.since = now; // nothing for it yet (an idle slot of the node's): look again later, not every second
+          continue;
+        }
+        if (this.transforms.get(id) !== transform || transform.state !== "new") continue;
         const side = transform.operation === "encrypt" ? "sender" : "receiver";
         console.info(`parlor: frame encryption restarted (${transform.options.kind} ${side} saw no frames)`);
         this.transforms.delete(id);
