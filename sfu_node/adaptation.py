@@ -1,4 +1,5 @@
-"""One subscriber's adaptation loop: its feedback in, a temporal layer for each of its video tracks out."""
+"""One subscriber's adaptation loop: its feedback in, a temporal layer for each of its video tracks out,
+and which of them are paused because even their base layers do not fit (budget.py)."""
 
 import asyncio
 import logging
@@ -7,6 +8,7 @@ from aiortc.rtp import RTCP_PSFB_APP, RtcpPsfbPacket, RtcpRrPacket, RtcpSrPacket
 
 from . import aiortc_internals
 from .bandwidth import KEYFRAME_FLOOR_WEAK, SUBSCRIBER_SHARE, LayerChooser, RetransmitBudget
+from .budget import VideoBudget
 
 logger = logging.getLogger(__name__)
 
@@ -25,11 +27,17 @@ class SubscriberAdaptation:
         self.loss = 0.0  # worst fraction lost over its video streams' latest receiver reports
         self._loss_by_ssrc: dict[int, float] = {}
         self.tracks: list = []  # its video PacketTracks
+        self.audio: list = []  # its audio PacketTracks: never paused, but they take their share of the link
+        self.budget = VideoBudget()
+        self.on_paused = None  # called with the paused video tracks whenever that set changes
         self._task: asyncio.Task | None = None
 
     def watch(self, sender, track) -> None:
         """Adapt ``track`` (video, sent by ``sender``) from now on."""
-        if not self.enabled or getattr(track, "layers", None) is None:
+        if not self.enabled or not hasattr(track, "layers"):
+            return
+        if track.layers is None:
+            self.audio.append(track)
             return
         self.tracks.append(track)
         track.adaptation = self
@@ -39,8 +47,9 @@ class SubscriberAdaptation:
             self._task = asyncio.ensure_future(self._run())
 
     def forget(self, track) -> None:
-        if track in self.tracks:
-            self.tracks.remove(track)
+        for tracks in (self.tracks, self.audio):
+            if track in tracks:
+                tracks.remove(track)
 
     def on_rtcp(self, packet) -> None:
         if isinstance(packet, RtcpPsfbPacket) and packet.fmt == RTCP_PSFB_APP:
@@ -60,20 +69,32 @@ class SubscriberAdaptation:
         if self.estimate is None or not self.chooser.weak:
             return None  # a link that is not the limit asks no publisher to hold back
         flowing = sum(1 for t in self._shown() if t.source.layer_rates.up_to(2) > 0)
-        return self.estimate * SUBSCRIBER_SHARE / max(flowing, 1)
+        return max(self.estimate * SUBSCRIBER_SHARE - self.audio_cost(), 0.0) / max(flowing, 1)
 
     def cost(self, layer: int) -> float:
-        """Bits per second of layers 0..``layer`` of every video this subscriber is sent."""
-        return sum(track.source.layer_rates.up_to(layer) for track in self._shown())
+        """Bits per second of this subscriber's audio and of layers 0..``layer`` of every video it is sent."""
+        return self.audio_cost() + sum(track.source.layer_rates.up_to(layer) for track in self._shown())
 
-    def _shown(self) -> list:
+    def audio_cost(self) -> float:
+        return sum(track.source.layer_rates.up_to(0) for track in self.audio if track.readyState == "live")
+
+    def _candidates(self) -> list:
+        """The videos this subscriber's screen shows: live, and not reported hidden."""
         return [track for track in self.tracks if track.readyState == "live" and not track.hidden]
 
+    def _shown(self) -> list:
+        return [track for track in self._candidates() if not track.paused]
+
     def adapt(self) -> int:
-        for track in self.tracks:
+        for track in self.tracks + self.audio:
             track.source.layer_rates.roll()
         before = self.chooser.layer
         layer = self.chooser.update(self.estimate, self.loss, self.cost)
+        if self.estimate is not None:
+            # What the chosen layers add above the base layers is not paused for; only base layers are.
+            above = self.cost(layer) - self.cost(0)
+            if self.budget.fit(self._candidates(), self.estimate, self.audio_cost() + above, self.loss):
+                self._apply_pauses()
         if layer != before:
             logger.info(
                 "%s: layer %d -> %d (estimate %.0f kbit/s, loss %.1f %%, layers 0..%d cost %.0f kbit/s)",
@@ -91,6 +112,21 @@ class SubscriberAdaptation:
             track.keyframe_floor = floor
         return layer
 
+    def _apply_pauses(self) -> None:
+        paused = self.budget.paused
+        for track in self.tracks:
+            track.set_paused(track in paused)
+        logger.info(
+            "%s: %d of %d videos paused (estimate %.0f kbit/s, audio %.0f kbit/s)",
+            self.name,
+            len(paused),
+            len(self._candidates()),
+            (self.estimate or 0) / 1000,
+            self.audio_cost() / 1000,
+        )
+        if self.on_paused is not None:
+            self.on_paused([track for track in self.tracks if track.paused])
+
     async def _run(self) -> None:
         while True:
             await asyncio.sleep(ADAPT_INTERVAL)
@@ -104,3 +140,5 @@ class SubscriberAdaptation:
         if task is not None:
             task.cancel()
         self.tracks.clear()
+        self.audio.clear()
+        self.budget.clear()

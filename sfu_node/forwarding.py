@@ -124,6 +124,9 @@ class PublishedTrack:
         self.keyframes_in = 0
         self.layer_rates = LayerRates(clock)
         self.level = LevelMeter()  # audio: how loud, for the room's active speaker (speakers.py)
+        # How a subscriber whose link cannot carry every video ranks this one (budget.py).
+        self.screen = False
+        self.spoke_at = float("-inf")  # time.monotonic() when its publisher last spoke
         self._time_base = VIDEO_CLOCK if kind == "video" else AUDIO_CLOCK
         self._receiver = None
         self._clock = clock
@@ -153,7 +156,7 @@ class PublishedTrack:
         (its base layer is ~40 %); the publisher's encoder has to come down too. Others keep the
         full frame rate at a lower bit rate, never below PUBLISHER_FLOOR.
         """
-        adapted = [t for t in self.subscribers if getattr(t, "adaptation", None) is not None and not t.hidden]
+        adapted = [t for t in self.subscribers if getattr(t, "adaptation", None) is not None and not t.off]
         shares = [t.adaptation.share() for t in adapted]
         shares = [share for share in shares if share is not None]
         return max(PUBLISHER_FLOOR, min(shares)) if shares else None
@@ -175,6 +178,7 @@ class PublishedTrack:
         else:
             keyframe = False
             self.frames_in += 1
+            self.layer_rates.add(0, len(packet.payload))
             self.level.observe(packet.extensions.audio_level)
         now = current_ntp_time()
         for track in tuple(self.subscribers):

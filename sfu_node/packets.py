@@ -153,6 +153,8 @@ class PacketTrack(MediaStreamTrack):
         self.keyframe_floor: float | None = None
         self.adaptation = None  # this subscriber's SubscriberAdaptation, when adapting
         self.hidden = False  # its tile is off the subscriber's screen: send no video
+        self.paused = False  # the subscriber's link cannot carry it (budget.py): send no video
+        self.off = False  # hidden or paused
         self.keyframe_requests = 0
 
     def attach(self, sender) -> None:
@@ -196,7 +198,7 @@ class PacketTrack(MediaStreamTrack):
         payload = packet.payload
         layers = self.layers
         if layers is not None:
-            if self.hidden or (not layers.started and not self._start_video(packet, keyframe, descriptor)):
+            if self.off or (not layers.started and not self._start_video(packet, keyframe, descriptor)):
                 return
             placed = layers.place(packet.sequence_number, descriptor)
             if placed is None:
@@ -255,10 +257,21 @@ class PacketTrack(MediaStreamTrack):
 
     def set_hidden(self, hidden: bool) -> None:
         """Stop sending video nobody on this subscriber's screen sees; resume on a keyframe."""
-        if hidden == self.hidden or self.layers is None:
+        if self.layers is not None:
+            self.hidden = hidden
+            self._turn(hidden or self.paused)
+
+    def set_paused(self, paused: bool) -> None:
+        """Stop sending video the subscriber's link cannot carry; resume on a keyframe."""
+        if self.layers is not None:
+            self.paused = paused
+            self._turn(self.hidden or paused)
+
+    def _turn(self, off: bool) -> None:
+        if off == self.off:
             return
-        self.hidden = hidden
-        if not hidden and self.layers.started:
+        self.off = off
+        if not off and self.layers.started:
             self.layers.started = False  # numbered on from the last packet sent (layers.py)
             self.source.request_keyframe()
 

@@ -77,10 +77,13 @@ class Participant:
         self.published = {
             name: PublishedTrack(kind, stats, packets=forwarding == "packets") for name, kind in PUBLISHED.items()
         }
+        self.published["screen"].screen = True
         self.subscriptions: dict[str, Subscription] = {}
         self.adaptation = SubscriberAdaptation(
             enabled=adaptation and forwarding == "packets", name=f"{room}/{participant_id}"
         )
+        self.adaptation.on_paused = self._tell_paused
+        self._paused_told = None
         self._negotiation_timeout = negotiation_timeout
         self._send_lock = asyncio.Lock()
         self._dirty = False
@@ -179,6 +182,20 @@ class Participant:
                 stream = sub.stream_id + SCREEN_SUFFIX if name == "screen" else sub.stream_id
                 if PUBLISHED[name] == "video" and hasattr(track, "set_hidden"):
                     track.set_hidden(stream in hidden)
+
+    def _tell_paused(self, tracks: list) -> None:
+        """Tell the page whose camera and whose screen its link cannot carry now (budget.py)."""
+        cameras, screens = set(), set()
+        for sub in self.subscriptions.values():
+            by_name = dict(zip(PUBLISHED, sub.tracks, strict=True))
+            if by_name["video"] in tracks:
+                cameras.add(sub.publisher_id)
+            if by_name["screen"] in tracks:
+                screens.add(sub.publisher_id)
+        told = (sorted(cameras), sorted(screens))
+        if told != self._paused_told and not self.closed:
+            self._paused_told = told
+            asyncio.ensure_future(self.send({"type": "paused", "cameras": told[0], "screens": told[1]}))
 
     def desired_publishers(self) -> dict:
         """Session id -> every other live participant of the room, whom this one receives."""

@@ -2,13 +2,14 @@
 
 import asyncio
 import logging
+import time
 from dataclasses import dataclass, field
 
 from .config import NodeConfig
 from .participant import Participant
 from .protocol import LARGE_MEETING_LIMIT
 from .revocations import Removals, SpentTokens
-from .speakers import TICK, SpeakerDetector
+from .speakers import SPEECH_LOUDNESS, TICK, SpeakerDetector
 from .stats import NodeStats, transport_packets
 
 logger = logging.getLogger(__name__)
@@ -39,7 +40,12 @@ class Room:
         while True:
             await asyncio.sleep(TICK)
             members = list(self.participants.values())
-            changed = self.speakers.update({p.id: p.published["audio"].level.take() for p in members})
+            loudness = {p.id: p.published["audio"].level.take() for p in members}
+            now = time.monotonic()
+            for participant in members:
+                if loudness[participant.id] >= SPEECH_LOUDNESS:
+                    participant.published["video"].spoke_at = participant.published["screen"].spoke_at = now
+            changed = self.speakers.update(loudness)
             if changed is not None:
                 for participant in members:
                     await participant.send({"type": "speaker", "participant": changed})

@@ -57,6 +57,17 @@ export class ScreenTiles {
     if (video.srcObject !== stream) video.srcObject = stream;
   }
 
+  // Mark the screens the node paused for our slow link; true when one more is paused.
+  setPaused(ids) {
+    let more = false;
+    for (const tile of document.querySelectorAll(".tile-screen")) {
+      const paused = ids.has(tile.dataset.screen);
+      more ||= paused && !tile.classList.contains("video-paused");
+      tile.classList.toggle("video-paused", paused);
+    }
+    return more;
+  }
+
   remove(id) {
     this.streams.delete(id);
     const tile = this.find(id);

@@ -15,9 +15,10 @@ const NETWORK_STATES = {
 // ``onTrack`` gets each remote person's stream; ``onRegion`` the label of the node's region
 // with every grant; the state shows on the page only while ``showsState()`` says so (during
 // a move to the node, the mesh still speaks for the meeting).
-// ``onSpeaker`` gets the participant id the node names as the active speaker (from audio levels).
+// ``onSpeaker`` gets the participant id the node names as the active speaker (from audio levels);
+// ``onPaused`` gets {cameras, screens}: whose video the node paused because our link cannot carry it.
 export function startLargeMeeting({ signaling, view, localStream, onTrack, onRegion = () => {}, showsState = () => true,
-                                    frameCrypto = null, onSpeaker = () => {} }) {
+                                    frameCrypto = null, onSpeaker = () => {}, onPaused = () => {} }) {
   const connection = new SfuConnection({
     localStream,
     frameCrypto,
@@ -27,7 +28,10 @@ export function startLargeMeeting({ signaling, view, localStream, onTrack, onReg
       return grant;
     },
     onTrack,
-    onMessage: (msg) => msg.type === "speaker" && onSpeaker(msg.participant),
+    onMessage: (msg) => {
+      if (msg.type === "speaker") onSpeaker(msg.participant);
+      else if (msg.type === "paused") onPaused({ cameras: msg.cameras || [], screens: msg.screens || [] });
+    },
     // The same switch as the mesh's: ``?relay=1`` tests (or forces) a TURN-only path.
     iceTransportPolicy: new URLSearchParams(location.search).get("relay") === "1" ? "relay" : "all",
     onState: (state) => {

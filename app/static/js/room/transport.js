@@ -135,6 +135,7 @@ export class MeetingTransport {
     } else if (!toNode && this.sfu) {
       this.sfu.close();
       this.sfu = null;
+      this.view.setVideoPaused(); // peer-to-peer, nothing is paused by a node
     }
   }
 
@@ -195,6 +196,7 @@ export class MeetingTransport {
       onRegion: (region) => this.onNode() && mine() && this.setRoute(this.via, region),
       showsState: () => this.onNode() && mine(),
       onSpeaker: (id) => this.onNode() && mine() && this.onSpeaker(id),
+      onPaused: ({ cameras, screens }) => this.onNode() && mine() && this.view.setVideoPaused(cameras, screens),
     });
     sfu.onAttach = onTrack;
     if (this.screenStream) sfu.setScreen(this.screenStream.getVideoTracks()[0]);

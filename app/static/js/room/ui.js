@@ -89,8 +89,10 @@ export class MeetingView {
     if (data.muted) flags.push("muted");
     if (data.camera === false) flags.push("camera off");
     if (data.screen) flags.push("sharing screen");
+    if (data.videoPaused) flags.push("video paused: your connection is slow");
     tile.querySelector(".tile-status").textContent = flags.length ? ` · ${flags.join(", ")}` : "";
     tile.classList.toggle("camera-off", data.camera === false);
+    tile.classList.toggle("video-paused", Boolean(data.videoPaused));
     tile.setAttribute("aria-label", `${data.name}${flags.length ? ", " + flags.join(", ") : ""}`);
     this.screens.show(id, data.name, Boolean(data.screen));
     this.renderPeople();
@@ -107,6 +109,21 @@ export class MeetingView {
     const person = this.people.get(id);
     if (person) this.screens.show(id, person.name, Boolean(person.screen));
     this.layout();
+  }
+
+  // The node stopped sending these people's camera (and these people's screen) because our link
+  // cannot carry them with everyone's sound (sfu_node/budget.py); each resumes when it can.
+  setVideoPaused(cameras = [], screens = []) {
+    const paused = new Set(cameras);
+    let more = false;
+    for (const id of this.ids()) {
+      const person = this.people.get(id);
+      if (Boolean(person.videoPaused) === paused.has(id)) continue;
+      more ||= paused.has(id);
+      this.showPerson({ id, videoPaused: paused.has(id) });
+    }
+    more = this.screens.setPaused(new Set(screens)) || more;
+    if (more) this.announce("Some videos are paused so that you keep hearing everyone on your slow connection.");
   }
 
   // The audio level crossed the speech threshold (speaking.js): highlight the tile, and move

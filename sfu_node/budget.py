@@ -1,0 +1,112 @@
+"""Which videos a subscriber gets when even their base layers do not fit its link.
+
+Temporal layers (layers.py) thin each video; they cannot make five publishers' base layers and
+five audio streams fit a 400 kbit/s downlink. Sent anyway, the link's queue overflows and
+everything on it is lost alike, audio too. So, like LiveKit's and Jitsi's last-N, the node pauses
+whole videos for that one subscriber: audio first, then the base layer of each video in order
+of rank (shared screens, then whoever spoke last), and the videos that do not fit are paused
+until the estimate has room for them again. The subscriber's page is told which, and says so on
+those tiles. A paused video resumes on a keyframe (PacketTrack.set_paused).
+
+A video comes back only after the estimate has stood above what is sent plus its base layer for
+a while; one that had to be paused again soon after doubles that wait, so a link at its limit is
+not probed with a keyframe every few seconds. When a paused publisher starts speaking and a
+shown one has long been quiet, they swap places, at most once per SWAP_INTERVAL.
+"""
+
+import time
+
+RESUME_MARGIN = 1.1  # the estimate must exceed what is sent with the video back by this much
+RESUME_HOLD_MIN = 4.0  # seconds that margin must hold
+RESUME_HOLD_MAX = 32.0
+FAILED_RESUME_WINDOW = 8.0  # paused again this soon after a resume: the resume failed
+SWAP_INTERVAL = 6.0  # seconds between swaps (each costs the resumed publisher a keyframe)
+RECENT_SPEECH = 3.0  # seconds: a paused publisher who spoke this recently may take a place
+QUIET_SPEECH = 10.0  # ... from a shown one who has been quiet at least this long
+
+
+def base_cost(track) -> float:
+    """Bits per second of the base temporal layer of ``track``'s publisher."""
+    return track.source.layer_rates.up_to(0)
+
+
+def rank(track) -> tuple:
+    """Higher first: a shared screen, then the publisher who spoke last, then a stable order."""
+    source = track.source
+    return (source.screen, source.spoke_at, track.id)
+
+
+class VideoBudget:
+    """The set of one subscriber's videos paused because its link cannot carry them."""
+
+    def __init__(self, clock=time.monotonic) -> None:
+        self.paused: set = set()
+        self._clock = clock
+        self._fits_since: float | None = None
+        self._hold = RESUME_HOLD_MIN
+        self._last_resume: float | None = None
+        self._last_swap: float | None = None
+        self.pauses = 0  # over the subscriber's life, for its metrics
+        self.resumes = 0
+
+    def fit(self, candidates: list, estimate: float | None, other_cost: float, loss: float) -> bool:
+        """Pause or resume videos among ``candidates`` (live, not hidden); True when the set changed.
+
+        ``other_cost``: bits per second of what is sent besides the base layers (audio, and the
+        layers above the base of the videos shown). Unlike a layer step, which tolerates a little
+        over the estimate (bandwidth.DOWN_TOLERANCE), pausing keeps what is sent under it: past
+        the base layers, whatever overflows the link takes audio with it.
+        """
+        now = self._clock()
+        gone = self.paused.difference(candidates)
+        self.paused -= gone
+        if estimate is None:
+            return bool(gone)
+        ranked = sorted(candidates, key=rank, reverse=True)
+        shown = [track for track in ranked if track not in self.paused]
+        cost = other_cost + sum(base_cost(track) for track in shown)
+        if cost > estimate and shown:
+            while shown and cost > estimate:
+                track = shown.pop()  # the lowest rank goes first
+                cost -= base_cost(track)
+                self.paused.add(track)
+                self.pauses += 1
+            if self._last_resume is not None and now - self._last_resume < FAILED_RESUME_WINDOW:
+                self._hold = min(2 * self._hold, RESUME_HOLD_MAX)
+            self._fits_since = None
+            return True
+        if not self.paused:
+            self._fits_since = None
+            return bool(gone)
+        waiting = max(self.paused, key=rank)
+        if shown and self._swap_due(now, waiting, shown[-1]):
+            self.paused.discard(waiting)
+            self.paused.add(shown[-1])
+            self._last_swap = now
+            return True
+        if loss < 0.05 and estimate >= RESUME_MARGIN * (cost + base_cost(waiting)):
+            if self._fits_since is None:
+                self._fits_since = now
+            elif now - self._fits_since >= self._hold:
+                self.paused.discard(waiting)
+                self.resumes += 1
+                self._fits_since = None
+                self._last_resume = now
+                return True
+        else:
+            self._fits_since = None
+        if self._last_resume is not None and now - self._last_resume > 2 * RESUME_HOLD_MAX:
+            self._hold = RESUME_HOLD_MIN  # a long quiet spell: the link may have changed
+        return bool(gone)
+
+    def _swap_due(self, now: float, waiting, lowest) -> bool:
+        if self._last_swap is not None and now - self._last_swap < SWAP_INTERVAL:
+            return False
+        if waiting.source.screen != lowest.source.screen:
+            return waiting.source.screen  # a screen outranks any camera; never the other way
+        if base_cost(waiting) > 1.5 * base_cost(lowest):
+            return False  # it would not fit in the place it takes
+        return now - waiting.source.spoke_at <= RECENT_SPEECH and now - lowest.source.spoke_at >= QUIET_SPEECH
+
+    def clear(self) -> None:
+        self.paused.clear()

@@ -1,0 +1,213 @@
+"""A subscriber whose link cannot carry every base layer: videos paused by rank, audio never."""
+
+import asyncio
+from types import SimpleNamespace
+
+import pytest
+
+from sfu_node.adaptation import SubscriberAdaptation
+from sfu_node.bandwidth import LayerChooser
+from sfu_node.budget import RESUME_HOLD_MIN, SWAP_INTERVAL, VideoBudget
+from tests.sfu.test_visibility import push, recording_track  # noqa: F401 - a fixture
+from tests.support.inprocess import next_json, running_node, token
+from tests.support.vp8_layers import l1t3_frames
+
+KBIT = 1000
+
+
+class Clock:
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self):
+        return self.now
+
+
+class Rates:
+    def __init__(self, *per_layer):
+        self.rates = list(per_layer)
+
+    def roll(self):
+        pass
+
+    def up_to(self, layer):
+        return sum(self.rates[: layer + 1])
+
+
+class Track:
+    """A subscriber's track of one publisher: audio (no layers) or video at 60/40/40 kbit/s per layer."""
+
+    readyState = "live"
+    hidden = False
+    paused = False
+
+    def __init__(self, name, kind="video", spoke_at=float("-inf"), screen=False):
+        self.id = name
+        rates = Rates(60 * KBIT, 40 * KBIT, 40 * KBIT) if kind == "video" else Rates(45 * KBIT)
+        self.source = SimpleNamespace(layer_rates=rates, spoke_at=spoke_at, screen=screen)
+        self.layers = SimpleNamespace(target=2) if kind == "video" else None
+        self.keyframe_floor = None
+
+    def set_paused(self, paused):
+        self.paused = paused
+
+
+@pytest.fixture
+def clock():
+    return Clock()
+
+
+def weak_subscriber(clock, estimate, videos):
+    """A subscriber of five publishers (audio 45 kbit/s each) whose REMB says ``estimate``."""
+    adaptation = SubscriberAdaptation()
+    adaptation.chooser = LayerChooser(clock=clock)
+    adaptation.budget = VideoBudget(clock=clock)
+    adaptation.tracks.extend(videos)
+    adaptation.audio.extend(Track(f"audio{n}", kind="audio") for n in range(5))
+    adaptation.estimate = estimate
+    return adaptation
+
+
+def test_five_publishers_on_400_kbit_keep_their_audio_and_the_recent_speakers_video(clock):
+    """On a 400 kbit/s estimate, are five audio streams kept whole and only the latest speakers' base layers sent?"""
+    videos = [Track(f"v{n}", spoke_at=clock.now - 60 + n) for n in range(5)]  # v4 spoke last
+    told = []
+    adaptation = weak_subscriber(clock, 400 * KBIT, videos)
+    adaptation.on_paused = told.append
+    assert adaptation.adapt() == 0
+    # 225 kbit/s of audio leaves 175 for base layers of 60: two fit.
+    assert [t.id for t in videos if not t.paused] == ["v3", "v4"]
+    assert told == [videos[:3]]
+    assert adaptation.cost(0) <= 400 * KBIT
+    adaptation.estimate = 250 * KBIT  # 25 left: no video at all, but every audio stream
+    adaptation.adapt()
+    assert all(t.paused for t in videos)
+    assert adaptation.audio_cost() == 225 * KBIT  # audio is counted, never paused
+
+
+def test_a_paused_video_comes_back_once_the_estimate_has_room_for_a_while(clock):
+    """Does a paused video resume only when the estimate has room for a while, and wait twice as long if that fails?"""
+    budget = VideoBudget(clock=clock)
+    videos = [Track("a", spoke_at=1), Track("b", spoke_at=2)]
+    assert budget.fit(videos, 100 * KBIT, 0, 0.0)
+    assert budget.paused == {videos[0]}
+    # Room for both base layers (120 × 1.1 = 132): not at once, only after RESUME_HOLD_MIN seconds.
+    assert not budget.fit(videos, 140 * KBIT, 0, 0.0)
+    clock.now += RESUME_HOLD_MIN - 0.5
+    assert not budget.fit(videos, 140 * KBIT, 0, 0.0)
+    clock.now += 1
+    assert budget.fit(videos, 140 * KBIT, 0, 0.0)
+    assert budget.paused == set() and budget.resumes == 1
+    # It did not fit after all: paused again at once, and the next try waits twice as long.
+    clock.now += 1
+    assert budget.fit(videos, 100 * KBIT, 0, 0.0)
+    assert budget.paused == {videos[0]}
+    budget.fit(videos, 140 * KBIT, 0, 0.0)
+    clock.now += 2 * RESUME_HOLD_MIN - 0.5
+    assert not budget.fit(videos, 140 * KBIT, 0, 0.0)
+    clock.now += 1
+    assert budget.fit(videos, 140 * KBIT, 0, 0.0) and not budget.paused
+    # High loss holds a resume back whatever the estimate says.
+    budget.fit(videos, 100 * KBIT, 0, 0.0)
+    for _ in range(20):
+        clock.now += 1
+        assert not budget.fit(videos, 140 * KBIT, 0, 0.2)
+
+
+def test_a_paused_publisher_who_starts_speaking_takes_a_quiet_ones_place(clock):
+    """Does a paused publisher who speaks swap with the longest-quiet shown one, no more than once per SWAP_INTERVAL?"""
+    budget = VideoBudget(clock=clock)
+    a, b = Track("a", spoke_at=clock.now - 30), Track("b", spoke_at=clock.now - 20)
+    c = Track("c", spoke_at=clock.now - 1)
+    assert budget.fit([a, b, c], 130 * KBIT, 0, 0.0)
+    assert budget.paused == {a}
+    a.source.spoke_at = clock.now  # a speaks
+    assert budget.fit([a, b, c], 130 * KBIT, 0, 0.0)
+    assert budget.paused == {b}  # b, quiet for 20 s, gives way
+    b.source.spoke_at = c.source.spoke_at = clock.now - 30
+    clock.now += 1
+    b.source.spoke_at = clock.now
+    assert not budget.fit([a, b, c], 130 * KBIT, 0, 0.0)  # too soon after the last swap
+    clock.now += SWAP_INTERVAL
+    b.source.spoke_at = clock.now
+    assert budget.fit([a, b, c], 130 * KBIT, 0, 0.0)
+    assert budget.paused == {c}
+
+
+def test_a_shared_screen_is_the_last_video_paused(clock):
+    """With room for one base layer, is it the shared screen's, even over someone speaking now?"""
+    budget = VideoBudget(clock=clock)
+    screen = Track("screen", spoke_at=clock.now - 300, screen=True)
+    speaker = Track("speaker", spoke_at=clock.now)
+    budget.fit([speaker, screen], 70 * KBIT, 0, 0.0)
+    assert budget.paused == {speaker}
+    clock.now += 60
+    assert not budget.fit([speaker, screen], 70 * KBIT, 0, 0.0)  # a speaker never displaces a screen
+
+
+def test_a_hidden_or_departed_video_is_no_longer_counted_as_paused(clock):
+    """When a paused tile is hidden (or its publisher leaves), is it dropped from the paused set?"""
+    budget = VideoBudget(clock=clock)
+    a, b = Track("a", spoke_at=1), Track("b", spoke_at=2)
+    budget.fit([a, b], 70 * KBIT, 0, 0.0)
+    assert budget.paused == {a}
+    assert budget.fit([b], 70 * KBIT, 0, 0.0)
+    assert budget.paused == set()
+
+
+def test_no_estimate_pauses_nothing(clock):
+    """Before the subscriber's first REMB, is every video sent?"""
+    adaptation = weak_subscriber(clock, None, [Track(f"v{n}") for n in range(5)])
+    adaptation.adapt()
+    assert not any(t.paused for t in adaptation.tracks)
+
+
+def test_a_paused_video_stays_off_until_neither_paused_nor_hidden(recording_track):  # noqa: F811
+    """Does a video paused for the link and hidden by the page resume (on a keyframe) only when both are lifted?"""
+    publisher, track, sent = recording_track
+    push(track, l1t3_frames(4))
+    before = len(sent)
+    track.set_paused(True)
+    track.set_hidden(True)
+    track.set_paused(False)
+    push(track, l1t3_frames(4, first_seq=200, first_picture=100, first_tl0=3))
+    assert len(sent) == before and track.off
+    requests = publisher.requests
+    track.set_hidden(False)
+    assert not track.off and publisher.requests == requests + 1
+    later = l1t3_frames(4, first_seq=400, first_picture=300, first_tl0=9)
+    push(track, later[1:2])
+    assert len(sent) == before  # a delta after the pause is not decodable: wait for the keyframe
+    push(track, later[:1])
+    assert sent[before][0] == (sent[before - 1][0] + 1) % 65536
+
+
+def test_the_page_is_told_whose_camera_its_link_cannot_carry():
+    """When Ann's link cannot carry Bob's camera, is Ann's page told so, and told again when it comes back?"""
+
+    async def scenario():
+        async with running_node() as (node, client):
+            bob = await client.ws_connect("/ws")
+            await bob.send_json({"type": "join", "token": token(participant="bob")})
+            ann = await client.ws_connect("/ws")
+            await ann.send_json({"type": "join", "token": token(participant="ann")})
+            while not (await next_json(ann, skip=())).get("screens"):
+                pass
+            [participant] = [p for p in node.registry.participants() if p.id == "ann"]
+            [sub] = participant.subscriptions.values()
+            _audio, camera, _screen = sub.tracks
+            told = []
+            participant._tell_paused([camera])
+            participant._tell_paused([camera])  # said once only
+            participant._tell_paused([])
+            while len(told) < 2:
+                message = await next_json(ann, skip=())
+                if message.get("type") == "paused":
+                    told.append(message)
+            return told
+
+    told = asyncio.run(scenario())
+    assert told == [
+        {"type": "paused", "cameras": ["bob"], "screens": []},
+        {"type": "paused", "cameras": [], "screens": []},
+    ]
