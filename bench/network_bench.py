@@ -90,12 +90,14 @@ def run_mode(live, coturn, forwarding, people, window, directory, scenario="down
             time.sleep(window)
             after = [page.evaluate(SNAPSHOT) for page in pages]
             results = [diff(b, a, window) for b, a in zip(before, after, strict=True)]
+            # Tiles whose video the node paused for the weak page's link (sfu_node/budget.py).
+            paused = pages[-1].locator(".tile.video-paused").count()
             browser.close()
     finally:
         counters = proxy.counters()
         proxy.stop()
         node.stop()
-    return {"pages": results, "proxy": counters}
+    return {"pages": results, "proxy": counters, "weak paused": paused}
 
 
 def median(values):
@@ -104,9 +106,15 @@ def median(values):
 
 def summarize(result):
     weak, others = result["pages"][-1], result["pages"][:-1]
+    shown = sorted(weak["video"], key=lambda v: v["fps"], reverse=True)[: len(weak["video"]) - result["weak paused"]]
+    shown_fps = [v["fps"] for v in shown]
     return {
         "weak fps": median([v["fps"] for v in weak["video"]]),
         "weak frozen s": median([v["frozen"] for v in weak["video"]]),
+        "weak tiles paused": result["weak paused"],
+        # The tiles the page shows moving: paused ones decode nothing, the rest decode most.
+        "weak fps, shown tiles": median(shown_fps),
+        "weak frozen s, shown tiles": median([v["frozen"] for v in shown]),
         "weak audio concealed %": 100 * median([a["concealed"] for a in weak["audio"]]),
         "weak kbps in": weak["kbps_in"],
         "weak kbps out": weak["kbps_out"],

@@ -91,9 +91,8 @@ class SubscriberAdaptation:
         before = self.chooser.layer
         layer = self.chooser.update(self.estimate, self.loss, self.cost)
         if self.estimate is not None:
-            # What the chosen layers add above the base layers is not paused for; only base layers are.
-            above = self.cost(layer) - self.cost(0)
-            if self.budget.fit(self._candidates(), self.estimate, self.audio_cost() + above, self.loss):
+            sent = self.cost(layer)
+            if self.budget.fit(self._candidates(), self.estimate, self.audio_cost(), self.loss, sent):
                 self._apply_pauses()
         if layer != before:
             logger.info(

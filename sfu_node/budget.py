@@ -16,7 +16,8 @@ shown one has long been quiet, they swap places, at most once per SWAP_INTERVAL.
 
 import time
 
-RESUME_MARGIN = 1.1  # the estimate must exceed what is sent with the video back by this much
+RESUME_MARGIN = 1.2  # the estimate must exceed what is sent now by this much to try one more video
+OVER_FOR = 1.0  # seconds what is sent must stay over the estimate before a video is paused
 RESUME_HOLD_MIN = 4.0  # seconds that margin must hold
 RESUME_HOLD_MAX = 32.0
 FAILED_RESUME_WINDOW = 8.0  # paused again this soon after a resume: the resume failed
@@ -46,16 +47,18 @@ class VideoBudget:
         self._hold = RESUME_HOLD_MIN
         self._last_resume: float | None = None
         self._last_swap: float | None = None
+        self._over_since: float | None = None
         self.pauses = 0  # over the subscriber's life, for its metrics
         self.resumes = 0
 
-    def fit(self, candidates: list, estimate: float | None, other_cost: float, loss: float) -> bool:
+    def fit(self, candidates: list, estimate: float | None, other_cost: float, loss: float, sent: float = 0.0) -> bool:
         """Pause or resume videos among ``candidates`` (live, not hidden); True when the set changed.
 
-        ``other_cost``: bits per second of what is sent besides the base layers (audio, and the
-        layers above the base of the videos shown). Unlike a layer step, which tolerates a little
-        over the estimate (bandwidth.DOWN_TOLERANCE), pausing keeps what is sent under it: past
-        the base layers, whatever overflows the link takes audio with it.
+        ``other_cost``: bits per second of what is sent besides video (audio). Layers above the
+        base are the layer chooser's to drop (bandwidth.py) and do not count here. Unlike a layer
+        step, which tolerates a little over the estimate (bandwidth.DOWN_TOLERANCE), pausing
+        keeps audio and base layers under it: past them, what overflows the link takes audio along.
+        ``sent``: bits per second of everything sent now, layers above the base included.
         """
         now = self._clock()
         gone = self.paused.difference(candidates)
@@ -66,6 +69,13 @@ class VideoBudget:
         shown = [track for track in ranked if track not in self.paused]
         cost = other_cost + sum(base_cost(track) for track in shown)
         if cost > estimate and shown:
+            # A dip of one report (a publisher's late retransmissions arriving in a burst) is no
+            # reason to pause anyone: the link must stay over for OVER_FOR seconds.
+            if self._over_since is None:
+                self._over_since = now
+            if now - self._over_since < OVER_FOR:
+                return bool(gone)
+            self._over_since = None
             while shown and cost > estimate:
                 track = shown.pop()  # the lowest rank goes first
                 cost -= base_cost(track)
@@ -75,6 +85,7 @@ class VideoBudget:
                 self._hold = min(2 * self._hold, RESUME_HOLD_MAX)
             self._fits_since = None
             return True
+        self._over_since = None
         if not self.paused:
             self._fits_since = None
             return bool(gone)
@@ -84,7 +95,11 @@ class VideoBudget:
             self.paused.add(shown[-1])
             self._last_swap = now
             return True
-        if loss < 0.05 and estimate >= RESUME_MARGIN * (cost + base_cost(waiting)):
+        # A subscriber's estimate never runs far ahead of what it receives (libwebrtc's REMB stays
+        # under 1.5 times that), so it cannot tell whether a paused video would fit. An estimate
+        # well above what is sent now says the link is not the limit: try, and if the video did
+        # not fit after all, the estimate falls, it is paused again and the next try waits longer.
+        if loss < 0.05 and estimate >= RESUME_MARGIN * max(cost, sent):
             if self._fits_since is None:
                 self._fits_since = now
             elif now - self._fits_since >= self._hold:

@@ -17,6 +17,7 @@ from aiortc.rtp import (
 from sfu_node import aiortc_internals
 from sfu_node.adaptation import SubscriberAdaptation
 from sfu_node.bandwidth import PUBLISHER_FLOOR, RTP_OVERHEAD, UP_HOLD_MIN, LayerChooser, LayerRates, RetransmitBudget
+from sfu_node.budget import VideoBudget
 from sfu_node.forwarding import PublishedTrack
 from sfu_node.layers import TemporalLayerFilter
 from sfu_node.packets import PacketTrack
@@ -173,16 +174,19 @@ def remb(bitrate):
 def test_a_weak_subscribers_remb_holds_its_tracks_down_and_its_keyframe_requests_back(clock):
     """Does a 500 kbit/s REMB with two cameras give the tracks the base layer only and a 10 s keyframe floor?
 
-    The two base layers (800 kbit/s) do not fit either: one of them is paused (budget.py).
+    The two base layers (800 kbit/s) do not fit either: a second later, one of them is paused (budget.py).
     """
     adaptation = SubscriberAdaptation()
     adaptation.chooser = LayerChooser(clock=clock)
+    adaptation.budget = VideoBudget(clock=clock)
     tracks = [VideoTrack(clock, "a"), VideoTrack(clock, "b")]
     adaptation.tracks.extend(tracks)
     adaptation.on_rtcp(remb(500_000))
     rr = RtcpRrPacket(ssrc=1)
     rr.reports.append(RtcpReceiverInfo(11, 8, 10, 1, 0, 0, 0))
     adaptation.on_rtcp(rr)
+    assert adaptation.adapt() == 0
+    clock.now += 1
     assert adaptation.adapt() == 0
     assert [t.layers.target for t in tracks] == [0, 0]
     assert [t.keyframe_floor for t in tracks] == [10.0, 10.0]

@@ -7,7 +7,7 @@ import pytest
 
 from sfu_node.adaptation import SubscriberAdaptation
 from sfu_node.bandwidth import LayerChooser
-from sfu_node.budget import RESUME_HOLD_MIN, SWAP_INTERVAL, VideoBudget
+from sfu_node.budget import OVER_FOR, RESUME_HOLD_MIN, SWAP_INTERVAL, VideoBudget
 from tests.sfu.test_visibility import push, recording_track  # noqa: F401 - a fixture
 from tests.support.inprocess import next_json, running_node, token
 from tests.support.vp8_layers import l1t3_frames
@@ -57,6 +57,13 @@ def clock():
     return Clock()
 
 
+def over(budget, clock, videos, estimate):
+    """``fit`` while the estimate stays under what is sent for OVER_FOR seconds; what the second call says."""
+    assert not budget.fit(videos, estimate, 0, 0.0)  # not at the first report over
+    clock.now += OVER_FOR
+    return budget.fit(videos, estimate, 0, 0.0)
+
+
 def weak_subscriber(clock, estimate, videos):
     """A subscriber of five publishers (audio 45 kbit/s each) whose REMB says ``estimate``."""
     adaptation = SubscriberAdaptation()
@@ -75,11 +82,16 @@ def test_five_publishers_on_400_kbit_keep_their_audio_and_the_recent_speakers_vi
     adaptation = weak_subscriber(clock, 400 * KBIT, videos)
     adaptation.on_paused = told.append
     assert adaptation.adapt() == 0
+    assert not any(t.paused for t in videos)  # not on the first look
+    clock.now += 1
+    adaptation.adapt()
     # 225 kbit/s of audio leaves 175 for base layers of 60: two fit.
     assert [t.id for t in videos if not t.paused] == ["v3", "v4"]
     assert told == [videos[:3]]
     assert adaptation.cost(0) <= 400 * KBIT
     adaptation.estimate = 250 * KBIT  # 25 left: no video at all, but every audio stream
+    adaptation.adapt()
+    clock.now += 1
     adaptation.adapt()
     assert all(t.paused for t in videos)
     assert adaptation.audio_cost() == 225 * KBIT  # audio is counted, never paused
@@ -89,18 +101,21 @@ def test_a_paused_video_comes_back_once_the_estimate_has_room_for_a_while(clock)
     """Does a paused video resume only when the estimate has room for a while, and wait twice as long if that fails?"""
     budget = VideoBudget(clock=clock)
     videos = [Track("a", spoke_at=1), Track("b", spoke_at=2)]
-    assert budget.fit(videos, 100 * KBIT, 0, 0.0)
+    assert over(budget, clock, videos, 100 * KBIT)
     assert budget.paused == {videos[0]}
-    # Room for both base layers (120 × 1.1 = 132): not at once, only after RESUME_HOLD_MIN seconds.
+    # 70 kbit/s is not well above the 60 that b sends: a stays paused, however long.
+    for _ in range(10):
+        clock.now += 1
+        assert not budget.fit(videos, 70 * KBIT, 0, 0.0)
+    # Well above (1.2 × 60 = 72 is the margin): not at once, only after RESUME_HOLD_MIN seconds.
     assert not budget.fit(videos, 140 * KBIT, 0, 0.0)
     clock.now += RESUME_HOLD_MIN - 0.5
     assert not budget.fit(videos, 140 * KBIT, 0, 0.0)
     clock.now += 1
     assert budget.fit(videos, 140 * KBIT, 0, 0.0)
     assert budget.paused == set() and budget.resumes == 1
-    # It did not fit after all: paused again at once, and the next try waits twice as long.
-    clock.now += 1
-    assert budget.fit(videos, 100 * KBIT, 0, 0.0)
+    # It did not fit after all: paused again, and the next try waits twice as long.
+    assert over(budget, clock, videos, 100 * KBIT)
     assert budget.paused == {videos[0]}
     budget.fit(videos, 140 * KBIT, 0, 0.0)
     clock.now += 2 * RESUME_HOLD_MIN - 0.5
@@ -108,10 +123,27 @@ def test_a_paused_video_comes_back_once_the_estimate_has_room_for_a_while(clock)
     clock.now += 1
     assert budget.fit(videos, 140 * KBIT, 0, 0.0) and not budget.paused
     # High loss holds a resume back whatever the estimate says.
-    budget.fit(videos, 100 * KBIT, 0, 0.0)
+    clock.now += 60
+    over(budget, clock, videos, 100 * KBIT)
     for _ in range(20):
         clock.now += 1
         assert not budget.fit(videos, 140 * KBIT, 0, 0.2)
+    # What is sent above the base layers counts too: 140 is not well above 130.
+    clock.now += 60
+    budget.fit(videos, 140 * KBIT, 0, 0.0, sent=130 * KBIT)
+    clock.now += 60
+    assert not budget.fit(videos, 140 * KBIT, 0, 0.0, sent=130 * KBIT)
+
+
+def test_one_low_report_pauses_nothing(clock):
+    """Does an estimate that dips under what is sent for less than OVER_FOR seconds leave every video on?"""
+    budget = VideoBudget(clock=clock)
+    videos = [Track("a"), Track("b")]
+    for _ in range(10):
+        assert not budget.fit(videos, 100 * KBIT, 0, 0.0)
+        clock.now += OVER_FOR / 2
+        assert not budget.fit(videos, 200 * KBIT, 0, 0.0)
+    assert budget.paused == set()
 
 
 def test_a_paused_publisher_who_starts_speaking_takes_a_quiet_ones_place(clock):
@@ -119,7 +151,7 @@ def test_a_paused_publisher_who_starts_speaking_takes_a_quiet_ones_place(clock):
     budget = VideoBudget(clock=clock)
     a, b = Track("a", spoke_at=clock.now - 30), Track("b", spoke_at=clock.now - 20)
     c = Track("c", spoke_at=clock.now - 1)
-    assert budget.fit([a, b, c], 130 * KBIT, 0, 0.0)
+    assert over(budget, clock, [a, b, c], 130 * KBIT)
     assert budget.paused == {a}
     a.source.spoke_at = clock.now  # a speaks
     assert budget.fit([a, b, c], 130 * KBIT, 0, 0.0)
@@ -139,7 +171,7 @@ def test_a_shared_screen_is_the_last_video_paused(clock):
     budget = VideoBudget(clock=clock)
     screen = Track("screen", spoke_at=clock.now - 300, screen=True)
     speaker = Track("speaker", spoke_at=clock.now)
-    budget.fit([speaker, screen], 70 * KBIT, 0, 0.0)
+    over(budget, clock, [speaker, screen], 70 * KBIT)
     assert budget.paused == {speaker}
     clock.now += 60
     assert not budget.fit([speaker, screen], 70 * KBIT, 0, 0.0)  # a speaker never displaces a screen
@@ -149,7 +181,7 @@ def test_a_hidden_or_departed_video_is_no_longer_counted_as_paused(clock):
     """When a paused tile is hidden (or its publisher leaves), is it dropped from the paused set?"""
     budget = VideoBudget(clock=clock)
     a, b = Track("a", spoke_at=1), Track("b", spoke_at=2)
-    budget.fit([a, b], 70 * KBIT, 0, 0.0)
+    over(budget, clock, [a, b], 70 * KBIT)
     assert budget.paused == {a}
     assert budget.fit([b], 70 * KBIT, 0, 0.0)
     assert budget.paused == set()
