@@ -27,17 +27,13 @@ class SubscriberAdaptation:
         self.loss = 0.0  # worst fraction lost over its video streams' latest receiver reports
         self._loss_by_ssrc: dict[int, float] = {}
         self.tracks: list = []  # its video PacketTracks
-        self.audio: list = []  # its audio PacketTracks: never paused, but they take their share of the link
         self.budget = VideoBudget()
         self.on_paused = None  # called with the paused video tracks whenever that set changes
         self._task: asyncio.Task | None = None
 
     def watch(self, sender, track) -> None:
         """Adapt ``track`` (video, sent by ``sender``) from now on."""
-        if not self.enabled or not hasattr(track, "layers"):
-            return
-        if track.layers is None:
-            self.audio.append(track)
+        if not self.enabled or getattr(track, "layers", None) is None:
             return
         self.tracks.append(track)
         track.adaptation = self
@@ -47,9 +43,8 @@ class SubscriberAdaptation:
             self._task = asyncio.ensure_future(self._run())
 
     def forget(self, track) -> None:
-        for tracks in (self.tracks, self.audio):
-            if track in tracks:
-                tracks.remove(track)
+        if track in self.tracks:
+            self.tracks.remove(track)
 
     def on_rtcp(self, packet) -> None:
         if isinstance(packet, RtcpPsfbPacket) and packet.fmt == RTCP_PSFB_APP:
@@ -69,14 +64,11 @@ class SubscriberAdaptation:
         if self.estimate is None or not self.chooser.weak:
             return None  # a link that is not the limit asks no publisher to hold back
         flowing = sum(1 for t in self._shown() if t.source.layer_rates.up_to(2) > 0)
-        return max(self.estimate * SUBSCRIBER_SHARE - self.audio_cost(), 0.0) / max(flowing, 1)
+        return self.estimate * SUBSCRIBER_SHARE / max(flowing, 1)
 
     def cost(self, layer: int) -> float:
-        """Bits per second of this subscriber's audio and of layers 0..``layer`` of every video it is sent."""
-        return self.audio_cost() + sum(track.source.layer_rates.up_to(layer) for track in self._shown())
-
-    def audio_cost(self) -> float:
-        return sum(track.source.layer_rates.up_to(0) for track in self.audio if track.readyState == "live")
+        """Bits per second of layers 0..``layer`` of every video this subscriber is sent."""
+        return sum(track.source.layer_rates.up_to(layer) for track in self._shown())
 
     def _candidates(self) -> list:
         """The videos this subscriber's screen shows: live, and not reported hidden."""
@@ -86,13 +78,14 @@ class SubscriberAdaptation:
         return [track for track in self._candidates() if not track.paused]
 
     def adapt(self) -> int:
-        for track in self.tracks + self.audio:
+        for track in self.tracks:
             track.source.layer_rates.roll()
         before = self.chooser.layer
         layer = self.chooser.update(self.estimate, self.loss, self.cost)
         if self.estimate is not None:
-            sent = self.cost(layer)
-            if self.budget.fit(self._candidates(), self.estimate, self.audio_cost(), self.loss, sent):
+            # A camera that is off, or a screen not shared, sends nothing: it is never paused.
+            flowing = [track for track in self._candidates() if track.source.layer_rates.up_to(2) > 0]
+            if self.budget.fit(flowing, self.estimate, self.loss, sent=self.cost(layer)):
                 self._apply_pauses()
         if layer != before:
             logger.info(
@@ -116,12 +109,11 @@ class SubscriberAdaptation:
         for track in self.tracks:
             track.set_paused(track in paused)
         logger.info(
-            "%s: %d of %d videos paused (estimate %.0f kbit/s, audio %.0f kbit/s)",
+            "%s: %d videos paused (estimate %.0f kbit/s, base layers shown %.0f kbit/s)",
             self.name,
             len(paused),
-            len(self._candidates()),
             (self.estimate or 0) / 1000,
-            self.audio_cost() / 1000,
+            self.cost(0) / 1000,
         )
         if self.on_paused is not None:
             self.on_paused([track for track in self.tracks if track.paused])
@@ -139,5 +131,4 @@ class SubscriberAdaptation:
         if task is not None:
             task.cancel()
         self.tracks.clear()
-        self.audio.clear()
         self.budget.clear()

@@ -30,13 +30,10 @@ KEYFRAME_FLOOR_WEAK = 10.0  # seconds between keyframe requests of a subscriber 
 RATE_WINDOW = 1.0  # seconds over which publisher layer rates are averaged
 SUBSCRIBER_SHARE = 0.85  # of a subscriber's estimate, split between the videos it receives
 PUBLISHER_FLOOR = 150_000  # bits per second a publisher is never asked to go under
-# Bytes each RTP packet carries besides its payload (header, extensions, SRTP tag), which the
-# subscriber's estimate counts too: a fifth of a small Opus packet.
-RTP_OVERHEAD = 40
 
 
 class LayerRates:
-    """A publisher's bit rate per temporal layer (audio: all in layer 0), smoothed over about a second."""
+    """A publisher's video bit rate per temporal layer, smoothed over about a second."""
 
     __slots__ = ("_bytes", "rates", "_since", "_clock")
 
@@ -47,7 +44,7 @@ class LayerRates:
         self._since = clock()
 
     def add(self, temporal_id: int | None, size: int) -> None:
-        self._bytes[temporal_id or 0] += size + RTP_OVERHEAD
+        self._bytes[temporal_id or 0] += size
 
     def roll(self) -> None:
         now = self._clock()

@@ -1,24 +1,28 @@
 """Which videos a subscriber gets when even their base layers do not fit its link.
 
-Temporal layers (layers.py) thin each video; they cannot make five publishers' base layers and
-five audio streams fit a 400 kbit/s downlink. Sent anyway, the link's queue overflows and
+Temporal layers (layers.py) thin each video; they cannot make five publishers' base layers fit
+beside five voices on a 400 kbit/s downlink. Sent anyway, the link's queue overflows and
 everything on it is lost alike, audio too. So, like LiveKit's and Jitsi's last-N, the node pauses
-whole videos for that one subscriber: audio first, then the base layer of each video in order
-of rank (shared screens, then whoever spoke last), and the videos that do not fit are paused
-until the estimate has room for them again. The subscriber's page is told which, and says so on
-those tiles. A paused video resumes on a keyframe (PacketTrack.set_paused).
+whole videos for that one subscriber: base layers are kept in order of rank (shared screens,
+then whoever spoke last) while they fit the subscriber's estimate, and the videos that do not
+fit are paused until there is room for them again. Audio is never paused. The subscriber's page
+is told which videos wait, and says so on those tiles. A paused video resumes on a keyframe
+(PacketTrack.set_paused).
 
-A video comes back only after the estimate has stood above what is sent plus its base layer for
-a while; one that had to be paused again soon after doubles that wait, so a link at its limit is
-not probed with a keyframe every few seconds. When a paused publisher starts speaking and a
-shown one has long been quiet, they swap places, at most once per SWAP_INTERVAL.
+A video comes back only after what is sent has stayed within the estimate for a while (the
+estimate cannot say more: it never runs far ahead of what arrives); one that had to be paused
+again soon after doubles that wait, up to RESUME_HOLD_MAX, so a link at its limit is not probed
+with a keyframe every few seconds. When a paused publisher starts speaking and a shown one has
+long been quiet, they swap places, at most once per SWAP_INTERVAL.
 """
 
 import time
 
-RESUME_MARGIN = 1.2  # the estimate must exceed what is sent now by this much to try one more video
 OVER_FOR = 1.0  # seconds what is sent must stay over the estimate before a video is paused
-RESUME_HOLD_MIN = 4.0  # seconds that margin must hold
+# Seconds from a subscriber's first estimate before anything is paused: a browser's estimate starts
+# low and climbs with what it receives (layers are stepped down meanwhile, bandwidth.py).
+STARTUP_GRACE = 10.0
+RESUME_HOLD_MIN = 4.0  # seconds what is sent must stay within the estimate before a video is tried
 RESUME_HOLD_MAX = 32.0
 FAILED_RESUME_WINDOW = 8.0  # paused again this soon after a resume: the resume failed
 SWAP_INTERVAL = 6.0  # seconds between swaps (each costs the resumed publisher a keyframe)
@@ -40,9 +44,11 @@ def rank(track) -> tuple:
 class VideoBudget:
     """The set of one subscriber's videos paused because its link cannot carry them."""
 
-    def __init__(self, clock=time.monotonic) -> None:
+    def __init__(self, clock=time.monotonic, grace: float = STARTUP_GRACE) -> None:
         self.paused: set = set()
         self._clock = clock
+        self._grace = grace
+        self._first_estimate_at: float | None = None
         self._fits_since: float | None = None
         self._hold = RESUME_HOLD_MIN
         self._last_resume: float | None = None
@@ -51,23 +57,29 @@ class VideoBudget:
         self.pauses = 0  # over the subscriber's life, for its metrics
         self.resumes = 0
 
-    def fit(self, candidates: list, estimate: float | None, other_cost: float, loss: float, sent: float = 0.0) -> bool:
+    def fit(self, candidates: list, estimate: float | None, loss: float, sent: float = 0.0) -> bool:
         """Pause or resume videos among ``candidates`` (live, not hidden); True when the set changed.
 
-        ``other_cost``: bits per second of what is sent besides video (audio). Layers above the
-        base are the layer chooser's to drop (bandwidth.py) and do not count here. Unlike a layer
-        step, which tolerates a little over the estimate (bandwidth.DOWN_TOLERANCE), pausing
-        keeps audio and base layers under it: past them, what overflows the link takes audio along.
-        ``sent``: bits per second of everything sent now, layers above the base included.
+        ``estimate``: the subscriber's REMB. Chromium computes it from video packets only (audio
+        takes part in its receive-side estimate only with transport-wide feedback), from the
+        queueing delay they see, so it is what video may take beside the audio on the link.
+        Layers above the base are the layer chooser's to drop (bandwidth.py) and do not count here.
+        Unlike a layer step, which tolerates a little over the estimate (DOWN_TOLERANCE there),
+        pausing keeps base layers under it: past them, what overflows the link takes audio along.
+        ``sent``: bits per second of all the video sent now, layers above the base included.
         """
         now = self._clock()
         gone = self.paused.difference(candidates)
         self.paused -= gone
         if estimate is None:
             return bool(gone)
+        if self._first_estimate_at is None:
+            self._first_estimate_at = now
+        if now - self._first_estimate_at < self._grace:
+            return bool(gone)
         ranked = sorted(candidates, key=rank, reverse=True)
         shown = [track for track in ranked if track not in self.paused]
-        cost = other_cost + sum(base_cost(track) for track in shown)
+        cost = sum(base_cost(track) for track in shown)
         if cost > estimate and shown:
             # A dip of one report (a publisher's late retransmissions arriving in a burst) is no
             # reason to pause anyone: the link must stay over for OVER_FOR seconds.
@@ -95,11 +107,11 @@ class VideoBudget:
             self.paused.add(shown[-1])
             self._last_swap = now
             return True
-        # A subscriber's estimate never runs far ahead of what it receives (libwebrtc's REMB stays
-        # under 1.5 times that), so it cannot tell whether a paused video would fit. An estimate
-        # well above what is sent now says the link is not the limit: try, and if the video did
-        # not fit after all, the estimate falls, it is paused again and the next try waits longer.
-        if loss < 0.05 and estimate >= RESUME_MARGIN * max(cost, sent):
+        # A subscriber's estimate never runs far ahead of what it receives (in Chromium it settles
+        # a little above it), so it cannot tell whether a paused video would fit. So once what is
+        # sent has stayed within the estimate for the hold, the video is tried: if it did not fit,
+        # the estimate falls under what is sent, it is paused again and the next try waits longer.
+        if loss < 0.05 and estimate >= max(cost, sent):
             if self._fits_since is None:
                 self._fits_since = now
             elif now - self._fits_since >= self._hold:

@@ -178,7 +178,6 @@ class PublishedTrack:
         else:
             keyframe = False
             self.frames_in += 1
-            self.layer_rates.add(0, len(packet.payload))
             self.level.observe(packet.extensions.audio_level)
         now = current_ntp_time()
         for track in tuple(self.subscribers):

@@ -16,7 +16,7 @@ from aiortc.rtp import (
 
 from sfu_node import aiortc_internals
 from sfu_node.adaptation import SubscriberAdaptation
-from sfu_node.bandwidth import PUBLISHER_FLOOR, RTP_OVERHEAD, UP_HOLD_MIN, LayerChooser, LayerRates, RetransmitBudget
+from sfu_node.bandwidth import PUBLISHER_FLOOR, UP_HOLD_MIN, LayerChooser, LayerRates, RetransmitBudget
 from sfu_node.budget import VideoBudget
 from sfu_node.forwarding import PublishedTrack
 from sfu_node.layers import TemporalLayerFilter
@@ -132,15 +132,15 @@ def test_retransmissions_are_capped_to_a_share_of_the_estimate(clock):
 
 
 def test_layer_rates_are_measured_per_layer(clock):
-    """Are a publisher's bytes per temporal layer (each packet with its RTP overhead) turned into bit rates?"""
+    """Are a publisher's bytes per temporal layer turned into bit rates for layers 0..k?"""
     rates = LayerRates(clock=clock)
     for _ in range(4):
         for tid, size in ((0, 5000), (2, 2500), (1, 2500), (2, 2500)):
             rates.add(tid, size)
         clock.now += 0.25
     rates.roll()
-    assert rates.up_to(0) == pytest.approx(0.5 * (20_000 + 4 * RTP_OVERHEAD) * 8)
-    assert rates.up_to(2) == pytest.approx(0.5 * (50_000 + 16 * RTP_OVERHEAD) * 8)
+    assert rates.up_to(0) == pytest.approx(0.5 * 20_000 * 8)
+    assert rates.up_to(2) == pytest.approx(0.5 * 50_000 * 8)
 
 
 class Source:
@@ -178,7 +178,7 @@ def test_a_weak_subscribers_remb_holds_its_tracks_down_and_its_keyframe_requests
     """
     adaptation = SubscriberAdaptation()
     adaptation.chooser = LayerChooser(clock=clock)
-    adaptation.budget = VideoBudget(clock=clock)
+    adaptation.budget = VideoBudget(clock=clock, grace=0)
     tracks = [VideoTrack(clock, "a"), VideoTrack(clock, "b")]
     adaptation.tracks.extend(tracks)
     adaptation.on_rtcp(remb(500_000))
