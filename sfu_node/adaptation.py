@@ -81,7 +81,7 @@ class SubscriberAdaptation:
         for track in self.tracks:
             track.source.layer_rates.roll()
         before = self.chooser.layer
-        layer = self.chooser.update(self.estimate, self.loss, self.cost)
+        layer = self.chooser.update(self.estimate, self.loss, self.cost, may_rise=not self.budget.paused)
         if self.estimate is not None:
             # A camera that is off, or a screen not shared, sends nothing: it is never paused.
             flowing = [track for track in self._candidates() if track.source.layer_rates.up_to(2) > 0]

@@ -26,6 +26,9 @@ UP_HOLD_MAX = 24.0
 FAILED_UP_WINDOW = 5.0  # a step down this soon after a step up counts the step up as failed
 RETRANSMIT_SHARE = 0.2  # of the estimate, for answering this subscriber's NACKs
 RETRANSMIT_BURST = 0.25  # seconds of that share that may go at once
+# ... but never less than two full packets: on a 100 kbit/s estimate a quarter second of the
+# share is 600 bytes, and a bucket smaller than a packet would refuse every retransmission.
+RETRANSMIT_BURST_MIN = 2 * 1200
 KEYFRAME_FLOOR_WEAK = 10.0  # seconds between keyframe requests of a subscriber held down
 RATE_WINDOW = 1.0  # seconds over which publisher layer rates are averaged
 SUBSCRIBER_SHARE = 0.85  # of a subscriber's estimate, split between the videos it receives
@@ -83,8 +86,12 @@ class LayerChooser:
         self._last_up = None
         self._weak_until = None
 
-    def update(self, estimate: float | None, loss: float, cost) -> int:
-        """``cost(k)``: bits per second of layers 0..k of everything this subscriber receives."""
+    def update(self, estimate: float | None, loss: float, cost, may_rise: bool = True) -> int:
+        """``cost(k)``: bits per second of layers 0..k of everything this subscriber receives.
+
+        ``may_rise``: False while some of its videos are paused (budget.py): one more video
+        comes before more frames of those already shown.
+        """
         now = self._clock()
         if estimate is None:
             return self.layer  # no estimate yet: nothing known to be too much
@@ -103,7 +110,7 @@ class LayerChooser:
             self._fits_since = None
             self._weak_until = now + WEAK_HOLD
             return self.layer
-        if self.layer < self.top and loss < LOSS_LOW and estimate >= UP_MARGIN * cost(self.layer):
+        if may_rise and self.layer < self.top and loss < LOSS_LOW and estimate >= UP_MARGIN * cost(self.layer):
             if self._fits_since is None:
                 self._fits_since = now
             elif now - self._fits_since >= self._up_hold:
@@ -140,7 +147,7 @@ class RetransmitBudget:
 
     def set_estimate(self, bits_per_second: float) -> None:
         if self.rate is None:
-            self._tokens = bits_per_second * RETRANSMIT_SHARE / 8 * RETRANSMIT_BURST
+            self._tokens = max(bits_per_second * RETRANSMIT_SHARE / 8 * RETRANSMIT_BURST, RETRANSMIT_BURST_MIN)
         self.rate = bits_per_second * RETRANSMIT_SHARE / 8
 
     def allow(self, size: int) -> bool:
@@ -148,7 +155,9 @@ class RetransmitBudget:
         if self.rate is None:
             self.answered += 1
             return True
-        self._tokens = min(self._tokens + (now - self._at) * self.rate, self.rate * RETRANSMIT_BURST)
+        self._tokens = min(
+            self._tokens + (now - self._at) * self.rate, max(self.rate * RETRANSMIT_BURST, RETRANSMIT_BURST_MIN)
+        )
         self._at = now
         if self._tokens >= size:
             self._tokens -= size

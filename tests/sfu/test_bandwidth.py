@@ -131,6 +131,17 @@ def test_retransmissions_are_capped_to_a_share_of_the_estimate(clock):
     assert budget.refused > 0
 
 
+def test_a_weak_subscriber_still_gets_whole_packets_retransmitted(clock):
+    """On a 100 kbit/s estimate (a 600-byte quarter second of its share), is a 1200-byte packet still resent?"""
+    budget = RetransmitBudget(clock=clock)
+    budget.set_estimate(100_000)
+    assert budget.allow(1200) and budget.allow(1200)  # two packets at once
+    assert not budget.allow(1200)  # but no more than that
+    clock.now += 1200 / (0.2 * 100_000 / 8)  # the share refills one packet's worth
+    assert budget.allow(1200)
+    assert not budget.allow(1200)
+
+
 def test_layer_rates_are_measured_per_layer(clock):
     """Are a publisher's bytes per temporal layer turned into bit rates for layers 0..k?"""
     rates = LayerRates(clock=clock)

@@ -196,6 +196,22 @@ def test_a_hidden_or_departed_video_is_no_longer_counted_as_paused(clock):
     assert budget.paused == set()
 
 
+def test_no_layer_is_added_while_a_video_is_paused(clock):
+    """With a video paused and room to spare, is that video tried before anyone's next temporal layer?"""
+    videos = [Track("a", spoke_at=1), Track("b", spoke_at=2)]
+    adaptation = weak_subscriber(clock, 100 * KBIT, videos)
+    for _ in range(4):
+        adaptation.adapt()
+        clock.now += 0.5
+    assert [t.paused for t in videos] == [True, False] and adaptation.chooser.layer == 0
+    for _ in range(int(RESUME_HOLD_MIN * 2) - 1):  # 100 is well above b's 60: a layer would go up
+        adaptation.adapt()
+        assert adaptation.chooser.layer == 0
+        clock.now += 0.5
+    adaptation.adapt()
+    assert not videos[0].paused and adaptation.chooser.layer == 0
+
+
 def test_no_estimate_pauses_nothing(clock):
     """Before the subscriber's first REMB, is every video sent?"""
     adaptation = weak_subscriber(clock, None, [Track(f"v{n}") for n in range(5)])
