@@ -75,6 +75,12 @@ def subscriber_families(participants):
         "keyframes": CounterMetricFamily(
             "parlor_sfu_subscriber_keyframe_requests", "Its keyframe requests passed to publishers", labels=labels
         ),
+        "paused": GaugeMetricFamily(
+            "parlor_sfu_subscriber_videos_paused", "Videos paused because its link cannot carry them", labels=labels
+        ),
+        "pauses": CounterMetricFamily(
+            "parlor_sfu_subscriber_video_pauses", "Times a video was paused for its link", labels=labels
+        ),
     }
     for participant in participants:
         adaptation = participant.adaptation
@@ -88,6 +94,8 @@ def subscriber_families(participants):
         families["refused"].add_metric(key, adaptation.retransmits.refused)
         requests = sum(t.keyframe_requests for t in adaptation.tracks)
         families["keyframes"].add_metric(key, requests)
+        families["paused"].add_metric(key, len(adaptation.budget.paused))
+        families["pauses"].add_metric(key, adaptation.budget.pauses)
     yield from families.values()
 
 

@@ -8,7 +8,7 @@ from tests.support.inprocess import next_json, running_node, token
 
 
 def test_metrics_show_each_subscribers_layer_estimate_and_loss():
-    """Does /metrics give each subscriber's temporal layer, estimate, loss, retransmissions and keyframe requests?"""
+    """Does /metrics give each subscriber's layer, estimate, loss, retransmissions, keyframe requests and pauses?"""
 
     async def scenario():
         async with running_node() as (node, client):
@@ -20,6 +20,8 @@ def test_metrics_show_each_subscribers_layer_estimate_and_loss():
             ann.adaptation.estimate = 380_000.0
             ann.adaptation.loss = 0.03
             ann.adaptation.chooser.layer = 1
+            ann.adaptation.budget.paused = {"a video"}
+            ann.adaptation.budget.pauses = 3
             metrics = TestClient(TestServer(node.build_metrics_app()))
             await metrics.start_server()
             try:
@@ -34,3 +36,5 @@ def test_metrics_show_each_subscribers_layer_estimate_and_loss():
     assert f"parlor_sfu_subscriber_loss{labels} 0.03" in text
     assert f"parlor_sfu_subscriber_retransmits_total{labels} 0.0" in text
     assert f"parlor_sfu_subscriber_keyframe_requests_total{labels} 0.0" in text
+    assert f"parlor_sfu_subscriber_videos_paused{labels} 1.0" in text
+    assert f"parlor_sfu_subscriber_video_pauses_total{labels} 3.0" in text
