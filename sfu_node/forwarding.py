@@ -145,7 +145,7 @@ class PublishedTrack:
                 aiortc_internals.cap_remb(receiver, self.bitrate_cap)
 
     def subscribe(self, track_id: str) -> ForwardedTrack | PacketTrack:
-        track = PacketTrack(self, track_id) if self.packets else ForwardedTrack(self, track_id)
+        track = PacketTrack(self, track_id, clock=self._clock) if self.packets else ForwardedTrack(self, track_id)
         self.subscribers.add(track)
         return track
 

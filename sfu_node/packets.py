@@ -155,6 +155,7 @@ class PacketTrack(MediaStreamTrack):
         self.hidden = False  # its tile is off the subscriber's screen: send no video
         self.paused = False  # the subscriber's link cannot carry it (budget.py): send no video
         self.off = False  # hidden or paused
+        self.hidden_since: float | None = None  # when the subscriber reported it hidden (this clock)
         self.keyframe_requests = 0
 
     def attach(self, sender) -> None:
@@ -258,6 +259,8 @@ class PacketTrack(MediaStreamTrack):
     def set_hidden(self, hidden: bool) -> None:
         """Stop sending video nobody on this subscriber's screen sees; resume on a keyframe."""
         if self.layers is not None:
+            if hidden != self.hidden:
+                self.hidden_since = self._clock() if hidden else None
             self.hidden = hidden
             self._turn(hidden or self.paused)
 

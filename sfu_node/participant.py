@@ -2,6 +2,7 @@
 
 import asyncio
 import logging
+import time
 import uuid
 from dataclasses import dataclass, field
 
@@ -28,6 +29,9 @@ PUBLISHED = {"audio": "audio", "video": "video", "screen": "video"}
 # named after the publisher's, so the page can give it a tile of its own.
 SCREEN_SUFFIX = "-screen"
 ALLOWED_MIME_TYPES = {"audio": {"audio/opus"}, "video": {"video/vp8", "video/rtx"}}
+# Seconds nobody may have a participant's camera on screen before they are told to stop encoding
+# it: a layout change or a page flip shows it again within moments, and resuming costs a keyframe.
+CAMERA_PAUSE_AFTER = 2.0
 
 
 class NegotiationError(Exception):
@@ -63,6 +67,7 @@ class Participant:
         negotiation_timeout: float = 15.0,
         forwarding: str = "packets",
         adaptation: bool = True,
+        clock=time.monotonic,
     ) -> None:
         self.room = room
         self.id = participant_id
@@ -75,7 +80,8 @@ class Participant:
         self.stats = stats
         self.closed = False
         self.published = {
-            name: PublishedTrack(kind, stats, packets=forwarding == "packets") for name, kind in PUBLISHED.items()
+            name: PublishedTrack(kind, stats, clock=clock, packets=forwarding == "packets")
+            for name, kind in PUBLISHED.items()
         }
         self.published["screen"].screen = True
         self.subscriptions: dict[str, Subscription] = {}
@@ -84,6 +90,10 @@ class Participant:
         )
         self.adaptation.on_paused = self._tell_paused
         self._paused_told = None
+        # Told to stop encoding its camera: nobody sees it. A new connection starts unpaused, and
+        # so does its browser (sfu-client.js), so the two never disagree.
+        self.camera_paused = False
+        self._clock = clock
         self._negotiation_timeout = negotiation_timeout
         self._send_lock = asyncio.Lock()
         self._dirty = False
@@ -177,11 +187,42 @@ class Participant:
         """Send no video of the streams whose tiles this subscriber reports off its screen (audio goes on)."""
         if not self.adaptation.enabled:
             return  # --adaptation off: everything to everyone, as before
+        logger.debug("%s/%s: hidden %s", self.room, self.id, sorted(hidden))
         for sub in self.subscriptions.values():
             for name, track in zip(PUBLISHED, sub.tracks, strict=True):
                 stream = sub.stream_id + SCREEN_SUFFIX if name == "screen" else sub.stream_id
                 if PUBLISHED[name] == "video" and hasattr(track, "set_hidden"):
                     track.set_hidden(stream in hidden)
+        for publisher in self.members.values():
+            if publisher is not self:
+                publisher.review_camera()  # one shown again resumes now, not at the next review
+
+    def camera_wanted(self) -> bool:
+        """Whether anyone receiving this participant's camera may be looking at it.
+
+        Unwanted only when every live viewer's own page has reported the tile hidden, each for at
+        least CAMERA_PAUSE_AFTER. A viewer that has reported nothing (just joined, still negotiating,
+        its tiles not yet laid out) counts as looking, and so does nobody at all: the first viewer
+        then never waits for an encoder to start.
+        """
+        viewers = [track for track in self.published["video"].subscribers if track.readyState == "live"]
+        now = self._clock()
+        for track in viewers:
+            since = getattr(track, "hidden_since", None)
+            if since is None or now - since < CAMERA_PAUSE_AFTER:
+                return True
+        return not viewers
+
+    def review_camera(self) -> None:
+        """Tell this publisher to stop encoding a camera nobody has seen for a while, and to start again at once."""
+        if self.closed or not self.adaptation.enabled:
+            return
+        wanted = self.camera_wanted()
+        if wanted != self.camera_paused:
+            return  # nothing changed
+        self.camera_paused = not wanted
+        logger.info("%s/%s: camera %s", self.room, self.id, "resumed" if wanted else "paused (nobody sees it)")
+        asyncio.ensure_future(self.send({"type": "camera", "wanted": wanted}))
 
     def _tell_paused(self, tracks: list) -> None:
         """Tell the page whose camera and whose screen its link cannot carry now (budget.py)."""

@@ -36,7 +36,8 @@ class Room:
     speaker_task: asyncio.Task | None = None
 
     async def follow_speakers(self) -> None:
-        """Tell everyone in the room when the active speaker changes (speakers.py)."""
+        """Tell everyone in the room when the active speaker changes (speakers.py), and each
+        publisher whether anyone sees its camera (Participant.review_camera)."""
         while True:
             await asyncio.sleep(TICK)
             members = list(self.participants.values())
@@ -45,6 +46,7 @@ class Room:
             for participant in members:
                 if loudness[participant.id] >= SPEECH_LOUDNESS:
                     participant.published["video"].spoke_at = participant.published["screen"].spoke_at = now
+                participant.review_camera()
             changed = self.speakers.update(loudness)
             if changed is not None:
                 for participant in members:

@@ -50,3 +50,35 @@ def test_hidden_tile_stops_its_video_and_showing_it_resumes(pair):
     while frames(viewer) - start < 20:
         assert time.time() - shown < 8, "no picture within 8 s of the tile showing again"
         time.sleep(0.25)
+
+
+FRAMES_ENCODED = """
+async () => {
+  let encoded = 0;
+  for (const pc of window.__peerConnections) {
+    if (pc.connectionState === "closed") continue;
+    (await pc.getStats()).forEach((r) => {
+      if (r.type === "outbound-rtp" && r.kind === "video") encoded += r.framesEncoded || 0;
+    });
+  }
+  return encoded;
+}
+"""
+
+
+def test_a_camera_nobody_sees_stops_encoding_at_its_sender(pair):
+    """When its only viewer's tile of it is off screen, does the sender stop encoding its camera, and start again?"""
+    viewer, sender = pair
+    viewer.evaluate(SET_REMOTE_TILE_HIDDEN, True)
+    time.sleep(5)  # reported after a settle; the node waits 2 s before telling the sender
+    start = sender.evaluate(FRAMES_ENCODED)
+    time.sleep(3)
+    assert sender.evaluate(FRAMES_ENCODED) - start <= 2, "the camera was still encoded for nobody"
+    own = sender.locator('.tile[data-id="self"] video')
+    assert own.evaluate("(video) => video.srcObject.getVideoTracks()[0].readyState") == "live"  # own picture on
+    viewer.evaluate(SET_REMOTE_TILE_HIDDEN, False)
+    shown = time.time()
+    start = frames(viewer)
+    while frames(viewer) - start < 20:
+        assert time.time() - shown < 8, "no picture within 8 s of the tile showing again"
+        time.sleep(0.25)

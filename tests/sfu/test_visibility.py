@@ -7,7 +7,10 @@ import pytest
 from aiortc.rtp import HeaderExtensionsMap
 
 from sfu_node import aiortc_internals
+from sfu_node import participant as participant_module
 from sfu_node.packets import PacketTrack, parse_vp8_descriptor, starts_vp8_keyframe
+from sfu_node.participant import Participant
+from sfu_node.stats import NodeStats
 from tests.support.inprocess import next_json, running_node, token
 from tests.support.vp8_layers import l1t3_frames
 
@@ -119,3 +122,195 @@ def test_hidden_message_with_too_many_streams_is_refused():
             return message
 
     assert "hidden" in asyncio.run(scenario())["error"]
+
+
+def test_a_camera_nobody_sees_is_paused_at_its_publisher_and_resumed(monkeypatch):
+    """When its only viewer hides Bob's camera, is Bob told to stop encoding it, and to start again when shown?"""
+    monkeypatch.setattr(participant_module, "CAMERA_PAUSE_AFTER", 0.0)
+
+    async def camera_message(ws):
+        while (message := await next_json(ws, skip=())).get("type") != "camera":
+            pass
+        return message
+
+    async def scenario():
+        async with running_node() as (node, client):
+            bob = await client.ws_connect("/ws")
+            await bob.send_json({"type": "join", "token": token(participant="bob")})
+            ann = await client.ws_connect("/ws")
+            await ann.send_json({"type": "join", "token": token(participant="ann")})
+            while not (message := await next_json(ann, skip=())).get("screens"):
+                pass
+            camera = message["screens"][0].removesuffix("-screen")
+            [bob_here] = [p for p in node.registry.participants() if p.id == "bob"]
+            assert not bob_here.camera_paused  # Ann sees him
+            await ann.send_json({"type": "hidden", "streams": [camera]})
+            paused = await asyncio.wait_for(camera_message(bob), 5)
+            await ann.send_json({"type": "hidden", "streams": []})
+            resumed = await asyncio.wait_for(camera_message(bob), 5)
+            return paused, resumed, bob_here.camera_paused
+
+    paused, resumed, still_paused = asyncio.run(scenario())
+    assert paused == {"type": "camera", "wanted": False}
+    assert resumed == {"type": "camera", "wanted": True}
+    assert not still_paused
+
+
+class Clock:
+    def __init__(self):
+        self.now = 100.0
+
+    def __call__(self):
+        return self.now
+
+
+class Socket:
+    """Stands in for a publisher's WebSocket: keeps what the node sends it."""
+
+    closed = False
+
+    def __init__(self):
+        self.sent = []
+
+    async def send_json(self, message):
+        self.sent.append(message)
+
+
+def review(publisher):
+    """One review of the publisher's camera, as the room's tick does; the messages it sent since the last."""
+
+    async def settle():
+        publisher.review_camera()
+        await asyncio.sleep(0)  # the message goes out on a task of its own
+        sent, publisher.ws.sent = publisher.ws.sent, []
+        return sent
+
+    return publisher.loop.run_until_complete(settle())
+
+
+@pytest.fixture
+def bob():
+    """A publisher with two subscribers' tracks of his camera, on a clock the test moves."""
+    loop = asyncio.new_event_loop()
+    clock = Clock()
+
+    async def make():
+        return Participant(
+            room="r", participant_id="bob", name="Bob", role="guest", ws=Socket(), stats=NodeStats(), clock=clock
+        )
+
+    publisher = loop.run_until_complete(make())
+    publisher.loop, publisher.clock = loop, clock
+    publisher.viewers = [publisher.published["video"].subscribe(name) for name in ("ann-video", "cid-video")]
+    yield publisher
+    loop.run_until_complete(publisher.pc.close())
+    loop.close()
+
+
+def test_a_camera_is_never_paused_without_a_hidden_report(bob):
+    """Without any viewer reporting his tile hidden, is Bob never told to pause, however long it has been?"""
+    sent = review(bob)
+    bob.clock.now += 3600
+    sent += review(bob)
+    assert sent == []
+    assert not bob.camera_paused
+
+
+def test_a_camera_is_paused_after_every_viewer_hid_it_for_the_whole_wait(bob):
+    """Is Bob told to pause only once both viewers have had his tile hidden for CAMERA_PAUSE_AFTER?"""
+    for viewer in bob.viewers:
+        viewer.set_hidden(True)
+    bob.clock.now += participant_module.CAMERA_PAUSE_AFTER - 0.1
+    assert review(bob) == []
+    bob.clock.now += 0.1
+    assert review(bob) == [{"type": "camera", "wanted": False}]
+    assert review(bob) == []  # said once
+    assert bob.camera_paused
+
+
+def test_a_tile_shown_in_between_starts_the_wait_again(bob):
+    """If a viewer shows Bob's tile for a moment during the wait, does the wait start again from its next hiding?"""
+    for viewer in bob.viewers:
+        viewer.set_hidden(True)
+    bob.clock.now += 1.5
+    bob.viewers[0].set_hidden(False)
+    bob.viewers[0].set_hidden(True)
+    bob.clock.now += 1.5
+    assert review(bob) == []
+    bob.clock.now += participant_module.CAMERA_PAUSE_AFTER
+    assert review(bob) == [{"type": "camera", "wanted": False}]
+
+
+def test_a_camera_one_viewer_sees_keeps_encoding(bob):
+    """With one viewer hiding Bob's tile and the other not, is Bob never told to pause?"""
+    bob.viewers[0].set_hidden(True)
+    bob.clock.now += 60
+    assert review(bob) == []
+
+
+def test_a_paused_camera_resumes_at_once_when_shown(bob):
+    """When one viewer shows Bob's tile again, is he told to resume without any wait?"""
+    for viewer in bob.viewers:
+        viewer.set_hidden(True)
+    bob.clock.now += participant_module.CAMERA_PAUSE_AFTER
+    review(bob)
+    bob.viewers[1].set_hidden(False)
+    assert review(bob) == [{"type": "camera", "wanted": True}]
+    assert not bob.camera_paused
+
+
+def test_a_new_viewer_resumes_a_paused_camera(bob):
+    """When someone joins while Bob's camera is paused, is he told to resume at once (the newcomer reported nothing)?"""
+    for viewer in bob.viewers:
+        viewer.set_hidden(True)
+    bob.clock.now += participant_module.CAMERA_PAUSE_AFTER
+    review(bob)
+    bob.published["video"].subscribe("dan-video")
+    assert review(bob) == [{"type": "camera", "wanted": True}]
+
+
+def test_a_camera_nobody_receives_is_wanted(bob):
+    """With every viewer gone, is Bob's camera wanted, so that the next viewer never waits for an encoder?"""
+    for viewer in bob.viewers:
+        viewer.set_hidden(True)
+    bob.clock.now += participant_module.CAMERA_PAUSE_AFTER
+    review(bob)
+    for viewer in bob.viewers:
+        viewer.stop()
+    assert review(bob) == [{"type": "camera", "wanted": True}]
+
+
+def test_a_new_connection_starts_with_its_camera_wanted(monkeypatch):
+    """When Bob, paused, connects again, does his new connection start with its camera wanted despite Ann's report?"""
+    monkeypatch.setattr(participant_module, "CAMERA_PAUSE_AFTER", 0.0)
+
+    async def camera_message(ws):
+        while (message := await next_json(ws, skip=())).get("type") != "camera":
+            pass
+        return message
+
+    async def streams(ws):
+        while not (message := await next_json(ws, skip=())).get("screens"):
+            pass
+        return message["screens"]
+
+    async def scenario():
+        async with running_node() as (node, client):
+            bob = await client.ws_connect("/ws")
+            await bob.send_json({"type": "join", "token": token(participant="bob")})
+            ann = await client.ws_connect("/ws")
+            await ann.send_json({"type": "join", "token": token(participant="ann")})
+            [screen] = await streams(ann)
+            await ann.send_json({"type": "hidden", "streams": [screen.removesuffix("-screen")]})
+            paused = await asyncio.wait_for(camera_message(bob), 5)
+            again = await client.ws_connect("/ws")
+            await again.send_json({"type": "join", "token": token(participant="bob")})
+            while (await next_json(again, skip=())).get("type") != "joined":
+                pass
+            [bob_again] = [p for p in node.registry.participants() if p.id == "bob"]
+            bob_again.review_camera()
+            return paused, bob_again.camera_paused
+
+    paused, still_paused = asyncio.run(scenario())
+    assert paused == {"type": "camera", "wanted": False}
+    assert not still_paused

@@ -52,6 +52,7 @@ export class SfuConnection {
     this.videoSender = null;
     this.layersMode = null; // the camera's scalability mode once set ("L1T3", "L1T2")
     this.hiddenStreams = [];
+    this.cameraWanted = true; // the node says false while nobody has our camera's tile on screen
     this.screenTrack = null;
     this.screenSender = null;
     this.attempt = 0;
@@ -138,9 +139,14 @@ export class SfuConnection {
         const present = new Set(msg.peers.map((peer) => peer.id));
         for (const peer of this.peers) if (!present.has(peer)) this.onPeerLeft(peer);
         this.peers = present;
+        this.cameraWanted = true; // a new connection starts with the camera on, as the node expects
         if (this.hiddenStreams.length) this.send({ type: "hidden", streams: this.hiddenStreams });
         break;
       }
+      case "camera":
+        this.cameraWanted = msg.wanted !== false;
+        await this.applyCameraWanted();
+        break;
       case "peer-joined":
         this.peers.add(msg.participant);
         break;
@@ -229,6 +235,29 @@ export class SfuConnection {
     this.send({ type: "answer", sdp: pc.localDescription.sdp });
     // Encodings exist once the answer is set; the node adapts each subscriber's share of them.
     if (this.videoSender && !this.layersMode) this.layersMode = await preferTemporalLayers(this.videoSender);
+    if (!this.cameraWanted) await this.applyCameraWanted();
+  }
+
+  // Encode the camera only while someone sees it: nobody's tile showing it (speaker view, another
+  // page of the grid) means its encoder would work for nothing. The track itself stays on, so our
+  // own preview and the other way (during a move) are untouched. Only ``active`` changes: the
+  // encodings keep their scalability mode (temporal-layers.js), which the node's layers rely on.
+  async applyCameraWanted() {
+    const sender = this.videoSender;
+    if (!sender) return;
+    const parameters = sender.getParameters();
+    if (!parameters.encodings || !parameters.encodings.length) return;
+    if (parameters.encodings.every((encoding) => encoding.active === this.cameraWanted)) return;
+    for (const encoding of parameters.encodings) {
+      encoding.active = this.cameraWanted;
+      // A browser that leaves the mode out of getParameters() would reset it to one layer.
+      if (this.layersMode && !encoding.scalabilityMode) encoding.scalabilityMode = this.layersMode;
+    }
+    try {
+      await sender.setParameters(parameters);
+    } catch (error) {
+      console.warn("sfu-client: camera encoding", error);
+    }
   }
 
   // Swap the published camera for another track (screen share) on the same
