@@ -18,6 +18,9 @@ def main():
     for scenario in network_bench.SCENARIOS:
         people = 3 if args.quick else network_bench.PEOPLE
         network_bench.report(network_bench.run(network_bench.MODES, people, window, scenario), window, scenario)
+    # The peer-to-peer mesh against the node for the 4-person case (a mesh holds at most four).
+    people = 3 if args.quick else network_bench.MESH_LIMIT
+    network_bench.report(network_bench.run(["mesh", "adaptive"], people, window, "downlink"), window, "downlink")
     people = 3 if args.quick else 4
     e2ee_bench.report(*e2ee_bench.run(people, 5 if args.quick else 10), people)
     effects_bench.report(effects_bench.run(5 if args.quick else 10))

@@ -14,7 +14,9 @@ bitrate at or under the set rate and its inbound loss at least the set loss.
 Each node mode named by --modes runs the same scenario with a fresh node in the same run; the
 first is the baseline the others are reported against: "frames" (the earlier frame path),
 "adaptation-off" (packet forwarding, every layer to everyone, every NACK answered) and "adaptive"
-(packet forwarding with per-subscriber temporal layers, estimates and publisher caps).
+(packet forwarding with per-subscriber temporal layers, estimates, publisher caps and the budget
+across publishers) and "mesh" (no node: a peer-to-peer room of at most four, each browser's own
+congestion control adapting what it sends to each other).
 """
 
 import argparse
@@ -27,7 +29,7 @@ import time
 if __package__ in (None, ""):
     sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
-from app.plans import LARGE  # noqa: E402
+from app.plans import LARGE, SMALL  # noqa: E402
 from tests.support import services  # noqa: E402
 from tests.support.browser import launch_chromium  # noqa: E402
 from tests.support.live import CAPTURE_PEER_CONNECTIONS, MASTER_SECRET, TURN_SECRET, LiveServer  # noqa: E402
@@ -35,12 +37,15 @@ from tests.support.mediastats import SNAPSHOT, diff  # noqa: E402
 from tests.support.node import NodeProcess  # noqa: E402
 from tests.support.shaper import LinkProfile, ShapingProxy, relay_through  # noqa: E402
 
-# Node options per mode; `make bench` compares MODES, the first being the baseline.
+# Node options per mode; `make bench` compares MODES, the first being the baseline. "mesh" runs no
+# node: the room is peer-to-peer (at most MESH_LIMIT people), each browser sending to each other.
 NODE_MODES = {
     "frames": ("--forwarding", "frames"),
     "adaptation-off": ("--forwarding", "packets", "--adaptation", "off"),
     "adaptive": ("--forwarding", "packets", "--adaptation", "on"),
+    "mesh": None,
 }
+MESH_LIMIT = 4
 MODES = ["adaptation-off", "adaptive"]
 PEOPLE = 6  # issue 13's scenario: a six-person large meeting, the last one on the weak link
 WEAK_DOWNLINK = LinkProfile(rate_kbps=400, loss=0.03, delay_ms=40, jitter_ms=5, queue_ms=300)
@@ -52,23 +57,26 @@ SCENARIOS = {"downlink": {"downlink": WEAK_DOWNLINK}, "uplink": {"uplink": WEAK_
 def run_mode(live, coturn, forwarding, people, window, directory, scenario="downlink"):
     from playwright.sync_api import sync_playwright
 
-    node_args = ("--ice-server", f"turn:127.0.0.1:{coturn.port}?transport=udp")
-    node_args += NODE_MODES[forwarding]
-    node = NodeProcess(
-        live.url,
-        MASTER_SECRET,
-        f"bench-{scenario}-{forwarding}",
-        region="eu-north",
-        capacity=48,
-        log_path=directory / f"node-{forwarding}.log",
-        extra_args=node_args,
-        extra_env={"PARLOR_NODE_TURN_SECRET": TURN_SECRET},
-    )
+    node = None
+    if NODE_MODES[forwarding] is not None:
+        node_args = ("--ice-server", f"turn:127.0.0.1:{coturn.port}?transport=udp")
+        node_args += NODE_MODES[forwarding]
+        node = NodeProcess(
+            live.url,
+            MASTER_SECRET,
+            f"bench-{scenario}-{forwarding}",
+            region="eu-north",
+            capacity=48,
+            log_path=directory / f"node-{forwarding}.log",
+            extra_args=node_args,
+            extra_env={"PARLOR_NODE_TURN_SECRET": TURN_SECRET},
+        )
     proxy = ShapingProxy(("127.0.0.1", coturn.port), **SCENARIOS[scenario]).start()
     room = f"net-{scenario}-{forwarding}-{int(time.time())}"
     try:
-        node.wait_ready(timeout=30)
-        live.flask("rooms", "create", room, "--owner", "net@example.com", "--mode", LARGE)
+        if node is not None:
+            node.wait_ready(timeout=30)
+        live.flask("rooms", "create", room, "--owner", "net@example.com", "--mode", LARGE if node else SMALL)
         with sync_playwright() as playwright:
             browser = launch_chromium(playwright)
             pages = []
@@ -96,7 +104,8 @@ def run_mode(live, coturn, forwarding, people, window, directory, scenario="down
     finally:
         counters = proxy.counters()
         proxy.stop()
-        node.stop()
+        if node is not None:
+            node.stop()
     return {"pages": results, "proxy": counters, "weak paused": paused}
 
 
@@ -193,6 +202,8 @@ def main(argv=None):
     parser.add_argument("--modes", nargs="+", choices=sorted(NODE_MODES), default=MODES, help="node modes to compare")
     parser.add_argument("--scenario", nargs="+", choices=sorted(SCENARIOS), default=["downlink", "uplink"])
     args = parser.parse_args(argv)
+    if "mesh" in args.modes and args.people > MESH_LIMIT:
+        parser.error(f"mode mesh holds at most {MESH_LIMIT} people (a peer-to-peer room)")
     for scenario in args.scenario:
         report(run(args.modes, args.people, args.window, scenario), args.window, scenario)
     return 0
