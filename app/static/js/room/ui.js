@@ -89,7 +89,7 @@ export class MeetingView {
     if (data.muted) flags.push("muted");
     if (data.camera === false) flags.push("camera off");
     if (data.screen) flags.push("sharing screen");
-    if (data.videoPaused) flags.push("video paused: your connection is slow");
+    if (data.videoPaused) flags.push("video paused (slow connection)");
     tile.querySelector(".tile-status").textContent = flags.length ? ` · ${flags.join(", ")}` : "";
     tile.classList.toggle("camera-off", data.camera === false);
     tile.classList.toggle("video-paused", Boolean(data.videoPaused));
