@@ -10,10 +10,12 @@ is told which videos wait, and says so on those tiles. A paused video resumes on
 (PacketTrack.set_paused).
 
 A video comes back only after what is sent has stayed within the estimate for a while (the
-estimate cannot say more: it never runs far ahead of what arrives); one that had to be paused
-again soon after doubles that wait, up to RESUME_HOLD_MAX, so a link at its limit is not probed
-with a keyframe every few seconds. When a paused publisher starts speaking and a shown one has
-long been quiet, they swap places, at most once per SWAP_INTERVAL.
+estimate cannot say more: it never runs far ahead of what arrives). For RESUME_SETTLE seconds
+after, only a falling estimate pauses it again (a rising one is the estimate catching up with
+the video); one that had to be paused again soon after doubles that wait, up to
+RESUME_HOLD_MAX, so a link at its limit is not probed with a keyframe every few seconds. When a
+paused publisher starts speaking and a shown one has long been quiet, they swap places, at most
+once per SWAP_INTERVAL.
 """
 
 import time
@@ -25,6 +27,12 @@ STARTUP_GRACE = 10.0
 RESUME_HOLD_MIN = 4.0  # seconds what is sent must stay within the estimate before a video is tried
 RESUME_HOLD_MAX = 32.0
 FAILED_RESUME_WINDOW = 8.0  # paused again this soon after a resume: the resume failed
+# For this long after a video is tried again, what is sent may exceed the estimate: the estimate
+# can only climb while the video arrives (a few per cent a second, from wherever it stood during
+# the pause). Only an estimate that falls (RESUME_DROP of its value at the try: the link queued)
+# says the video did not fit.
+RESUME_SETTLE = 6.0
+RESUME_DROP = 0.85
 SWAP_INTERVAL = 6.0  # seconds between swaps (each costs the resumed publisher a keyframe)
 RECENT_SPEECH = 3.0  # seconds: a paused publisher who spoke this recently may take a place
 QUIET_SPEECH = 10.0  # ... from a shown one who has been quiet at least this long
@@ -52,6 +60,7 @@ class VideoBudget:
         self._fits_since: float | None = None
         self._hold = RESUME_HOLD_MIN
         self._last_resume: float | None = None
+        self._estimate_at_resume = 0.0
         self._last_swap: float | None = None
         self._over_since: float | None = None
         self.pauses = 0  # over the subscriber's life, for its metrics
@@ -80,7 +89,10 @@ class VideoBudget:
         ranked = sorted(candidates, key=rank, reverse=True)
         shown = [track for track in ranked if track not in self.paused]
         cost = sum(base_cost(track) for track in shown)
-        if cost > estimate and shown:
+        settling = self._last_resume is not None and now - self._last_resume < RESUME_SETTLE
+        # While the last try settles, an estimate under what is sent is still climbing to it.
+        climbing = settling and estimate >= RESUME_DROP * self._estimate_at_resume
+        if cost > estimate and shown and not climbing:
             # A dip of one report (a publisher's late retransmissions arriving in a burst) is no
             # reason to pause anyone: the link must stay over for OVER_FOR seconds.
             if self._over_since is None:
@@ -98,8 +110,8 @@ class VideoBudget:
             self._fits_since = None
             return True
         self._over_since = None
-        if not self.paused:
-            self._fits_since = None
+        if not self.paused or settling:
+            self._fits_since = None  # nothing to bring back, or the last try is still settling
             return bool(gone)
         waiting = max(self.paused, key=rank)
         if shown and self._swap_due(now, waiting, shown[-1]):
@@ -119,6 +131,7 @@ class VideoBudget:
                 self.resumes += 1
                 self._fits_since = None
                 self._last_resume = now
+                self._estimate_at_resume = estimate
                 return True
         else:
             self._fits_since = None

@@ -7,7 +7,7 @@ import pytest
 
 from sfu_node.adaptation import SubscriberAdaptation
 from sfu_node.bandwidth import LayerChooser
-from sfu_node.budget import OVER_FOR, RESUME_HOLD_MIN, STARTUP_GRACE, SWAP_INTERVAL, VideoBudget
+from sfu_node.budget import OVER_FOR, RESUME_HOLD_MIN, RESUME_SETTLE, STARTUP_GRACE, SWAP_INTERVAL, VideoBudget
 from tests.sfu.test_visibility import push, recording_track  # noqa: F401 - a fixture
 from tests.support.inprocess import next_json, running_node, token
 from tests.support.vp8_layers import l1t3_frames
@@ -112,9 +112,11 @@ def test_a_paused_video_comes_back_once_the_estimate_has_room_for_a_while(clock)
     clock.now += 1
     assert budget.fit(videos, 140 * KBIT, 0.0)
     assert budget.paused == set() and budget.resumes == 1
-    # It did not fit after all: paused again, and the next try waits twice as long.
+    # It did not fit after all (the estimate fell): paused again, and once that try has settled,
+    # the next waits twice as long.
     assert over(budget, clock, videos, 100 * KBIT)
     assert budget.paused == {videos[0]}
+    clock.now += RESUME_SETTLE
     budget.fit(videos, 140 * KBIT, 0.0)
     clock.now += 2 * RESUME_HOLD_MIN - 0.5
     assert not budget.fit(videos, 140 * KBIT, 0.0)
@@ -142,6 +144,33 @@ def test_nothing_is_paused_while_the_first_estimates_climb(clock):
         clock.now += 0.5
     clock.now += 1
     assert over(budget, clock, videos, 50 * KBIT) and len(budget.paused) == 2
+
+
+def test_a_video_tried_again_is_given_time_while_the_estimate_climbs(clock):
+    """After a try, is a low but rising estimate left to catch up, and only a falling one a failure?"""
+    budget = VideoBudget(clock=clock, grace=0)
+    videos = [Track("a", spoke_at=1), Track("b", spoke_at=2)]
+    over(budget, clock, videos, 50 * KBIT)  # both paused: the estimate stands at 50 without video
+    assert budget.paused == set(videos)
+    clock.now += RESUME_HOLD_MIN  # nothing sent fits in 50: b is tried
+    budget.fit(videos, 50 * KBIT, 0.0)
+    clock.now += RESUME_HOLD_MIN
+    assert budget.fit(videos, 50 * KBIT, 0.0) and budget.paused == {videos[0]}
+    estimate = 50 * KBIT
+    while clock.now < 1000 + OVER_FOR + 2 * RESUME_HOLD_MIN + RESUME_SETTLE - 1:  # b's 60 is over 50
+        clock.now += 0.5
+        estimate *= 1.02
+        assert not budget.fit(videos, estimate, 0.0)
+    assert budget.paused == {videos[0]}
+    # The next try falls: the link queued, so it is paused again.
+    clock.now += 60
+    budget.fit(videos, 200 * KBIT, 0.0)
+    clock.now += 60
+    assert budget.fit(videos, 200 * KBIT, 0.0) and not budget.paused
+    clock.now += 0.5
+    assert not budget.fit(videos, 100 * KBIT, 0.0)  # under the 120 sent, and falling: over, for now
+    clock.now += OVER_FOR
+    assert budget.fit(videos, 100 * KBIT, 0.0) and budget.paused == {videos[0]}
 
 
 def test_one_low_report_pauses_nothing(clock):
