@@ -5,7 +5,8 @@ beside five voices on a 400 kbit/s downlink. Sent anyway, the link's queue overf
 everything on it is lost alike, audio too. So, like LiveKit's and Jitsi's last-N, the node pauses
 whole videos for that one subscriber: base layers are kept in order of rank (shared screens,
 then whoever spoke last) while they fit the subscriber's estimate, and the videos that do not
-fit are paused until there is room for them again. Audio is never paused. The subscriber's page
+fit are paused until there is room for them again. Audio is never paused, and neither is the
+last video shown (the estimate needs video to measure). The subscriber's page
 is told which videos wait, and says so on those tiles. A paused video resumes on a keyframe
 (PacketTrack.set_paused).
 
@@ -92,7 +93,7 @@ class VideoBudget:
         settling = self._last_resume is not None and now - self._last_resume < RESUME_SETTLE
         # While the last try settles, an estimate under what is sent is still climbing to it.
         climbing = settling and estimate >= RESUME_DROP * self._estimate_at_resume
-        if cost > estimate and shown and not climbing:
+        if cost > estimate and len(shown) > 1 and not climbing:
             # A dip of one report (a publisher's late retransmissions arriving in a burst) is no
             # reason to pause anyone: the link must stay over for OVER_FOR seconds.
             if self._over_since is None:
@@ -100,7 +101,9 @@ class VideoBudget:
             if now - self._over_since < OVER_FOR:
                 return bool(gone)
             self._over_since = None
-            while shown and cost > estimate:
+            # One video always goes on: Chromium's estimate is computed from video packets alone,
+            # so with none arriving it would stand still wherever it fell, however good the link.
+            while len(shown) > 1 and cost > estimate:
                 track = shown.pop()  # the lowest rank goes first
                 cost -= base_cost(track)
                 self.paused.add(track)
