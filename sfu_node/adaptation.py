@@ -15,14 +15,6 @@ logger = logging.getLogger(__name__)
 ADAPT_INTERVAL = 0.5  # seconds between layer decisions
 
 
-def note_audio_loss(track, sender, packet) -> None:
-    """Keep on ``track`` the fraction lost its subscriber reports of what ``sender`` sends."""
-    if isinstance(packet, (RtcpRrPacket, RtcpSrPacket)):
-        for report in packet.reports:
-            if report.ssrc == sender._ssrc:
-                track.reported_loss = report.fraction_lost / 256
-
-
 class SubscriberAdaptation:
     """Everything one subscriber receives, fitted to what its link reports."""
 
@@ -41,12 +33,7 @@ class SubscriberAdaptation:
 
     def watch(self, sender, track) -> None:
         """Adapt ``track`` (video, sent by ``sender``) from now on."""
-        if not self.enabled or not hasattr(track, "layers"):
-            return
-        if track.layers is None:
-            # Audio is never adapted; the loss this subscriber reports of it goes upstream, so the
-            # publisher's Opus encoder adds the FEC that repairs it (forwarding.downstream_loss).
-            aiortc_internals.observe_rtcp(sender, lambda packet: note_audio_loss(track, sender, packet))
+        if not self.enabled or getattr(track, "layers", None) is None:
             return
         self.tracks.append(track)
         track.adaptation = self

@@ -16,21 +16,12 @@ exiting on ``None``) is covered by the exact version pin.
 import asyncio
 
 import aiortc
-from aiortc.codecs import CODECS
 from aiortc.codecs.vpx import Vp8Encoder
 from aiortc.mediastreams import MediaStreamTrack
 from aiortc.rtcdtlstransport import RTCDtlsTransport, RtpRouter
 from aiortc.rtcrtpreceiver import RTCRtpReceiver
 from aiortc.rtcrtpsender import RTCRtpSender
-from aiortc.rtp import (
-    RTCP_PSFB_APP,
-    RTP_HISTORY_SIZE,
-    RtcpPsfbPacket,
-    RtcpRrPacket,
-    RtpPacket,
-    pack_remb_fci,
-    unpack_remb_fci,
-)
+from aiortc.rtp import RTCP_PSFB_APP, RTP_HISTORY_SIZE, RtcpPsfbPacket, RtpPacket, pack_remb_fci, unpack_remb_fci
 from aiortc.sdp import SessionDescription, candidate_from_sdp
 
 # The one version the doors below were read from (requirements.txt pins the same).
@@ -65,8 +56,6 @@ REQUIRED = (
     (RTCRtpSender, "_retransmit", "class"),
     # Per-subscriber adaptation reads the subscriber's REMB and receiver reports on their way in.
     (RTCRtpSender, "_handle_rtcp_packet", "class"),
-    # The SSRC a sender sends with: a subscriber's receiver report names it.
-    (RTCRtpSender, "_ssrc", "init"),
     (RTCRtpSender, "_RTCRtpSender__rtp_started", "init"),
     (RTCRtpSender, "_RTCRtpSender__rtp_exited", "init"),
     (RTCRtpSender, "_RTCRtpSender__rtp_history", "init"),
@@ -188,37 +177,6 @@ def cap_remb(receiver, cap) -> None:
         await send(packet)
 
     receiver._send_rtcp = capped
-
-
-def report_downstream_loss(receiver, loss) -> None:
-    """Raise the loss ``receiver``'s receiver reports tell its publisher to ``loss()`` (a fraction).
-
-    A publisher's browser sizes its Opus FEC by the loss its receiver reports say; through the
-    node those describe only the publisher's own uplink, so the node reports the worst loss its
-    subscribers see of that audio, when that is higher.
-    """
-    send = receiver._send_rtcp
-
-    async def reported(packet) -> None:
-        if isinstance(packet, RtcpRrPacket):
-            floor = min(int(loss() * 256), 255)
-            for report in packet.reports:
-                report.fraction_lost = max(report.fraction_lost, floor)
-        await send(packet)
-
-    receiver._send_rtcp = reported
-
-
-def offer_opus_fec() -> None:
-    """Say in every offer and answer that Opus in-band FEC is welcome (``useinbandfec=1``).
-
-    aiortc's Opus line has no format parameters, and a browser only encodes FEC for a receiver
-    that says it can use it. The node decodes nothing: the subscribers' browsers use the FEC the
-    node forwards. Called once when the node starts; codec preferences read the same parameters.
-    """
-    for codec in CODECS["audio"]:
-        if codec.mimeType.lower() == "audio/opus":
-            codec.parameters.update({"minptime": 10, "useinbandfec": 1})
 
 
 def observe_rtcp(sender, observer) -> None:
@@ -347,8 +305,6 @@ __all__ = [
     "route_keyframe_requests",
     "route_ssrc",
     "observe_rtcp",
-    "offer_opus_fec",
-    "report_downstream_loss",
     "cap_remb",
     "gate_retransmissions",
     "send_pli",

@@ -143,8 +143,6 @@ class PublishedTrack:
             aiortc_internals.tap_jitter_buffer(receiver, PacketTap(self.deliver_packet))
             if self.kind == "video":
                 aiortc_internals.cap_remb(receiver, self.bitrate_cap)
-            else:
-                aiortc_internals.report_downstream_loss(receiver, self.downstream_loss)
 
     def subscribe(self, track_id: str) -> ForwardedTrack | PacketTrack:
         track = PacketTrack(self, track_id, clock=self._clock) if self.packets else ForwardedTrack(self, track_id)
@@ -162,10 +160,6 @@ class PublishedTrack:
         shares = [t.adaptation.share() for t in adapted]
         shares = [share for share in shares if share is not None]
         return max(PUBLISHER_FLOOR, min(shares)) if shares else None
-
-    def downstream_loss(self) -> float:
-        """The worst fraction lost of this audio among its subscribers' latest receiver reports."""
-        return max((getattr(t, "reported_loss", 0.0) for t in self.subscribers if t.readyState == "live"), default=0.0)
 
     def unsubscribe(self, track) -> None:
         self.subscribers.discard(track)

@@ -5,7 +5,6 @@ import logging
 import time
 from dataclasses import dataclass, field
 
-from . import aiortc_internals
 from .config import NodeConfig
 from .participant import Participant
 from .protocol import LARGE_MEETING_LIMIT
@@ -68,7 +67,6 @@ class Registry:
         self.emptied.set()
         self.spent_tokens = SpentTokens()
         self.removals = Removals()
-        aiortc_internals.offer_opus_fec()
 
     # --- admission -------------------------------------------------------------
 
