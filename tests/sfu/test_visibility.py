@@ -11,6 +11,7 @@ from sfu_node import participant as participant_module
 from sfu_node.packets import PacketTrack, parse_vp8_descriptor, starts_vp8_keyframe
 from sfu_node.participant import Participant
 from sfu_node.stats import NodeStats
+from tests.sfu.test_bandwidth import Clock
 from tests.support.inprocess import next_json, running_node, token
 from tests.support.vp8_layers import l1t3_frames
 
@@ -124,14 +125,16 @@ def test_hidden_message_with_too_many_streams_is_refused():
     assert "hidden" in asyncio.run(scenario())["error"]
 
 
+async def camera_message(ws):
+    """The next "camera" message the node sends ``ws``."""
+    while (message := await next_json(ws, skip=())).get("type") != "camera":
+        pass
+    return message
+
+
 def test_a_camera_nobody_sees_is_paused_at_its_publisher_and_resumed(monkeypatch):
     """When its only viewer hides Bob's camera, is Bob told to stop encoding it, and to start again when shown?"""
     monkeypatch.setattr(participant_module, "CAMERA_PAUSE_AFTER", 0.0)
-
-    async def camera_message(ws):
-        while (message := await next_json(ws, skip=())).get("type") != "camera":
-            pass
-        return message
 
     async def scenario():
         async with running_node() as (node, client):
@@ -154,14 +157,6 @@ def test_a_camera_nobody_sees_is_paused_at_its_publisher_and_resumed(monkeypatch
     assert paused == {"type": "camera", "wanted": False}
     assert resumed == {"type": "camera", "wanted": True}
     assert not still_paused
-
-
-class Clock:
-    def __init__(self):
-        self.now = 100.0
-
-    def __call__(self):
-        return self.now
 
 
 class Socket:
@@ -283,11 +278,6 @@ def test_a_camera_nobody_receives_is_wanted(bob):
 def test_a_new_connection_starts_with_its_camera_wanted(monkeypatch):
     """When Bob, paused, connects again, does his new connection start with its camera wanted despite Ann's report?"""
     monkeypatch.setattr(participant_module, "CAMERA_PAUSE_AFTER", 0.0)
-
-    async def camera_message(ws):
-        while (message := await next_json(ws, skip=())).get("type") != "camera":
-            pass
-        return message
 
     async def streams(ws):
         while not (message := await next_json(ws, skip=())).get("screens"):
